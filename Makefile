@@ -1,0 +1,85 @@
+# ngx_lapor: build, run and test.
+#
+#   make run    install what is missing, build, start Redis and nginx locally
+#   make test   install what is missing, build, run every test
+#
+# The module is built as a dynamic module against the packaged nginx
+# (Debian's nginx-dev); nothing is written into the nginx source tree.
+
+NGINX_SRC     ?= /usr/share/nginx/src
+NGINX         ?= /usr/sbin/nginx
+BUILD         := $(CURDIR)/build
+NGX_BUILD     := $(BUILD)/nginx
+MODULE        := $(BUILD)/modules/ngx_http_lapor_module.so
+
+MODULE_CFLAGS ?= -g -O2 -fPIC -fstack-protector-strong -Wformat \
+                 -Werror=format-security -D_FORTIFY_SOURCE=2
+
+# Debian packages the build, the local run and the tests need
+PACKAGES      := nginx nginx-dev libhiredis-dev libyajl-dev libssl-dev \
+                 redis-server curl perl make gcc
+VALGRIND_PACKAGES := valgrind
+
+SOURCES       := config $(wildcard ngx_lapor_module/*.c ngx_lapor_module/*.h)
+
+UNIT_CFLAGS   := -std=c99 -Wall -Wextra -Werror -O1 -g \
+                 -Ingx_lapor_module -It/unit
+UNIT_TESTS    := $(patsubst t/unit/%.c,$(BUILD)/unit/%,\
+                 $(wildcard t/unit/test_*.c))
+
+LAPOR_PORT       ?= 8080
+LAPOR_REDIS_PORT ?= 6380
+
+export LAPOR_PORT LAPOR_REDIS_PORT
+
+.PHONY: all deps deps-valgrind build run unit integration test \
+        test-valgrind clean
+
+all: build
+
+deps:
+	@sh examples/install-deps.sh $(PACKAGES)
+
+deps-valgrind:
+	@sh examples/install-deps.sh $(PACKAGES) $(VALGRIND_PACKAGES)
+
+build: deps $(MODULE)
+
+$(NGX_BUILD)/Makefile: config
+	@mkdir -p $(NGX_BUILD)
+	cd $(NGINX_SRC) && bash -c '. ./conf_flags && ./configure \
+	    --with-cc-opt="$(MODULE_CFLAGS)" --with-ld-opt="-fPIC" \
+	    "$${NGX_CONF_FLAGS[@]}" \
+	    --add-dynamic-module="$(CURDIR)" --builddir="$(NGX_BUILD)"' \
+	    > $(NGX_BUILD)/configure.log 2>&1 \
+	    || { cat $(NGX_BUILD)/configure.log; rm -f $@; exit 1; }
+
+$(MODULE): $(NGX_BUILD)/Makefile $(SOURCES)
+	$(MAKE) -f $(NGX_BUILD)/Makefile -C $(NGINX_SRC) modules
+	@mkdir -p $(dir $@)
+	cp $(NGX_BUILD)/ngx_http_lapor_module.so $@
+	@# the module must load into the packaged nginx
+	@printf 'load_module %s;\nevents {}\n' $@ > $(BUILD)/load-test.conf
+	$(NGINX) -q -t -p $(BUILD)/ -c $(BUILD)/load-test.conf \
+	    -e /dev/stderr -g 'pid $(BUILD)/load-test.pid;'
+
+$(BUILD)/unit/%: t/unit/%.c t/unit/unit.h $(wildcard ngx_lapor_module/lapor_*.[ch])
+	@mkdir -p $(dir $@)
+	$(CC) $(UNIT_CFLAGS) -o $@ $< $(wildcard ngx_lapor_module/lapor_*.c)
+
+unit: $(UNIT_TESTS)
+	@set -e; for t in $(UNIT_TESTS); do $$t; done
+
+integration: build
+	prove -r t/
+
+test: build unit integration
+
+test-valgrind: deps-valgrind build
+	LAPOR_TEST_VALGRIND=1 prove -r t/
+
+run: build
+	sh examples/run-local.sh
+
+clean:
+	rm -rf $(BUILD)

@@ -1,0 +1,202 @@
+
+/*
+ * JSON output through yajl, with every allocation from the request pool.
+ *
+ * yajl does not check what its allocator returns, so these functions are
+ * only as safe as the pool: request documents are small and bounded.
+ */
+
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_http.h>
+
+#include "ngx_http_lapor_json.h"
+
+
+ngx_str_t  ngx_http_lapor_json_type = ngx_string("application/json");
+ngx_str_t  ngx_http_lapor_problem_json_type =
+    ngx_string("application/problem+json");
+
+
+static ngx_str_t  ngx_http_lapor_cache_control = ngx_string("Cache-Control");
+static ngx_str_t  ngx_http_lapor_no_store = ngx_string("no-store");
+
+
+/* each block carries its size in front of it: pools have no realloc */
+
+static void *
+ngx_http_lapor_json_malloc(void *ctx, size_t size)
+{
+    size_t  *p;
+
+    p = ngx_palloc(ctx, sizeof(size_t) + size);
+    if (p == NULL) {
+        return NULL;
+    }
+
+    *p = size;
+
+    return p + 1;
+}
+
+
+static void
+ngx_http_lapor_json_free(void *ctx, void *ptr)
+{
+    if (ptr) {
+        /* releases only large blocks, the rest goes with the pool */
+        (void) ngx_pfree(ctx, (size_t *) ptr - 1);
+    }
+}
+
+
+static void *
+ngx_http_lapor_json_realloc(void *ctx, void *ptr, size_t size)
+{
+    size_t  *old;
+    void    *p;
+
+    p = ngx_http_lapor_json_malloc(ctx, size);
+
+    if (p == NULL || ptr == NULL) {
+        return p;
+    }
+
+    old = (size_t *) ptr - 1;
+
+    ngx_memcpy(p, ptr, ngx_min(*old, size));
+    (void) ngx_pfree(ctx, old);
+
+    return p;
+}
+
+
+void
+ngx_http_lapor_json_alloc_funcs(ngx_pool_t *pool, yajl_alloc_funcs *af)
+{
+    af->malloc = ngx_http_lapor_json_malloc;
+    af->realloc = ngx_http_lapor_json_realloc;
+    af->free = ngx_http_lapor_json_free;
+    af->ctx = pool;
+}
+
+
+yajl_gen
+ngx_http_lapor_json_gen(ngx_http_request_t *r)
+{
+    yajl_gen          g;
+    yajl_alloc_funcs  af;
+
+    ngx_http_lapor_json_alloc_funcs(r->pool, &af);
+
+    /* yajl copies the functions into the handle */
+
+    g = yajl_gen_alloc(&af);
+    if (g == NULL) {
+        return NULL;
+    }
+
+    yajl_gen_config(g, yajl_gen_validate_utf8, 1);
+
+    return g;
+}
+
+
+yajl_gen_status
+ngx_http_lapor_json_cstr(yajl_gen g, const char *s)
+{
+    return yajl_gen_string(g, (const unsigned char *) s, ngx_strlen(s));
+}
+
+
+yajl_gen_status
+ngx_http_lapor_json_str(yajl_gen g, ngx_str_t *s)
+{
+    return yajl_gen_string(g, s->data, s->len);
+}
+
+
+ngx_int_t
+ngx_http_lapor_json_send(ngx_http_request_t *r, ngx_uint_t status,
+    ngx_str_t *content_type, yajl_gen g)
+{
+    size_t                len;
+    ngx_int_t             rc;
+    ngx_buf_t            *b;
+    ngx_chain_t           out;
+    const unsigned char  *buf;
+
+    if (yajl_gen_get_buf(g, &buf, &len) != yajl_gen_status_ok || len == 0) {
+        ngx_log_error(NGX_LOG_ALERT, r->connection->log, 0,
+                      "lapor: incomplete JSON document");
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    /*
+     * The generator's buffer is pool memory that is never freed before the
+     * request ends: send it without a copy, and never yajl_gen_free() it.
+     */
+
+    b = ngx_calloc_buf(r->pool);
+    if (b == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    b->pos = (u_char *) buf;
+    b->last = (u_char *) buf + len;
+    b->memory = 1;
+    b->last_buf = (r == r->main) ? 1 : 0;
+    b->last_in_chain = 1;
+
+    r->headers_out.status = status;
+    r->headers_out.content_type = *content_type;
+    r->headers_out.content_type_len = content_type->len;
+    r->headers_out.content_type_lowcase = NULL;
+    r->headers_out.content_length_n = len;
+
+    if (ngx_http_lapor_header_add(r, &ngx_http_lapor_cache_control,
+                                  &ngx_http_lapor_no_store)
+        != NGX_OK)
+    {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    if (r->method == NGX_HTTP_HEAD) {
+        r->header_only = 1;
+    }
+
+    rc = ngx_http_send_header(r);
+
+    if (rc == NGX_ERROR || rc > NGX_OK || r->header_only) {
+        return rc;
+    }
+
+    out.buf = b;
+    out.next = NULL;
+
+    return ngx_http_output_filter(r, &out);
+}
+
+
+ngx_int_t
+ngx_http_lapor_header_add(ngx_http_request_t *r, ngx_str_t *key,
+    ngx_str_t *value)
+{
+    ngx_table_elt_t  *h;
+
+    h = ngx_list_push(&r->headers_out.headers);
+    if (h == NULL) {
+        return NGX_ERROR;
+    }
+
+    h->hash = 1;
+    h->key = *key;
+    h->value = *value;
+    h->lowcase_key = NULL;
+#if (nginx_version >= 1023000)
+    h->next = NULL;
+#endif
+
+    return NGX_OK;
+}

@@ -1,0 +1,46 @@
+
+/*
+ * JSON output: yajl generators whose memory comes from the request pool.
+ */
+
+
+#ifndef _NGX_HTTP_LAPOR_JSON_H_INCLUDED_
+#define _NGX_HTTP_LAPOR_JSON_H_INCLUDED_
+
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_http.h>
+
+#include <yajl/yajl_gen.h>
+
+
+extern ngx_str_t  ngx_http_lapor_json_type;
+extern ngx_str_t  ngx_http_lapor_problem_json_type;
+
+
+/* yajl allocation functions on an nginx pool (also for the parser) */
+void ngx_http_lapor_json_alloc_funcs(ngx_pool_t *pool, yajl_alloc_funcs *af);
+
+/* a generator validating UTF-8; it lives as long as the request pool */
+yajl_gen ngx_http_lapor_json_gen(ngx_http_request_t *r);
+
+#define ngx_http_lapor_json_literal(g, s)                                     \
+    yajl_gen_string(g, (const unsigned char *) s, sizeof(s) - 1)
+
+yajl_gen_status ngx_http_lapor_json_cstr(yajl_gen g, const char *s);
+yajl_gen_status ngx_http_lapor_json_str(yajl_gen g, ngx_str_t *s);
+
+/*
+ * Sends the generated document with the status and content type and
+ * returns what a content handler returns (or passes to finalize).
+ */
+ngx_int_t ngx_http_lapor_json_send(ngx_http_request_t *r, ngx_uint_t status,
+    ngx_str_t *content_type, yajl_gen g);
+
+/* adds a response header; the strings must outlive the request */
+ngx_int_t ngx_http_lapor_header_add(ngx_http_request_t *r, ngx_str_t *key,
+    ngx_str_t *value);
+
+
+#endif /* _NGX_HTTP_LAPOR_JSON_H_INCLUDED_ */

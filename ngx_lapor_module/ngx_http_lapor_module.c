@@ -1,0 +1,503 @@
+
+/*
+ * ngx_lapor: a public-service complaint channel in the style of SP4N LAPOR!
+ * inside nginx.  This file holds the directives, their configuration and the
+ * worker process hooks.
+ */
+
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_http.h>
+
+#include "ngx_http_lapor_module.h"
+
+
+#define NGX_HTTP_LAPOR_REDIS_DEFAULT_PORT  6379
+#define NGX_HTTP_LAPOR_REDIS_DB_MAX        1000000
+
+
+static char *ngx_http_lapor_redis(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+static char *ngx_http_lapor_redis_address(ngx_conf_t *cf,
+    ngx_http_lapor_redis_conf_t *rc, ngx_str_t *value);
+static char *ngx_http_lapor_api(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+static char *ngx_http_lapor_check_positive(ngx_conf_t *cf, void *post,
+    void *data);
+static char *ngx_http_lapor_check_namespace(ngx_conf_t *cf, void *post,
+    void *data);
+
+static void *ngx_http_lapor_create_main_conf(ngx_conf_t *cf);
+static char *ngx_http_lapor_init_main_conf(ngx_conf_t *cf, void *conf);
+static void *ngx_http_lapor_create_loc_conf(ngx_conf_t *cf);
+static char *ngx_http_lapor_merge_loc_conf(ngx_conf_t *cf, void *parent,
+    void *child);
+
+static ngx_int_t ngx_http_lapor_init_process(ngx_cycle_t *cycle);
+static void ngx_http_lapor_exit_process(ngx_cycle_t *cycle);
+
+
+static ngx_conf_post_t  ngx_http_lapor_positive_post = {
+    ngx_http_lapor_check_positive
+};
+
+static ngx_conf_post_t  ngx_http_lapor_namespace_post = {
+    ngx_http_lapor_check_namespace
+};
+
+
+static ngx_command_t  ngx_http_lapor_commands[] = {
+
+    { ngx_string("lapor_redis"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_1MORE,
+      ngx_http_lapor_redis,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("lapor_redis_connect_timeout"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_msec_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_lapor_main_conf_t, redis.connect_timeout),
+      &ngx_http_lapor_positive_post },
+
+    { ngx_string("lapor_redis_timeout"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_msec_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_lapor_main_conf_t, redis.timeout),
+      &ngx_http_lapor_positive_post },
+
+    { ngx_string("lapor_namespace"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_str_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_lapor_loc_conf_t, namespace),
+      &ngx_http_lapor_namespace_post },
+
+    { ngx_string("lapor_api"),
+      NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
+      ngx_http_lapor_api,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+      ngx_null_command
+};
+
+
+static ngx_http_module_t  ngx_http_lapor_module_ctx = {
+    NULL,                                  /* preconfiguration */
+    NULL,                                  /* postconfiguration */
+
+    ngx_http_lapor_create_main_conf,       /* create main configuration */
+    ngx_http_lapor_init_main_conf,         /* init main configuration */
+
+    NULL,                                  /* create server configuration */
+    NULL,                                  /* merge server configuration */
+
+    ngx_http_lapor_create_loc_conf,        /* create location configuration */
+    ngx_http_lapor_merge_loc_conf          /* merge location configuration */
+};
+
+
+ngx_module_t  ngx_http_lapor_module = {
+    NGX_MODULE_V1,
+    &ngx_http_lapor_module_ctx,            /* module context */
+    ngx_http_lapor_commands,               /* module directives */
+    NGX_HTTP_MODULE,                       /* module type */
+    NULL,                                  /* init master */
+    NULL,                                  /* init module */
+    ngx_http_lapor_init_process,           /* init process */
+    NULL,                                  /* init thread */
+    NULL,                                  /* exit thread */
+    ngx_http_lapor_exit_process,           /* exit process */
+    NULL,                                  /* exit master */
+    NGX_MODULE_V1_PADDING
+};
+
+
+/* lapor_redis address [db=N] [user=NAME] [password=SECRET] */
+
+static char *
+ngx_http_lapor_redis(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_lapor_main_conf_t  *lmcf = conf;
+
+    char        *rv;
+    ngx_str_t   *value, s;
+    ngx_uint_t   i;
+
+    if (lmcf->redis_set) {
+        return "is duplicate";
+    }
+
+    lmcf->redis_set = 1;
+
+    value = cf->args->elts;
+
+    rv = ngx_http_lapor_redis_address(cf, &lmcf->redis, &value[1]);
+    if (rv != NGX_CONF_OK) {
+        return rv;
+    }
+
+    for (i = 2; i < cf->args->nelts; i++) {
+
+        if (ngx_strncmp(value[i].data, "db=", 3) == 0) {
+            s.data = value[i].data + 3;
+            s.len = value[i].len - 3;
+
+            lmcf->redis.db = ngx_atoi(s.data, s.len);
+
+            if (lmcf->redis.db == NGX_ERROR
+                || lmcf->redis.db > NGX_HTTP_LAPOR_REDIS_DB_MAX)
+            {
+                ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                                   "invalid database number \"%V\" in "
+                                   "\"lapor_redis\"", &s);
+                return NGX_CONF_ERROR;
+            }
+
+            continue;
+        }
+
+        if (ngx_strncmp(value[i].data, "user=", 5) == 0) {
+            lmcf->redis.user.data = value[i].data + 5;
+            lmcf->redis.user.len = value[i].len - 5;
+
+            if (lmcf->redis.user.len == 0) {
+                ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                                   "empty user name in \"lapor_redis\"");
+                return NGX_CONF_ERROR;
+            }
+
+            continue;
+        }
+
+        if (ngx_strncmp(value[i].data, "password=", 9) == 0) {
+            lmcf->redis.password.data = value[i].data + 9;
+            lmcf->redis.password.len = value[i].len - 9;
+
+            if (lmcf->redis.password.len == 0) {
+                ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                                   "empty password in \"lapor_redis\"");
+                return NGX_CONF_ERROR;
+            }
+
+            continue;
+        }
+
+        /* never echo a parameter: it may be a mistyped password */
+
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "invalid parameter number %ui in \"lapor_redis\", "
+                           "expected db=, user= or password=", i);
+        return NGX_CONF_ERROR;
+    }
+
+    if (lmcf->redis.user.len && lmcf->redis.password.len == 0) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"lapor_redis\" has user= without password=");
+        return NGX_CONF_ERROR;
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+/*
+ * Resolves the address once, now: hiredis would otherwise call getaddrinfo()
+ * and wait for DNS inside a worker on every reconnect.
+ */
+
+static char *
+ngx_http_lapor_redis_address(ngx_conf_t *cf, ngx_http_lapor_redis_conf_t *rc,
+    ngx_str_t *value)
+{
+    size_t     len;
+    u_char    *p;
+    ngx_url_t  u;
+
+    rc->address = *value;
+
+    if (value->len >= 5 && ngx_strncmp(value->data, "unix:", 5) == 0) {
+        len = value->len - 5;
+
+        if (len == 0 || len >= sizeof(((struct sockaddr_un *) 0)->sun_path)) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "invalid unix socket path in \"lapor_redis\" "
+                               "\"%V\"", value);
+            return NGX_CONF_ERROR;
+        }
+
+        p = ngx_pnalloc(cf->pool, len + 1);
+        if (p == NULL) {
+            return NGX_CONF_ERROR;
+        }
+
+        ngx_memcpy(p, value->data + 5, len);
+        p[len] = '\0';
+
+        rc->unix_path.data = p;
+        rc->unix_path.len = len;
+
+        return NGX_CONF_OK;
+    }
+
+    ngx_memzero(&u, sizeof(ngx_url_t));
+
+    u.url = *value;
+    u.default_port = NGX_HTTP_LAPOR_REDIS_DEFAULT_PORT;
+
+    if (ngx_parse_url(cf->pool, &u) != NGX_OK) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "%s in \"lapor_redis\" address \"%V\"",
+                           u.err ? u.err : "invalid address", value);
+        return NGX_CONF_ERROR;
+    }
+
+    if (u.naddrs == 0 || u.uri.len) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "invalid \"lapor_redis\" address \"%V\"", value);
+        return NGX_CONF_ERROR;
+    }
+
+    p = ngx_pnalloc(cf->pool, NGX_SOCKADDR_STRLEN + 1);
+    if (p == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    len = ngx_sock_ntop(u.addrs[0].sockaddr, u.addrs[0].socklen, p,
+                        NGX_SOCKADDR_STRLEN, 0);
+    p[len] = '\0';
+
+    rc->host.data = p;
+    rc->host.len = len;
+    rc->port = ngx_inet_get_port(u.addrs[0].sockaddr);
+
+    if (u.naddrs > 1) {
+        ngx_conf_log_error(NGX_LOG_INFO, cf, 0,
+                           "\"lapor_redis\" address \"%V\" resolves to "
+                           "several addresses, using %V", value,
+                           &u.addrs[0].name);
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+static char *
+ngx_http_lapor_api(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_lapor_loc_conf_t  *llcf = conf;
+
+    ngx_http_core_loc_conf_t    *clcf;
+    ngx_http_lapor_main_conf_t  *lmcf;
+
+    if (llcf->api != NGX_CONF_UNSET) {
+        return "is duplicate";
+    }
+
+    clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);
+
+    /* the API's paths are taken relative to a prefix location */
+
+#if (NGX_PCRE)
+    if (clcf->regex) {
+        return "cannot be used in a regular expression location";
+    }
+#endif
+
+    if (clcf->named || clcf->exact_match) {
+        return "must be used in a prefix location such as "
+               "\"location /api/v1/\"";
+    }
+
+    llcf->api = 1;
+    clcf->handler = ngx_http_lapor_api_handler;
+
+    lmcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_lapor_module);
+    lmcf->api_used = 1;
+
+    return NGX_CONF_OK;
+}
+
+
+static char *
+ngx_http_lapor_check_positive(ngx_conf_t *cf, void *post, void *data)
+{
+    ngx_msec_t  *ms = data;
+
+    if (*ms == 0) {
+        return "must be greater than zero";
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+/*
+ * The namespace becomes a Redis Cluster hash tag, "lapor:{NS}:": a brace or
+ * a colon in it would change the slot or the key layout.
+ */
+
+static char *
+ngx_http_lapor_check_namespace(ngx_conf_t *cf, void *post, void *data)
+{
+    ngx_str_t  *ns = data;
+
+    u_char      ch;
+    ngx_uint_t  i;
+
+    if (ns->len == 0 || ns->len > NGX_HTTP_LAPOR_NAMESPACE_MAX) {
+        return "must have 1 to 64 characters";
+    }
+
+    for (i = 0; i < ns->len; i++) {
+        ch = ns->data[i];
+
+        if ((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9')
+            || ch == '-' || ch == '_')
+        {
+            continue;
+        }
+
+        return "may contain only a-z, 0-9, \"-\" and \"_\"";
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+static void *
+ngx_http_lapor_create_main_conf(ngx_conf_t *cf)
+{
+    ngx_http_lapor_main_conf_t  *lmcf;
+
+    lmcf = ngx_pcalloc(cf->pool, sizeof(ngx_http_lapor_main_conf_t));
+    if (lmcf == NULL) {
+        return NULL;
+    }
+
+    /*
+     * set by ngx_pcalloc():
+     *
+     *     lmcf->redis.address = { 0, NULL };
+     *     lmcf->redis.host = { 0, NULL };
+     *     lmcf->redis.unix_path = { 0, NULL };
+     *     lmcf->redis.port = 0;
+     *     lmcf->redis.db = 0;
+     *     lmcf->redis.user = { 0, NULL };
+     *     lmcf->redis.password = { 0, NULL };
+     *     lmcf->redis_set = 0;
+     *     lmcf->api_used = 0;
+     *     lmcf->redis_conn = NULL;
+     */
+
+    lmcf->redis.connect_timeout = NGX_CONF_UNSET_MSEC;
+    lmcf->redis.timeout = NGX_CONF_UNSET_MSEC;
+
+    return lmcf;
+}
+
+
+static char *
+ngx_http_lapor_init_main_conf(ngx_conf_t *cf, void *conf)
+{
+    ngx_http_lapor_main_conf_t  *lmcf = conf;
+
+    ngx_conf_init_msec_value(lmcf->redis.connect_timeout, 2000);
+    ngx_conf_init_msec_value(lmcf->redis.timeout, 3000);
+
+    if (lmcf->api_used && !lmcf->redis_set) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"lapor_api\" requires \"lapor_redis\" "
+                           "in the http block");
+        return NGX_CONF_ERROR;
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+static void *
+ngx_http_lapor_create_loc_conf(ngx_conf_t *cf)
+{
+    ngx_http_lapor_loc_conf_t  *llcf;
+
+    llcf = ngx_pcalloc(cf->pool, sizeof(ngx_http_lapor_loc_conf_t));
+    if (llcf == NULL) {
+        return NULL;
+    }
+
+    /*
+     * set by ngx_pcalloc():
+     *
+     *     llcf->namespace = { 0, NULL };
+     */
+
+    llcf->api = NGX_CONF_UNSET;
+
+    return llcf;
+}
+
+
+static char *
+ngx_http_lapor_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
+{
+    ngx_http_lapor_loc_conf_t  *prev = parent;
+    ngx_http_lapor_loc_conf_t  *conf = child;
+
+    ngx_conf_merge_str_value(conf->namespace, prev->namespace, "default");
+
+    /* "lapor_api" mounts one location; it is not inherited */
+    ngx_conf_init_value(conf->api, 0);
+
+    return NGX_CONF_OK;
+}
+
+
+static ngx_int_t
+ngx_http_lapor_init_process(ngx_cycle_t *cycle)
+{
+    ngx_http_lapor_main_conf_t  *lmcf;
+
+    /* never in the master, the cache manager or the cache loader */
+
+    if (ngx_process != NGX_PROCESS_WORKER
+        && ngx_process != NGX_PROCESS_SINGLE)
+    {
+        return NGX_OK;
+    }
+
+    lmcf = ngx_http_cycle_get_module_main_conf(cycle, ngx_http_lapor_module);
+
+    if (lmcf == NULL || !lmcf->api_used || !lmcf->redis_set) {
+        return NGX_OK;
+    }
+
+    lmcf->redis_conn = ngx_http_lapor_redis_create(cycle, &lmcf->redis);
+    if (lmcf->redis_conn == NULL) {
+        return NGX_ERROR;
+    }
+
+    return NGX_OK;
+}
+
+
+static void
+ngx_http_lapor_exit_process(ngx_cycle_t *cycle)
+{
+    ngx_http_lapor_main_conf_t  *lmcf;
+
+    lmcf = ngx_http_cycle_get_module_main_conf(cycle, ngx_http_lapor_module);
+
+    if (lmcf == NULL || lmcf->redis_conn == NULL) {
+        return;
+    }
+
+    ngx_http_lapor_redis_destroy(lmcf->redis_conn);
+    lmcf->redis_conn = NULL;
+}

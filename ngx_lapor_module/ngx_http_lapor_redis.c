@@ -1,0 +1,917 @@
+
+/*
+ * The Redis core.
+ *
+ * One hiredis 0.14 async context per worker process, bound to nginx's event
+ * loop.  hiredis 0.14 has no timers of its own and frees its context from
+ * inside its own call stacks, so this file keeps three rules:
+ *
+ *   - every timeout is an nginx timer owned here (connect, per command);
+ *   - the context is freed only from nginx timer handlers, request code or
+ *     reply callbacks (where hiredis defers the free), never from the
+ *     connect or disconnect callbacks or the event hooks;
+ *   - everything about a vanished context is done in one place, the event
+ *     library "cleanup" hook, which hiredis calls on every path that frees
+ *     the context (and which therefore must be idempotent).
+ *
+ * Events are registered level-triggered: hiredis reads at most 16 KB per
+ * call, and a level-triggered fd wakes the loop again for the rest of a
+ * larger reply.
+ */
+
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_http.h>
+
+#include <hiredis/hiredis.h>
+#include <hiredis/async.h>
+
+#include "ngx_http_lapor_redis.h"
+#include "lapor_backoff.h"
+
+
+#define NGX_HTTP_LAPOR_REDIS_MAX_INFLIGHT    4096
+#define NGX_HTTP_LAPOR_REDIS_BACKOFF_BASE    100
+#define NGX_HTTP_LAPOR_REDIS_BACKOFF_MAX     5000
+#define NGX_HTTP_LAPOR_REDIS_ERRSTR_MAX      200
+
+
+struct ngx_http_lapor_redis_s {
+    ngx_http_lapor_redis_conf_t      *conf;
+    ngx_log_t                        *log;
+    redisAsyncContext                *ac;
+    ngx_http_lapor_redis_state_e      state;
+    ngx_uint_t                        failures;    /* since last ready */
+    ngx_uint_t                        inflight;    /* commands sent */
+    ngx_event_t                       connect_timer;
+    ngx_event_t                       reconnect_timer;
+    unsigned                          exiting:1;
+};
+
+
+/* a batch of commands sent for one request; heap memory, not r->pool */
+typedef struct {
+    ngx_http_lapor_redis_t           *rds;
+    ngx_http_request_t               *request;
+    ngx_http_cleanup_t               *cleanup;
+    ngx_http_lapor_redis_handler_pt   handler;
+    void                             *data;
+    ngx_event_t                       timer;
+    ngx_uint_t                        outstanding;
+    unsigned                          failed:1;
+    unsigned                          lost:1;
+    unsigned                          timed_out:1;
+} ngx_http_lapor_redis_op_t;
+
+
+static ngx_uint_t ngx_http_lapor_redis_log_level(ngx_http_lapor_redis_t *rds);
+static void ngx_http_lapor_redis_connect(ngx_http_lapor_redis_t *rds);
+static void ngx_http_lapor_redis_teardown(ngx_http_lapor_redis_t *rds);
+static void ngx_http_lapor_redis_schedule_reconnect(
+    ngx_http_lapor_redis_t *rds);
+static ngx_int_t ngx_http_lapor_redis_handshake(ngx_http_lapor_redis_t *rds);
+static void ngx_http_lapor_redis_handshake_reply(redisAsyncContext *ac,
+    void *reply, void *privdata);
+static void ngx_http_lapor_redis_connected(const redisAsyncContext *ac,
+    int status);
+static void ngx_http_lapor_redis_connect_timeout(ngx_event_t *ev);
+static void ngx_http_lapor_redis_reconnect_handler(ngx_event_t *ev);
+
+static void ngx_http_lapor_redis_read_handler(ngx_event_t *ev);
+static void ngx_http_lapor_redis_write_handler(ngx_event_t *ev);
+static void ngx_http_lapor_redis_add_read(void *privdata);
+static void ngx_http_lapor_redis_del_read(void *privdata);
+static void ngx_http_lapor_redis_add_write(void *privdata);
+static void ngx_http_lapor_redis_del_write(void *privdata);
+static void ngx_http_lapor_redis_add_event(ngx_event_t *ev, ngx_int_t event);
+static void ngx_http_lapor_redis_del_event(ngx_event_t *ev, ngx_int_t event);
+static void ngx_http_lapor_redis_cleanup(void *privdata);
+
+static void ngx_http_lapor_redis_reply(redisAsyncContext *ac, void *reply,
+    void *privdata);
+static void ngx_http_lapor_redis_op_timeout(ngx_event_t *ev);
+static void ngx_http_lapor_redis_op_cleanup(void *data);
+static void ngx_http_lapor_redis_op_detach(ngx_http_lapor_redis_op_t *op);
+
+
+static const char  *ngx_http_lapor_redis_state_names[] = {
+    "disconnected",
+    "connecting",
+    "handshake",
+    "ready",
+    "backoff"
+};
+
+
+ngx_http_lapor_redis_t *
+ngx_http_lapor_redis_create(ngx_cycle_t *cycle,
+    ngx_http_lapor_redis_conf_t *conf)
+{
+    ngx_http_lapor_redis_t  *rds;
+
+    rds = ngx_pcalloc(cycle->pool, sizeof(ngx_http_lapor_redis_t));
+    if (rds == NULL) {
+        return NULL;
+    }
+
+    rds->conf = conf;
+    rds->log = cycle->log;
+    rds->state = NGX_HTTP_LAPOR_REDIS_DISCONNECTED;
+
+    /*
+     * Housekeeping timers are cancelable: a worker that shuts down gracefully
+     * does not wait for them.  Per-command timers are not (see send()).
+     */
+
+    rds->connect_timer.handler = ngx_http_lapor_redis_connect_timeout;
+    rds->connect_timer.data = rds;
+    rds->connect_timer.log = cycle->log;
+    rds->connect_timer.cancelable = 1;
+
+    rds->reconnect_timer.handler = ngx_http_lapor_redis_reconnect_handler;
+    rds->reconnect_timer.data = rds;
+    rds->reconnect_timer.log = cycle->log;
+    rds->reconnect_timer.cancelable = 1;
+
+    /*
+     * Connect from the event loop, not from init_process: by then every
+     * module's worker initialisation has run.
+     */
+
+    ngx_add_timer(&rds->reconnect_timer, 0);
+
+    return rds;
+}
+
+
+void
+ngx_http_lapor_redis_destroy(ngx_http_lapor_redis_t *rds)
+{
+    rds->exiting = 1;
+
+    if (rds->connect_timer.timer_set) {
+        ngx_del_timer(&rds->connect_timer);
+    }
+
+    if (rds->reconnect_timer.timer_set) {
+        ngx_del_timer(&rds->reconnect_timer);
+    }
+
+    /*
+     * Pending reply callbacks run with a NULL reply and only free their
+     * operations; the cleanup hook closes the socket, so no "open socket
+     * left" alert follows.
+     */
+
+    if (rds->ac) {
+        redisAsyncFree(rds->ac);
+    }
+
+    rds->state = NGX_HTTP_LAPOR_REDIS_DISCONNECTED;
+}
+
+
+ngx_http_lapor_redis_state_e
+ngx_http_lapor_redis_state(ngx_http_lapor_redis_t *rds)
+{
+    return rds ? rds->state : NGX_HTTP_LAPOR_REDIS_DISCONNECTED;
+}
+
+
+const char *
+ngx_http_lapor_redis_state_name(ngx_http_lapor_redis_state_e st)
+{
+    if ((size_t) st >= sizeof(ngx_http_lapor_redis_state_names)
+                       / sizeof(ngx_http_lapor_redis_state_names[0]))
+    {
+        return "unknown";
+    }
+
+    return ngx_http_lapor_redis_state_names[st];
+}
+
+
+time_t
+ngx_http_lapor_redis_retry_after(ngx_http_lapor_redis_t *rds)
+{
+    ngx_msec_int_t  left;
+
+    if (rds == NULL || !rds->reconnect_timer.timer_set) {
+        return 1;
+    }
+
+    left = (ngx_msec_int_t) (rds->reconnect_timer.timer.key
+                             - ngx_current_msec);
+
+    if (left <= 1000) {
+        return 1;
+    }
+
+    return (time_t) ((left + 999) / 1000);
+}
+
+
+/*
+ * While Redis stays down every worker retries every few seconds: the first
+ * failures are errors, the rest are logged at "info" so the log stays
+ * readable (a "ready" notice marks the recovery).
+ */
+
+static ngx_uint_t
+ngx_http_lapor_redis_log_level(ngx_http_lapor_redis_t *rds)
+{
+    if (rds->state == NGX_HTTP_LAPOR_REDIS_READY || rds->failures < 3) {
+        return NGX_LOG_ERR;
+    }
+
+    return NGX_LOG_INFO;
+}
+
+
+static void
+ngx_http_lapor_redis_connect(ngx_http_lapor_redis_t *rds)
+{
+    ngx_connection_t             *c;
+    redisAsyncContext            *ac;
+    ngx_http_lapor_redis_conf_t  *conf;
+
+    conf = rds->conf;
+
+    rds->state = NGX_HTTP_LAPOR_REDIS_CONNECTING;
+
+    ngx_log_debug1(NGX_LOG_DEBUG_HTTP, rds->log, 0,
+                   "lapor: connecting to redis at %V", &conf->address);
+
+    /*
+     * The host is an IP literal resolved at configuration time, so hiredis's
+     * getaddrinfo() never waits for DNS here.
+     */
+
+    if (conf->unix_path.len) {
+        ac = redisAsyncConnectUnix((const char *) conf->unix_path.data);
+
+    } else {
+        ac = redisAsyncConnect((const char *) conf->host.data,
+                               (int) conf->port);
+    }
+
+    if (ac == NULL) {
+        ngx_log_error(NGX_LOG_ERR, rds->log, 0,
+                      "lapor: cannot allocate a redis context for %V",
+                      &conf->address);
+        ngx_http_lapor_redis_schedule_reconnect(rds);
+        return;
+    }
+
+    if (ac->err) {
+        ngx_log_error(ngx_http_lapor_redis_log_level(rds), rds->log, 0,
+                      "lapor: connecting to redis at %V failed: %s",
+                      &conf->address, ac->errstr);
+
+        /* no event hooks yet: hiredis closes its own socket */
+        redisAsyncFree(ac);
+        ngx_http_lapor_redis_schedule_reconnect(rds);
+        return;
+    }
+
+    c = ngx_get_connection(ac->c.fd, rds->log);
+    if (c == NULL) {
+        redisAsyncFree(ac);
+        ngx_http_lapor_redis_schedule_reconnect(rds);
+        return;
+    }
+
+    c->data = ac;
+    c->read->handler = ngx_http_lapor_redis_read_handler;
+    c->write->handler = ngx_http_lapor_redis_write_handler;
+    c->read->log = rds->log;
+    c->write->log = rds->log;
+
+    ac->data = rds;
+    ac->ev.data = c;
+    ac->ev.addRead = ngx_http_lapor_redis_add_read;
+    ac->ev.delRead = ngx_http_lapor_redis_del_read;
+    ac->ev.addWrite = ngx_http_lapor_redis_add_write;
+    ac->ev.delWrite = ngx_http_lapor_redis_del_write;
+    ac->ev.cleanup = ngx_http_lapor_redis_cleanup;
+
+    rds->ac = ac;
+
+    /*
+     * Only after the hooks are attached: in 0.14 setting the connect callback
+     * asks for a write event, which is how connect(2) completion is seen.
+     */
+
+    redisAsyncSetConnectCallback(ac, ngx_http_lapor_redis_connected);
+
+    (void) redisEnableKeepAlive(&ac->c);
+
+    ngx_add_timer(&rds->connect_timer, conf->connect_timeout);
+
+    if (ngx_http_lapor_redis_handshake(rds) != NGX_OK) {
+        ngx_http_lapor_redis_teardown(rds);
+    }
+}
+
+
+static ngx_int_t
+ngx_http_lapor_redis_handshake(ngx_http_lapor_redis_t *rds)
+{
+    int                           argc;
+    u_char                        db[NGX_INT_T_LEN];
+    size_t                        argvlen[3];
+    const char                   *argv[3];
+    ngx_http_lapor_redis_conf_t  *conf;
+
+    conf = rds->conf;
+
+    /* commands queue up in hiredis until the socket is connected */
+
+    if (conf->password.len) {
+        argc = 0;
+        argv[argc] = "AUTH";
+        argvlen[argc++] = 4;
+
+        if (conf->user.len) {
+            argv[argc] = (const char *) conf->user.data;
+            argvlen[argc++] = conf->user.len;
+        }
+
+        argv[argc] = (const char *) conf->password.data;
+        argvlen[argc++] = conf->password.len;
+
+        if (redisAsyncCommandArgv(rds->ac,
+                                  ngx_http_lapor_redis_handshake_reply,
+                                  "AUTH", argc, argv, argvlen)
+            != REDIS_OK)
+        {
+            return NGX_ERROR;
+        }
+    }
+
+    if (conf->db) {
+        argv[0] = "SELECT";
+        argvlen[0] = 6;
+        argv[1] = (const char *) db;
+        argvlen[1] = ngx_sprintf(db, "%i", conf->db) - db;
+
+        if (redisAsyncCommandArgv(rds->ac,
+                                  ngx_http_lapor_redis_handshake_reply,
+                                  "SELECT", 2, argv, argvlen)
+            != REDIS_OK)
+        {
+            return NGX_ERROR;
+        }
+    }
+
+    argv[0] = "PING";
+    argvlen[0] = 4;
+
+    if (redisAsyncCommandArgv(rds->ac, ngx_http_lapor_redis_handshake_reply,
+                              "PING", 1, argv, argvlen)
+        != REDIS_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    return NGX_OK;
+}
+
+
+static void
+ngx_http_lapor_redis_handshake_reply(redisAsyncContext *ac, void *reply,
+    void *privdata)
+{
+    const char              *step = privdata;
+    redisReply              *rep = reply;
+    ngx_http_lapor_redis_t  *rds;
+
+    rds = ac->data;
+
+    if (rep == NULL || rds == NULL || rds->ac != ac) {
+        /* the context is being freed; the cleanup hook does the rest */
+        return;
+    }
+
+    if (rep->type == REDIS_REPLY_ERROR) {
+        /* the reply never contains the password, only the error */
+        ngx_log_error(NGX_LOG_ERR, rds->log, 0,
+                      "lapor: redis at %V refused %s: %*s",
+                      &rds->conf->address, step,
+                      ngx_min(rep->len, NGX_HTTP_LAPOR_REDIS_ERRSTR_MAX),
+                      rep->str);
+
+        /* inside a reply callback hiredis defers the free */
+        ngx_http_lapor_redis_teardown(rds);
+        return;
+    }
+
+    if (ngx_strcmp(step, "PING") != 0) {
+        return;
+    }
+
+    if (rep->type != REDIS_REPLY_STATUS
+        || rep->len != 4 || ngx_strncmp(rep->str, "PONG", 4) != 0)
+    {
+        ngx_log_error(NGX_LOG_ERR, rds->log, 0,
+                      "lapor: redis at %V answered PING unexpectedly "
+                      "(reply type %d)", &rds->conf->address, rep->type);
+        ngx_http_lapor_redis_teardown(rds);
+        return;
+    }
+
+    if (rds->connect_timer.timer_set) {
+        ngx_del_timer(&rds->connect_timer);
+    }
+
+    ngx_log_error(NGX_LOG_NOTICE, rds->log, 0,
+                  "lapor: redis at %V is ready", &rds->conf->address);
+
+    rds->state = NGX_HTTP_LAPOR_REDIS_READY;
+    rds->failures = 0;
+}
+
+
+static void
+ngx_http_lapor_redis_connected(const redisAsyncContext *ac, int status)
+{
+    ngx_http_lapor_redis_t  *rds;
+
+    /*
+     * In hiredis 0.14 this runs outside its callback guard, and a failure is
+     * followed by hiredis freeing the context: only record the state here.
+     */
+
+    rds = ac->data;
+
+    if (status == REDIS_OK && rds && rds->ac == ac) {
+        rds->state = NGX_HTTP_LAPOR_REDIS_HANDSHAKE;
+    }
+}
+
+
+static void
+ngx_http_lapor_redis_connect_timeout(ngx_event_t *ev)
+{
+    ngx_http_lapor_redis_t  *rds = ev->data;
+
+    if (rds->ac == NULL || rds->state == NGX_HTTP_LAPOR_REDIS_READY) {
+        return;
+    }
+
+    ngx_log_error(ngx_http_lapor_redis_log_level(rds), rds->log,
+                  NGX_ETIMEDOUT, "lapor: redis at %V not ready within %M ms",
+                  &rds->conf->address, rds->conf->connect_timeout);
+
+    ngx_http_lapor_redis_teardown(rds);
+}
+
+
+static void
+ngx_http_lapor_redis_reconnect_handler(ngx_event_t *ev)
+{
+    ngx_http_lapor_redis_t  *rds = ev->data;
+
+    if (rds->exiting || rds->ac) {
+        return;
+    }
+
+    ngx_http_lapor_redis_connect(rds);
+}
+
+
+/*
+ * Deliberate teardown.  Outside hiredis the context is freed at once (its
+ * pending callbacks run with NULL replies); inside a reply callback hiredis
+ * defers the free until the callback returns.
+ */
+
+static void
+ngx_http_lapor_redis_teardown(ngx_http_lapor_redis_t *rds)
+{
+    redisAsyncContext  *ac;
+
+    ac = rds->ac;
+    if (ac == NULL) {
+        return;
+    }
+
+    rds->state = NGX_HTTP_LAPOR_REDIS_BACKOFF;
+
+    /* our own state is kept by the cleanup hook, not by onDisconnect */
+    ac->onDisconnect = NULL;
+
+    redisAsyncFree(ac);
+}
+
+
+static void
+ngx_http_lapor_redis_schedule_reconnect(ngx_http_lapor_redis_t *rds)
+{
+    uint32_t    rnd;
+    ngx_msec_t  delay;
+
+    if (rds->exiting) {
+        rds->state = NGX_HTTP_LAPOR_REDIS_DISCONNECTED;
+        return;
+    }
+
+    rds->state = NGX_HTTP_LAPOR_REDIS_BACKOFF;
+
+    rnd = ((uint32_t) ngx_random() << 16) ^ (uint32_t) ngx_random();
+
+    delay = (ngx_msec_t) lapor_backoff_delay(rds->failures,
+                                             NGX_HTTP_LAPOR_REDIS_BACKOFF_BASE,
+                                             NGX_HTTP_LAPOR_REDIS_BACKOFF_MAX,
+                                             rnd);
+    rds->failures++;
+
+    ngx_log_debug1(NGX_LOG_DEBUG_HTTP, rds->log, 0,
+                   "lapor: reconnecting to redis in %M ms", delay);
+
+    if (rds->reconnect_timer.timer_set) {
+        ngx_del_timer(&rds->reconnect_timer);
+    }
+
+    ngx_add_timer(&rds->reconnect_timer, delay);
+}
+
+
+/*
+ * The event library cleanup hook: hiredis calls it whenever the context goes
+ * away (error, EOF, connect failure, our own free), sometimes twice.
+ */
+
+static void
+ngx_http_lapor_redis_cleanup(void *privdata)
+{
+    ngx_connection_t        *c = privdata;
+    redisAsyncContext       *ac;
+    ngx_http_lapor_redis_t  *rds;
+
+    if (c == NULL) {
+        return;
+    }
+
+    ac = c->data;
+    rds = ac->data;
+
+    if (ac->err && !rds->exiting) {
+        ngx_log_error(ngx_http_lapor_redis_log_level(rds),
+                      rds->log, 0, "lapor: redis connection to %V %s: %s",
+                      &rds->conf->address,
+                      rds->state == NGX_HTTP_LAPOR_REDIS_READY
+                      ? "lost" : "failed", ac->errstr);
+    }
+
+    /*
+     * nginx closes the socket and forgets its events; hiredis must not
+     * close the same number again, it may belong to another connection by
+     * the time redisFree() runs.
+     */
+
+    ngx_close_connection(c);
+
+    ac->c.fd = -1;
+    ac->ev.data = NULL;
+
+    if (rds->ac == ac) {
+        rds->ac = NULL;
+
+        if (rds->connect_timer.timer_set) {
+            ngx_del_timer(&rds->connect_timer);
+        }
+
+        ngx_http_lapor_redis_schedule_reconnect(rds);
+    }
+}
+
+
+static void
+ngx_http_lapor_redis_read_handler(ngx_event_t *ev)
+{
+    ngx_connection_t  *c = ev->data;
+
+    /* the context may be gone when this returns: do not touch it after */
+    redisAsyncHandleRead(c->data);
+}
+
+
+static void
+ngx_http_lapor_redis_write_handler(ngx_event_t *ev)
+{
+    ngx_connection_t  *c = ev->data;
+
+    redisAsyncHandleWrite(c->data);
+}
+
+
+static void
+ngx_http_lapor_redis_add_read(void *privdata)
+{
+    ngx_connection_t  *c = privdata;
+
+    ngx_http_lapor_redis_add_event(c->read, NGX_READ_EVENT);
+}
+
+
+static void
+ngx_http_lapor_redis_del_read(void *privdata)
+{
+    ngx_connection_t  *c = privdata;
+
+    ngx_http_lapor_redis_del_event(c->read, NGX_READ_EVENT);
+}
+
+
+static void
+ngx_http_lapor_redis_add_write(void *privdata)
+{
+    ngx_connection_t  *c = privdata;
+
+    ngx_http_lapor_redis_add_event(c->write, NGX_WRITE_EVENT);
+}
+
+
+static void
+ngx_http_lapor_redis_del_write(void *privdata)
+{
+    ngx_connection_t  *c = privdata;
+
+    ngx_http_lapor_redis_del_event(c->write, NGX_WRITE_EVENT);
+}
+
+
+static void
+ngx_http_lapor_redis_add_event(ngx_event_t *ev, ngx_int_t event)
+{
+    ngx_connection_t  *c = ev->data;
+
+    if (ev->active || c->fd == (ngx_socket_t) -1) {
+        return;
+    }
+
+    /* both directions always level-triggered: epoll rebuilds the mask */
+
+    if (ngx_add_event(ev, event, NGX_LEVEL_EVENT) != NGX_OK) {
+        ngx_log_error(NGX_LOG_ERR, ev->log, 0,
+                      "lapor: cannot watch the redis socket");
+    }
+}
+
+
+static void
+ngx_http_lapor_redis_del_event(ngx_event_t *ev, ngx_int_t event)
+{
+    ngx_connection_t  *c = ev->data;
+
+    if (!ev->active || c->fd == (ngx_socket_t) -1) {
+        return;
+    }
+
+    if (ngx_del_event(ev, event, 0) != NGX_OK) {
+        ngx_log_error(NGX_LOG_ERR, ev->log, 0,
+                      "lapor: cannot unwatch the redis socket");
+    }
+}
+
+
+ngx_int_t
+ngx_http_lapor_redis_send(ngx_http_request_t *r, ngx_http_lapor_redis_t *rds,
+    ngx_http_lapor_redis_cmd_t *cmds, ngx_uint_t ncmds,
+    ngx_http_lapor_redis_handler_pt handler, void *data)
+{
+    ngx_uint_t                  i;
+    ngx_http_cleanup_t         *cln;
+    ngx_http_lapor_redis_op_t  *op;
+
+    if (rds == NULL
+        || rds->state != NGX_HTTP_LAPOR_REDIS_READY
+        || rds->ac == NULL)
+    {
+        return NGX_HTTP_SERVICE_UNAVAILABLE;
+    }
+
+    if (ncmds == 0) {
+        return NGX_ERROR;
+    }
+
+    if (rds->inflight + ncmds > NGX_HTTP_LAPOR_REDIS_MAX_INFLIGHT) {
+        ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
+                      "lapor: %ui redis commands in flight, refusing more",
+                      rds->inflight);
+        return NGX_HTTP_SERVICE_UNAVAILABLE;
+    }
+
+    cln = ngx_http_cleanup_add(r, 0);
+    if (cln == NULL) {
+        return NGX_ERROR;
+    }
+
+    /*
+     * The operation outlives the request if the client goes away: hiredis
+     * still holds it as privdata until the reply or the context's end.
+     */
+
+    op = ngx_calloc(sizeof(ngx_http_lapor_redis_op_t), r->connection->log);
+    if (op == NULL) {
+        return NGX_ERROR;
+    }
+
+    op->rds = rds;
+    op->handler = handler;
+    op->data = data;
+
+    for (i = 0; i < ncmds; i++) {
+        if (redisAsyncCommandArgv(rds->ac, ngx_http_lapor_redis_reply, op,
+                                  cmds[i].argc, cmds[i].argv, cmds[i].argvlen)
+            != REDIS_OK)
+        {
+            break;
+        }
+
+        op->outstanding++;
+        rds->inflight++;
+    }
+
+    if (i < ncmds) {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "lapor: cannot queue a redis command");
+
+        if (op->outstanding == 0) {
+            ngx_free(op);
+            return NGX_HTTP_SERVICE_UNAVAILABLE;
+        }
+
+        /*
+         * Half a batch (a MULTI without its EXEC) must never stay on the
+         * shared connection: drop the connection, the queued commands are
+         * answered with NULL and free the operation.
+         */
+
+        ngx_http_lapor_redis_teardown(rds);
+        return NGX_HTTP_SERVICE_UNAVAILABLE;
+    }
+
+    op->request = r;
+    op->cleanup = cln;
+    cln->handler = ngx_http_lapor_redis_op_cleanup;
+    cln->data = op;
+
+    /*
+     * Not cancelable: a gracefully exiting worker waits for requests that
+     * wait for Redis, at most this long.
+     */
+
+    op->timer.handler = ngx_http_lapor_redis_op_timeout;
+    op->timer.data = op;
+    op->timer.log = r->connection->log;
+    ngx_add_timer(&op->timer, rds->conf->timeout);
+
+    /* notice a client that goes away, do not rerun the phases meanwhile */
+    r->read_event_handler = ngx_http_test_reading;
+    r->write_event_handler = ngx_http_request_empty_handler;
+
+    r->main->count++;
+
+    return NGX_OK;
+}
+
+
+static void
+ngx_http_lapor_redis_reply(redisAsyncContext *ac, void *reply, void *privdata)
+{
+    ngx_int_t                   rc;
+    redisReply                 *rep = reply;
+    ngx_connection_t           *c;
+    ngx_http_request_t         *r;
+    ngx_http_lapor_redis_t     *rds;
+    ngx_http_lapor_redis_op_t  *op = privdata;
+
+    rds = op->rds;
+
+    rds->inflight--;
+    op->outstanding--;
+
+    if (rep == NULL) {
+        op->lost = 1;
+
+    } else if (op->outstanding && rep->type == REDIS_REPLY_ERROR) {
+        op->failed = 1;
+    }
+
+    if (op->outstanding) {
+        return;
+    }
+
+    r = op->request;
+
+    if (r != NULL) {
+        ngx_http_lapor_redis_op_detach(op);
+
+        if (!rds->exiting) {
+            if (op->timed_out) {
+                rc = NGX_HTTP_GATEWAY_TIME_OUT;
+
+            } else if (op->lost) {
+                rc = NGX_HTTP_SERVICE_UNAVAILABLE;
+
+            } else if (op->failed) {
+                rc = NGX_HTTP_BAD_GATEWAY;
+
+            } else {
+                rc = NGX_OK;
+            }
+
+            c = r->connection;
+            ngx_http_set_log_request(c->log, r);
+
+            op->handler(r, op->data, op->lost ? NULL : rep, rc);
+
+            ngx_http_run_posted_requests(c);
+        }
+    }
+
+    ngx_free(op);
+}
+
+
+static void
+ngx_http_lapor_redis_op_timeout(ngx_event_t *ev)
+{
+    ngx_connection_t           *c;
+    ngx_http_request_t         *r;
+    ngx_http_lapor_redis_t     *rds;
+    ngx_http_lapor_redis_op_t  *op = ev->data;
+
+    rds = op->rds;
+
+    ngx_log_error(NGX_LOG_ERR, ev->log, NGX_ETIMEDOUT,
+                  "lapor: redis at %V did not answer within %M ms, "
+                  "reconnecting", &rds->conf->address, rds->conf->timeout);
+
+    op->timed_out = 1;
+
+    if (rds->ac == NULL) {
+        /*
+         * Cannot happen: an operation in flight belongs to the live context.
+         * Answer the request anyway; the operation stays with hiredis.
+         */
+
+        ngx_log_error(NGX_LOG_ALERT, ev->log, 0,
+                      "lapor: timed out redis operation without a context");
+
+        r = op->request;
+        ngx_http_lapor_redis_op_detach(op);
+
+        if (r) {
+            c = r->connection;
+            ngx_http_set_log_request(c->log, r);
+            op->handler(r, op->data, NULL, NGX_HTTP_GATEWAY_TIME_OUT);
+            ngx_http_run_posted_requests(c);
+        }
+
+        return;
+    }
+
+    /*
+     * Replies come in order, so everything behind the late one is late too:
+     * drop the connection.  Its pending callbacks run now, this operation's
+     * with a 504 for its request, and the operation is freed.
+     */
+
+    ngx_http_lapor_redis_teardown(rds);
+}
+
+
+/* the request is going away before its reply arrived */
+
+static void
+ngx_http_lapor_redis_op_cleanup(void *data)
+{
+    ngx_http_lapor_redis_op_t  *op = data;
+
+    op->cleanup = NULL;
+    op->request = NULL;
+
+    if (op->timer.timer_set) {
+        ngx_del_timer(&op->timer);
+    }
+}
+
+
+static void
+ngx_http_lapor_redis_op_detach(ngx_http_lapor_redis_op_t *op)
+{
+    if (op->cleanup) {
+        op->cleanup->handler = NULL;
+        op->cleanup = NULL;
+    }
+
+    op->request = NULL;
+
+    if (op->timer.timer_set) {
+        ngx_del_timer(&op->timer);
+    }
+}

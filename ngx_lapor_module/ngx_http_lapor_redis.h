@@ -1,0 +1,89 @@
+
+/*
+ * The Redis core: one hiredis async connection per worker process, driven
+ * by nginx's event loop and timers, and the request-facing command API.
+ */
+
+
+#ifndef _NGX_HTTP_LAPOR_REDIS_H_INCLUDED_
+#define _NGX_HTTP_LAPOR_REDIS_H_INCLUDED_
+
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_http.h>
+
+#include <hiredis/hiredis.h>
+
+
+typedef enum {
+    NGX_HTTP_LAPOR_REDIS_DISCONNECTED = 0,
+    NGX_HTTP_LAPOR_REDIS_CONNECTING,
+    NGX_HTTP_LAPOR_REDIS_HANDSHAKE,
+    NGX_HTTP_LAPOR_REDIS_READY,
+    NGX_HTTP_LAPOR_REDIS_BACKOFF
+} ngx_http_lapor_redis_state_e;
+
+
+/* what "lapor_redis" and the timeout directives configure */
+typedef struct {
+    ngx_str_t                     address;     /* as written, for logs */
+    ngx_str_t                     host;        /* IP literal, NUL-terminated */
+    ngx_str_t                     unix_path;   /* NUL-terminated, or empty */
+    ngx_int_t                     port;
+    ngx_int_t                     db;
+    ngx_str_t                     user;
+    ngx_str_t                     password;
+    ngx_msec_t                    connect_timeout;
+    ngx_msec_t                    timeout;
+} ngx_http_lapor_redis_conf_t;
+
+
+typedef struct ngx_http_lapor_redis_s  ngx_http_lapor_redis_t;
+
+
+/* one command of a batch, passed to hiredis as argv (binary safe) */
+typedef struct {
+    int                           argc;
+    const char                  **argv;
+    const size_t                 *argvlen;
+} ngx_http_lapor_redis_cmd_t;
+
+
+/*
+ * Called exactly once per accepted batch, with the reply to its last
+ * command (valid only during the call: copy what is kept) and
+ *   NGX_OK                        reply is set (it may be an error reply);
+ *   NGX_HTTP_BAD_GATEWAY          an earlier command of the batch failed;
+ *   NGX_HTTP_SERVICE_UNAVAILABLE  the connection was lost, reply is NULL;
+ *   NGX_HTTP_GATEWAY_TIME_OUT     lapor_redis_timeout expired, reply NULL.
+ * The handler must finalize the request; the core then runs the posted
+ * requests of the connection.
+ */
+typedef void (*ngx_http_lapor_redis_handler_pt)(ngx_http_request_t *r,
+    void *data, redisReply *reply, ngx_int_t rc);
+
+
+ngx_http_lapor_redis_t *ngx_http_lapor_redis_create(ngx_cycle_t *cycle,
+    ngx_http_lapor_redis_conf_t *conf);
+void ngx_http_lapor_redis_destroy(ngx_http_lapor_redis_t *rds);
+
+ngx_http_lapor_redis_state_e ngx_http_lapor_redis_state(
+    ngx_http_lapor_redis_t *rds);
+const char *ngx_http_lapor_redis_state_name(ngx_http_lapor_redis_state_e st);
+time_t ngx_http_lapor_redis_retry_after(ngx_http_lapor_redis_t *rds);
+
+/*
+ * Sends a batch of commands back to back on the worker's connection.
+ * NGX_OK: queued, r->main->count was incremented and the handler will be
+ * called later (a content handler returns NGX_DONE, a body handler calls
+ * ngx_http_finalize_request(r, NGX_DONE)).  NGX_HTTP_SERVICE_UNAVAILABLE:
+ * Redis is not ready or too many commands are in flight; nothing was sent
+ * and the handler will not be called.  NGX_ERROR: out of memory.
+ */
+ngx_int_t ngx_http_lapor_redis_send(ngx_http_request_t *r,
+    ngx_http_lapor_redis_t *rds, ngx_http_lapor_redis_cmd_t *cmds,
+    ngx_uint_t ncmds, ngx_http_lapor_redis_handler_pt handler, void *data);
+
+
+#endif /* _NGX_HTTP_LAPOR_REDIS_H_INCLUDED_ */
