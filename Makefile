@@ -24,6 +24,7 @@ SOURCES       := config $(wildcard ngx_lapor_module/*.c ngx_lapor_module/*.h)
 
 UNIT_CFLAGS   := -std=c99 -Wall -Wextra -Werror -O1 -g \
                  -Ingx_lapor_module -It/unit
+UNIT_LIBS     := -lyajl -lcrypto
 UNIT_TESTS    := $(patsubst t/unit/%.c,$(BUILD)/unit/%,\
                  $(wildcard t/unit/test_*.c))
 
@@ -65,7 +66,8 @@ $(MODULE): $(NGX_BUILD)/Makefile $(SOURCES)
 
 $(BUILD)/unit/%: t/unit/%.c t/unit/unit.h $(wildcard ngx_lapor_module/lapor_*.[ch])
 	@mkdir -p $(dir $@)
-	$(CC) $(UNIT_CFLAGS) -o $@ $< $(wildcard ngx_lapor_module/lapor_*.c)
+	$(CC) $(UNIT_CFLAGS) -o $@ $< $(wildcard ngx_lapor_module/lapor_*.c) \
+	    $(UNIT_LIBS)
 
 unit: $(UNIT_TESTS)
 	@set -e; for t in $(UNIT_TESTS); do $$t; done

@@ -24,6 +24,26 @@ typedef struct {
 } ngx_http_lapor_route_t;
 
 
+static ngx_http_lapor_text_t  ngx_http_lapor_t_not_found = {
+    "Tidak ditemukan", "Not found"
+};
+
+static ngx_http_lapor_text_t  ngx_http_lapor_d_not_found = {
+    "Sumber daya ini tidak ada di API.",
+    "There is no such resource in this API."
+};
+
+static ngx_http_lapor_text_t  ngx_http_lapor_t_not_allowed = {
+    "Metode tidak diizinkan", "Method not allowed"
+};
+
+static ngx_http_lapor_text_t  ngx_http_lapor_d_not_allowed = {
+    "Sumber daya ini tidak mendukung metode permintaan; lihat header Allow.",
+    "This resource does not support the request method; see the Allow "
+    "header."
+};
+
+
 static ngx_http_lapor_route_t  ngx_http_lapor_routes[] = {
 
     { ngx_string("health"),
@@ -80,9 +100,8 @@ ngx_http_lapor_api_handler(ngx_http_request_t *r)
 
             pr.status = NGX_HTTP_NOT_ALLOWED;
             pr.type = "method-not-allowed";
-            pr.title = "Method not allowed";
-            ngx_str_set(&pr.detail, "This resource does not support the "
-                                    "request method; see the Allow header.");
+            pr.title = &ngx_http_lapor_t_not_allowed;
+            pr.detail = &ngx_http_lapor_d_not_allowed;
             pr.allow = rt->allow;
 
             return ngx_http_lapor_problem_send(r, &pr);
@@ -97,6 +116,6 @@ ngx_http_lapor_api_handler(ngx_http_request_t *r)
     }
 
     return ngx_http_lapor_problem(r, NGX_HTTP_NOT_FOUND, "not-found",
-                                  "Not found",
-                                  "There is no such resource in this API.");
+                                  &ngx_http_lapor_t_not_found,
+                                  &ngx_http_lapor_d_not_found);
 }

@@ -11,6 +11,7 @@
 #include <ngx_core.h>
 #include <ngx_http.h>
 
+#include "ngx_http_lapor_module.h"
 #include "ngx_http_lapor_json.h"
 
 
@@ -121,11 +122,12 @@ ngx_int_t
 ngx_http_lapor_json_send(ngx_http_request_t *r, ngx_uint_t status,
     ngx_str_t *content_type, yajl_gen g)
 {
-    size_t                len;
-    ngx_int_t             rc;
-    ngx_buf_t            *b;
-    ngx_chain_t           out;
-    const unsigned char  *buf;
+    size_t                 len;
+    ngx_int_t              rc;
+    ngx_buf_t             *b;
+    ngx_chain_t            out;
+    const unsigned char   *buf;
+    ngx_http_lapor_ctx_t  *ctx;
 
     if (yajl_gen_get_buf(g, &buf, &len) != yajl_gen_status_ok || len == 0) {
         ngx_log_error(NGX_LOG_ALERT, r->connection->log, 0,
@@ -142,6 +144,15 @@ ngx_http_lapor_json_send(ngx_http_request_t *r, ngx_uint_t status,
     if (b == NULL) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
+
+    /* the error page filter leaves the module's own answers alone */
+
+    ctx = ngx_http_lapor_get_ctx(r);
+    if (ctx == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    ctx->own_response = 1;
 
     b->pos = (u_char *) buf;
     b->last = (u_char *) buf + len;

@@ -11,6 +11,7 @@
 #include <ngx_http.h>
 
 #include "ngx_http_lapor_module.h"
+#include "ngx_http_lapor_problem.h"
 
 
 #define NGX_HTTP_LAPOR_REDIS_DEFAULT_PORT  6379
@@ -28,6 +29,7 @@ static char *ngx_http_lapor_check_positive(ngx_conf_t *cf, void *post,
 static char *ngx_http_lapor_check_namespace(ngx_conf_t *cf, void *post,
     void *data);
 
+static ngx_int_t ngx_http_lapor_postconfiguration(ngx_conf_t *cf);
 static void *ngx_http_lapor_create_main_conf(ngx_conf_t *cf);
 static char *ngx_http_lapor_init_main_conf(ngx_conf_t *cf, void *conf);
 static void *ngx_http_lapor_create_loc_conf(ngx_conf_t *cf);
@@ -90,7 +92,7 @@ static ngx_command_t  ngx_http_lapor_commands[] = {
 
 static ngx_http_module_t  ngx_http_lapor_module_ctx = {
     NULL,                                  /* preconfiguration */
-    NULL,                                  /* postconfiguration */
+    ngx_http_lapor_postconfiguration,      /* postconfiguration */
 
     ngx_http_lapor_create_main_conf,       /* create main configuration */
     ngx_http_lapor_init_main_conf,         /* init main configuration */
@@ -368,6 +370,45 @@ ngx_http_lapor_check_namespace(ngx_conf_t *cf, void *post, void *data)
     }
 
     return NGX_CONF_OK;
+}
+
+
+ngx_http_lapor_ctx_t *
+ngx_http_lapor_get_ctx(ngx_http_request_t *r)
+{
+    ngx_http_lapor_ctx_t  *ctx;
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_lapor_module);
+
+    if (ctx == NULL) {
+        ctx = ngx_pcalloc(r->pool, sizeof(ngx_http_lapor_ctx_t));
+        if (ctx == NULL) {
+            return NULL;
+        }
+
+        ctx->lang = -1;
+
+        ngx_http_set_ctx(r, ctx, ngx_http_lapor_module);
+    }
+
+    return ctx;
+}
+
+
+static ngx_int_t
+ngx_http_lapor_postconfiguration(ngx_conf_t *cf)
+{
+    ngx_http_lapor_main_conf_t  *lmcf;
+
+    lmcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_lapor_module);
+
+    /* a configuration without "lapor_api" pays nothing for the module */
+
+    if (!lmcf->api_used) {
+        return NGX_OK;
+    }
+
+    return ngx_http_lapor_error_filter_init(cf);
 }
 
 

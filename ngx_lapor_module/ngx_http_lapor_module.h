@@ -34,7 +34,19 @@ typedef struct {
 } ngx_http_lapor_loc_conf_t;
 
 
+/* per request */
+typedef struct {
+    ngx_int_t                     lang;         /* -1 until looked up */
+    ngx_chain_t                  *error_page;   /* replacing nginx's page */
+    unsigned                      own_response:1;
+    unsigned                      error_page_sent:1;
+} ngx_http_lapor_ctx_t;
+
+
 extern ngx_module_t  ngx_http_lapor_module;
+
+
+ngx_http_lapor_ctx_t *ngx_http_lapor_get_ctx(ngx_http_request_t *r);
 
 
 ngx_int_t ngx_http_lapor_api_handler(ngx_http_request_t *r);

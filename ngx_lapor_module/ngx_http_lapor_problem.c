@@ -1,6 +1,7 @@
 
 /*
- * Error answers: RFC 9457 application/problem+json.
+ * Error answers: RFC 9457 application/problem+json, in Indonesian (the
+ * default) or English by Accept-Language.
  */
 
 
@@ -8,20 +9,63 @@
 #include <ngx_core.h>
 #include <ngx_http.h>
 
+#include "ngx_http_lapor_module.h"
 #include "ngx_http_lapor_problem.h"
 #include "ngx_http_lapor_json.h"
 
 
-#define NGX_HTTP_LAPOR_PROBLEM_URN  "urn:lapor:problem:"
+#define NGX_HTTP_LAPOR_PROBLEM_URN    "urn:lapor:problem:"
 #define NGX_HTTP_LAPOR_REPLY_LOG_MAX  200
 
 
 typedef struct {
-    const char   *prefix;        /* of the Redis error reply */
-    ngx_uint_t    status;
-    const char   *type;
-    const char   *title;
+    const char                   *prefix;   /* of the Redis error reply */
+    ngx_uint_t                    status;
+    const char                   *type;
+    ngx_http_lapor_text_t         title;
 } ngx_http_lapor_redis_error_t;
+
+
+static ngx_http_lapor_text_t  ngx_http_lapor_t_unavailable = {
+    "Layanan sementara tidak tersedia",
+    "Service temporarily unavailable"
+};
+
+static ngx_http_lapor_text_t  ngx_http_lapor_d_unavailable = {
+    "Penyimpanan data tidak dapat dihubungi; coba lagi setelah jeda yang "
+    "disebutkan.",
+    "The data store is not reachable; retry after the given delay."
+};
+
+static ngx_http_lapor_text_t  ngx_http_lapor_d_busy = {
+    "Penyimpanan data belum dapat melayani permintaan; coba lagi nanti.",
+    "The data store cannot serve the request now; retry later."
+};
+
+static ngx_http_lapor_text_t  ngx_http_lapor_t_timeout = {
+    "Penyimpanan data tidak menjawab tepat waktu",
+    "Data store timeout"
+};
+
+static ngx_http_lapor_text_t  ngx_http_lapor_d_timeout = {
+    "Penyimpanan data tidak menjawab tepat waktu; permintaan boleh diulang.",
+    "The data store did not answer in time; the request may be retried."
+};
+
+static ngx_http_lapor_text_t  ngx_http_lapor_t_redis_error = {
+    "Kesalahan penyimpanan data",
+    "Data store error"
+};
+
+static ngx_http_lapor_text_t  ngx_http_lapor_d_redis_error = {
+    "Penyimpanan data menolak operasi ini.",
+    "The data store rejected the operation."
+};
+
+static ngx_http_lapor_text_t  ngx_http_lapor_d_redis_unexpected = {
+    "Penyimpanan data memberi jawaban yang tidak terduga.",
+    "The data store gave an unexpected answer."
+};
 
 
 /*
@@ -31,24 +75,180 @@ typedef struct {
 
 static ngx_http_lapor_redis_error_t  ngx_http_lapor_redis_errors[] = {
     { "LOADING", NGX_HTTP_SERVICE_UNAVAILABLE, "redis-unavailable",
-      "Redis is loading its data" },
+      { "Redis sedang memuat data", "Redis is loading its data" } },
     { "BUSY", NGX_HTTP_SERVICE_UNAVAILABLE, "redis-unavailable",
-      "Redis is busy" },
+      { "Redis sedang sibuk", "Redis is busy" } },
     { "MISCONF", NGX_HTTP_SERVICE_UNAVAILABLE, "redis-unavailable",
-      "Redis cannot persist writes" },
+      { "Redis tidak dapat menyimpan tulisan",
+        "Redis cannot persist writes" } },
     { "READONLY", NGX_HTTP_SERVICE_UNAVAILABLE, "redis-unavailable",
-      "Redis is a read-only replica" },
+      { "Redis adalah replika baca-saja", "Redis is a read-only replica" } },
     { "OOM", NGX_HTTP_SERVICE_UNAVAILABLE, "redis-unavailable",
-      "Redis is out of memory" },
+      { "Memori Redis penuh", "Redis is out of memory" } },
     { "MASTERDOWN", NGX_HTTP_SERVICE_UNAVAILABLE, "redis-unavailable",
-      "Redis has lost its master" },
+      { "Redis kehilangan master", "Redis has lost its master" } },
     { "NOPERM", NGX_HTTP_INTERNAL_SERVER_ERROR, "redis-error",
-      "The Redis user lacks a permission" },
-    { NULL, 0, NULL, NULL }
+      { "Pengguna Redis tidak memiliki izin",
+        "The Redis user lacks a permission" } },
+    { NULL, 0, NULL, { NULL, NULL } }
 };
 
 
+static ngx_table_elt_t *ngx_http_lapor_accept_language(
+    ngx_http_request_t *r);
 static void ngx_http_lapor_problem_redis_state(yajl_gen g, void *data);
+static void ngx_http_lapor_problem_errors(ngx_http_request_t *r, yajl_gen g,
+    ngx_array_t *errors);
+
+
+/*
+ * Indonesian unless English is preferred: the highest q among "id", "in"
+ * (the old code) and "en" wins, Indonesian on ties.
+ */
+
+ngx_http_lapor_lang_e
+ngx_http_lapor_lang(ngx_http_request_t *r)
+{
+    u_char                *p, *end, *tag;
+    size_t                 len;
+    ngx_int_t              q, best_id, best_en;
+    ngx_table_elt_t       *h;
+    ngx_http_lapor_ctx_t  *ctx;
+
+    ctx = ngx_http_lapor_get_ctx(r);
+
+    if (ctx && ctx->lang >= 0) {
+        return (ngx_http_lapor_lang_e) ctx->lang;
+    }
+
+    best_id = 0;
+    best_en = 0;
+
+    h = ngx_http_lapor_accept_language(r);
+
+    if (h) {
+        p = h->value.data;
+        end = p + h->value.len;
+
+        while (p < end) {
+            while (p < end && (*p == ' ' || *p == ',')) {
+                p++;
+            }
+
+            tag = p;
+
+            while (p < end && *p != ';' && *p != ',' && *p != ' ') {
+                p++;
+            }
+
+            len = p - tag;
+            q = 1000;
+
+            /* ";q=0.5" and the like */
+            while (p < end && *p != ',') {
+                if (*p == 'q' && p + 1 < end && p[1] == '=') {
+                    p += 2;
+                    q = 0;
+
+                    if (p < end && *p == '1') {
+                        q = 1000;
+
+                    } else if (p + 1 < end && *p == '0' && p[1] == '.') {
+                        p += 2;
+                        q = 0;
+
+                        if (p < end && *p >= '0' && *p <= '9') {
+                            q += (*p++ - '0') * 100;
+                        }
+
+                        if (p < end && *p >= '0' && *p <= '9') {
+                            q += (*p++ - '0') * 10;
+                        }
+
+                        if (p < end && *p >= '0' && *p <= '9') {
+                            q += *p - '0';
+                        }
+                    }
+
+                    continue;
+                }
+
+                p++;
+            }
+
+            if (len >= 2 && (len == 2 || tag[2] == '-')) {
+                if ((ngx_strncasecmp(tag, (u_char *) "id", 2) == 0
+                     || ngx_strncasecmp(tag, (u_char *) "in", 2) == 0)
+                    && q > best_id)
+                {
+                    best_id = q;
+
+                } else if (ngx_strncasecmp(tag, (u_char *) "en", 2) == 0
+                           && q > best_en)
+                {
+                    best_en = q;
+                }
+            }
+        }
+    }
+
+    q = (best_en > best_id) ? NGX_HTTP_LAPOR_LANG_EN : NGX_HTTP_LAPOR_LANG_ID;
+
+    if (ctx) {
+        ctx->lang = q;
+    }
+
+    return (ngx_http_lapor_lang_e) q;
+}
+
+
+static ngx_table_elt_t *
+ngx_http_lapor_accept_language(ngx_http_request_t *r)
+{
+#if (NGX_HTTP_HEADERS)
+
+    return r->headers_in.accept_language;
+
+#else
+
+    /* nginx keeps a pointer to this header only with NGX_HTTP_HEADERS */
+
+    ngx_uint_t        i;
+    ngx_list_part_t  *part;
+    ngx_table_elt_t  *h;
+
+    part = &r->headers_in.headers.part;
+    h = part->elts;
+
+    for (i = 0; /* void */; i++) {
+
+        if (i >= part->nelts) {
+            if (part->next == NULL) {
+                return NULL;
+            }
+
+            part = part->next;
+            h = part->elts;
+            i = 0;
+        }
+
+        if (h[i].key.len == sizeof("Accept-Language") - 1
+            && ngx_strncasecmp(h[i].key.data, (u_char *) "Accept-Language",
+                               h[i].key.len) == 0)
+        {
+            return &h[i];
+        }
+    }
+
+#endif
+}
+
+
+const char *
+ngx_http_lapor_text(ngx_http_request_t *r, const ngx_http_lapor_text_t *t)
+{
+    return ngx_http_lapor_lang(r) == NGX_HTTP_LAPOR_LANG_EN ? t->en : t->id;
+}
 
 
 ngx_int_t
@@ -58,12 +258,12 @@ ngx_http_lapor_problem_send(ngx_http_request_t *r,
     u_char      *p;
     yajl_gen     g;
     ngx_str_t    value;
-    ngx_uint_t   status;
 
     static ngx_str_t  retry_after = ngx_string("Retry-After");
     static ngx_str_t  allow = ngx_string("Allow");
-
-    status = pr->status;
+    static ngx_str_t  content_language = ngx_string("Content-Language");
+    static ngx_str_t  lang_id = ngx_string("id");
+    static ngx_str_t  lang_en = ngx_string("en");
 
     g = ngx_http_lapor_json_gen(r);
     if (g == NULL) {
@@ -84,13 +284,17 @@ ngx_http_lapor_problem_send(ngx_http_request_t *r,
     ngx_http_lapor_json_str(g, &value);
 
     ngx_http_lapor_json_literal(g, "title");
-    ngx_http_lapor_json_cstr(g, pr->title);
+    ngx_http_lapor_json_cstr(g, ngx_http_lapor_text(r, pr->title));
 
     ngx_http_lapor_json_literal(g, "status");
-    yajl_gen_integer(g, (long long) status);
+    yajl_gen_integer(g, (long long) pr->status);
 
     ngx_http_lapor_json_literal(g, "detail");
-    ngx_http_lapor_json_str(g, &pr->detail);
+    ngx_http_lapor_json_cstr(g, ngx_http_lapor_text(r, pr->detail));
+
+    if (pr->errors && pr->errors->nelts) {
+        ngx_http_lapor_problem_errors(r, g, pr->errors);
+    }
 
     if (pr->extend) {
         pr->extend(g, pr->data);
@@ -118,14 +322,76 @@ ngx_http_lapor_problem_send(ngx_http_request_t *r,
         }
     }
 
-    return ngx_http_lapor_json_send(r, status,
+    if (ngx_http_lapor_header_add(r, &content_language,
+                                  ngx_http_lapor_lang(r)
+                                  == NGX_HTTP_LAPOR_LANG_EN
+                                  ? &lang_en : &lang_id)
+        != NGX_OK)
+    {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    return ngx_http_lapor_json_send(r, pr->status,
                                     &ngx_http_lapor_problem_json_type, g);
+}
+
+
+static void
+ngx_http_lapor_problem_errors(ngx_http_request_t *r, yajl_gen g,
+    ngx_array_t *errors)
+{
+    u_char                        *p, *s;
+    size_t                         len;
+    const char                    *text, *mark;
+    ngx_uint_t                     i;
+    ngx_http_lapor_field_error_t  *fe;
+
+    ngx_http_lapor_json_literal(g, "errors");
+    yajl_gen_array_open(g);
+
+    fe = errors->elts;
+
+    for (i = 0; i < errors->nelts; i++) {
+        yajl_gen_map_open(g);
+
+        ngx_http_lapor_json_literal(g, "field");
+        ngx_http_lapor_json_str(g, &fe[i].field);
+
+        ngx_http_lapor_json_literal(g, "message");
+
+        text = ngx_http_lapor_text(r, fe[i].message);
+        mark = ngx_strstr(text, "%s");
+
+        if (mark == NULL) {
+            ngx_http_lapor_json_cstr(g, text);
+
+        } else {
+            len = ngx_strlen(text) - 2 + fe[i].arg.len;
+
+            s = ngx_pnalloc(r->pool, len);
+            if (s == NULL) {
+                /* the message without its argument is still useful */
+                ngx_http_lapor_json_cstr(g, text);
+
+            } else {
+                p = ngx_cpymem(s, text, mark - text);
+                p = ngx_cpymem(p, fe[i].arg.data, fe[i].arg.len);
+                p = ngx_cpymem(p, mark + 2, ngx_strlen(mark + 2));
+                yajl_gen_string(g, s, p - s);
+            }
+        }
+
+        yajl_gen_map_close(g);
+    }
+
+    yajl_gen_array_close(g);
 }
 
 
 ngx_int_t
 ngx_http_lapor_problem(ngx_http_request_t *r, ngx_uint_t status,
-    const char *type, const char *title, const char *detail)
+    const char *type, const ngx_http_lapor_text_t *title,
+    const ngx_http_lapor_text_t *detail)
 {
     ngx_http_lapor_problem_t  pr;
 
@@ -134,8 +400,7 @@ ngx_http_lapor_problem(ngx_http_request_t *r, ngx_uint_t status,
     pr.status = status;
     pr.type = type;
     pr.title = title;
-    pr.detail.data = (u_char *) detail;
-    pr.detail.len = ngx_strlen(detail);
+    pr.detail = detail;
 
     return ngx_http_lapor_problem_send(r, &pr);
 }
@@ -156,9 +421,8 @@ ngx_http_lapor_problem_redis(ngx_http_request_t *r,
     case NGX_HTTP_SERVICE_UNAVAILABLE:
         pr.status = NGX_HTTP_SERVICE_UNAVAILABLE;
         pr.type = "redis-unavailable";
-        pr.title = "Service temporarily unavailable";
-        ngx_str_set(&pr.detail, "The data store is not reachable; "
-                                "retry after the given delay.");
+        pr.title = &ngx_http_lapor_t_unavailable;
+        pr.detail = &ngx_http_lapor_d_unavailable;
         pr.retry_after = ngx_http_lapor_redis_retry_after(rds);
         pr.extend = ngx_http_lapor_problem_redis_state;
         pr.data = rds;
@@ -167,9 +431,8 @@ ngx_http_lapor_problem_redis(ngx_http_request_t *r,
     case NGX_HTTP_GATEWAY_TIME_OUT:
         pr.status = NGX_HTTP_GATEWAY_TIME_OUT;
         pr.type = "redis-timeout";
-        pr.title = "Data store timeout";
-        ngx_str_set(&pr.detail, "The data store did not answer in time; "
-                                "the request may be retried.");
+        pr.title = &ngx_http_lapor_t_timeout;
+        pr.detail = &ngx_http_lapor_d_timeout;
         pr.retry_after = 1;
         return ngx_http_lapor_problem_send(r, &pr);
 
@@ -181,14 +444,14 @@ ngx_http_lapor_problem_redis(ngx_http_request_t *r,
 
     pr.status = NGX_HTTP_BAD_GATEWAY;
     pr.type = "redis-error";
-    pr.title = "Data store error";
-    ngx_str_set(&pr.detail, "The data store rejected the operation.");
+    pr.title = &ngx_http_lapor_t_redis_error;
+    pr.detail = &ngx_http_lapor_d_redis_error;
 
     if (reply == NULL || reply->type != REDIS_REPLY_ERROR) {
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                       "lapor: unexpected redis reply of type %d",
                       reply ? reply->type : -1);
-        ngx_str_set(&pr.detail, "The data store gave an unexpected answer.");
+        pr.detail = &ngx_http_lapor_d_redis_unexpected;
         return ngx_http_lapor_problem_send(r, &pr);
     }
 
@@ -205,11 +468,10 @@ ngx_http_lapor_problem_redis(ngx_http_request_t *r,
         {
             pr.status = e->status;
             pr.type = e->type;
-            pr.title = e->title;
+            pr.title = &e->title;
 
             if (e->status == NGX_HTTP_SERVICE_UNAVAILABLE) {
-                ngx_str_set(&pr.detail, "The data store cannot serve the "
-                                        "request now; retry later.");
+                pr.detail = &ngx_http_lapor_d_busy;
                 pr.retry_after = 1;
             }
 

@@ -1,6 +1,7 @@
 
 /*
- * Error answers: RFC 9457 application/problem+json, built in one place.
+ * Error answers: RFC 9457 application/problem+json, built in one place, in
+ * Indonesian or English by Accept-Language.
  */
 
 
@@ -18,26 +19,53 @@
 #include "ngx_http_lapor_redis.h"
 
 
+typedef enum {
+    NGX_HTTP_LAPOR_LANG_ID = 0,
+    NGX_HTTP_LAPOR_LANG_EN
+} ngx_http_lapor_lang_e;
+
+
+/* one human-readable text in both languages */
 typedef struct {
-    ngx_uint_t     status;
-    const char    *type;          /* after "urn:lapor:problem:" */
-    const char    *title;
-    ngx_str_t      detail;
-    time_t         retry_after;   /* seconds; 0: no Retry-After */
-    ngx_str_t      allow;         /* 405: the Allow header */
+    const char                *id;
+    const char                *en;
+} ngx_http_lapor_text_t;
+
+
+/* one entry of "errors": the field (a JSON path) and what is wrong */
+typedef struct {
+    ngx_str_t                  field;
+    const ngx_http_lapor_text_t  *message;
+    ngx_str_t                  arg;      /* substituted for "%s", or empty */
+} ngx_http_lapor_field_error_t;
+
+
+typedef struct {
+    ngx_uint_t                 status;
+    const char                *type;          /* after "urn:lapor:problem:" */
+    const ngx_http_lapor_text_t  *title;
+    const ngx_http_lapor_text_t  *detail;
+    time_t                     retry_after;   /* seconds; 0: none */
+    ngx_str_t                  allow;         /* 405: the Allow header */
+    ngx_array_t               *errors;        /* field errors, or NULL */
 
     /* more members of the problem object, written into the open map */
-    void         (*extend)(yajl_gen g, void *data);
-    void          *data;
+    void                     (*extend)(yajl_gen g, void *data);
+    void                      *data;
 } ngx_http_lapor_problem_t;
 
+
+ngx_http_lapor_lang_e ngx_http_lapor_lang(ngx_http_request_t *r);
+const char *ngx_http_lapor_text(ngx_http_request_t *r,
+    const ngx_http_lapor_text_t *t);
 
 ngx_int_t ngx_http_lapor_problem_send(ngx_http_request_t *r,
     ngx_http_lapor_problem_t *pr);
 
-/* the common case: a status, a type, a title and a fixed detail */
+/* the common case: a status, a type, a title and a detail */
 ngx_int_t ngx_http_lapor_problem(ngx_http_request_t *r, ngx_uint_t status,
-    const char *type, const char *title, const char *detail);
+    const char *type, const ngx_http_lapor_text_t *title,
+    const ngx_http_lapor_text_t *detail);
 
 /*
  * The answer for a Redis failure: rc as given to a Redis handler (or
@@ -45,6 +73,9 @@ ngx_int_t ngx_http_lapor_problem(ngx_http_request_t *r, ngx_uint_t status,
  */
 ngx_int_t ngx_http_lapor_problem_redis(ngx_http_request_t *r,
     ngx_http_lapor_redis_t *rds, ngx_int_t rc, redisReply *reply);
+
+/* replaces nginx's own HTML error pages in API locations */
+ngx_int_t ngx_http_lapor_error_filter_init(ngx_conf_t *cf);
 
 
 #endif /* _NGX_HTTP_LAPOR_PROBLEM_H_INCLUDED_ */

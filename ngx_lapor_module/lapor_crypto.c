@@ -1,0 +1,373 @@
+
+/*
+ * Cryptography for tokens and reporter identity, over libcrypto.
+ */
+
+
+#include <string.h>
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+
+#include "lapor_crypto.h"
+
+
+static const char  lapor_b64url[] =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+
+static int lapor_b64_value(unsigned char c, int url_only);
+
+
+int
+lapor_sha256(const void *data, size_t len, unsigned char out[LAPOR_SHA256_LEN])
+{
+    unsigned int  n;
+
+    if (EVP_Digest(data, len, out, &n, EVP_sha256(), NULL) != 1
+        || n != LAPOR_SHA256_LEN)
+    {
+        return -1;
+    }
+
+    return 0;
+}
+
+
+void
+lapor_hex(const unsigned char *in, size_t len, char *out)
+{
+    static const char  hex[] = "0123456789abcdef";
+
+    while (len--) {
+        *out++ = hex[*in >> 4];
+        *out++ = hex[*in++ & 0xf];
+    }
+}
+
+
+int
+lapor_random(unsigned char *buf, size_t len)
+{
+    if (len > 0x7fffffff) {
+        return -1;
+    }
+
+    return RAND_bytes(buf, (int) len) == 1 ? 0 : -1;
+}
+
+
+size_t
+lapor_base64url_encode(const unsigned char *in, size_t len, char *out)
+{
+    char      *p;
+    uint32_t   v;
+
+    p = out;
+
+    while (len >= 3) {
+        v = ((uint32_t) in[0] << 16) | ((uint32_t) in[1] << 8) | in[2];
+        *p++ = lapor_b64url[v >> 18];
+        *p++ = lapor_b64url[(v >> 12) & 0x3f];
+        *p++ = lapor_b64url[(v >> 6) & 0x3f];
+        *p++ = lapor_b64url[v & 0x3f];
+        in += 3;
+        len -= 3;
+    }
+
+    if (len == 2) {
+        v = ((uint32_t) in[0] << 16) | ((uint32_t) in[1] << 8);
+        *p++ = lapor_b64url[v >> 18];
+        *p++ = lapor_b64url[(v >> 12) & 0x3f];
+        *p++ = lapor_b64url[(v >> 6) & 0x3f];
+
+    } else if (len == 1) {
+        v = (uint32_t) in[0] << 16;
+        *p++ = lapor_b64url[v >> 18];
+        *p++ = lapor_b64url[(v >> 12) & 0x3f];
+    }
+
+    return p - out;
+}
+
+
+/* url_only: 1 for "-_" only, 0 to accept "+/" as well */
+
+static int
+lapor_b64_value(unsigned char c, int url_only)
+{
+    if (c >= 'A' && c <= 'Z') {
+        return c - 'A';
+    }
+
+    if (c >= 'a' && c <= 'z') {
+        return c - 'a' + 26;
+    }
+
+    if (c >= '0' && c <= '9') {
+        return c - '0' + 52;
+    }
+
+    if (c == '-' || (!url_only && c == '+')) {
+        return 62;
+    }
+
+    if (c == '_' || (!url_only && c == '/')) {
+        return 63;
+    }
+
+    return -1;
+}
+
+
+static long
+lapor_base64_decode(const char *in, size_t len, unsigned char *out,
+    int url_only)
+{
+    int             a, b, c, d;
+    size_t          i;
+    unsigned char  *p;
+
+    if (len % 4 == 1) {
+        return -1;
+    }
+
+    p = out;
+
+    for (i = 0; i + 4 <= len; i += 4) {
+        a = lapor_b64_value(in[i], url_only);
+        b = lapor_b64_value(in[i + 1], url_only);
+        c = lapor_b64_value(in[i + 2], url_only);
+        d = lapor_b64_value(in[i + 3], url_only);
+
+        if ((a | b | c | d) < 0) {
+            return -1;
+        }
+
+        *p++ = (unsigned char) ((a << 2) | (b >> 4));
+        *p++ = (unsigned char) ((b << 4) | (c >> 2));
+        *p++ = (unsigned char) ((c << 6) | d);
+    }
+
+    switch (len - i) {
+
+    case 3:
+        a = lapor_b64_value(in[i], url_only);
+        b = lapor_b64_value(in[i + 1], url_only);
+        c = lapor_b64_value(in[i + 2], url_only);
+
+        /* the unused low bits must be zero: one text per byte string */
+        if ((a | b | c) < 0 || (c & 0x3)) {
+            return -1;
+        }
+
+        *p++ = (unsigned char) ((a << 2) | (b >> 4));
+        *p++ = (unsigned char) ((b << 4) | (c >> 2));
+        break;
+
+    case 2:
+        a = lapor_b64_value(in[i], url_only);
+        b = lapor_b64_value(in[i + 1], url_only);
+
+        if ((a | b) < 0 || (b & 0xf)) {
+            return -1;
+        }
+
+        *p++ = (unsigned char) ((a << 2) | (b >> 4));
+        break;
+
+    default:
+        break;
+    }
+
+    return (long) (p - out);
+}
+
+
+long
+lapor_base64url_decode(const char *in, size_t len, unsigned char *out)
+{
+    return lapor_base64_decode(in, len, out, 1);
+}
+
+
+int
+lapor_equal(const void *a, const void *b, size_t len)
+{
+    return CRYPTO_memcmp(a, b, len) == 0;
+}
+
+
+int
+lapor_seal(const unsigned char key[LAPOR_KEY_LEN], const unsigned char *aad,
+    size_t aadlen, const unsigned char *pt, size_t ptlen, unsigned char *out)
+{
+    int              n, rc;
+    unsigned char   *ct;
+    EVP_CIPHER_CTX  *ctx;
+
+    if (ptlen > 0x7fffffff - LAPOR_SEAL_OVERHEAD || aadlen > 0x7fffffff) {
+        return -1;
+    }
+
+    /* a random nonce per message; 2^32 messages per key stay far below
+     * the GCM collision bound */
+
+    if (lapor_random(out, LAPOR_SEAL_NONCE_LEN) != 0) {
+        return -1;
+    }
+
+    ctx = EVP_CIPHER_CTX_new();
+    if (ctx == NULL) {
+        return -1;
+    }
+
+    ct = out + LAPOR_SEAL_NONCE_LEN;
+    rc = -1;
+
+    if (EVP_EncryptInit_ex(ctx, EVP_aes_256_gcm(), NULL, NULL, NULL) != 1
+        || EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_IVLEN,
+                               LAPOR_SEAL_NONCE_LEN, NULL) != 1
+        || EVP_EncryptInit_ex(ctx, NULL, NULL, key, out) != 1
+        || (aadlen
+            && EVP_EncryptUpdate(ctx, NULL, &n, aad, (int) aadlen) != 1)
+        || EVP_EncryptUpdate(ctx, ct, &n, pt, (int) ptlen) != 1
+        || (size_t) n != ptlen
+        || EVP_EncryptFinal_ex(ctx, ct + n, &n) != 1
+        || n != 0
+        || EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_GET_TAG, LAPOR_SEAL_TAG_LEN,
+                               ct + ptlen) != 1)
+    {
+        goto done;
+    }
+
+    rc = 0;
+
+done:
+
+    EVP_CIPHER_CTX_free(ctx);
+
+    return rc;
+}
+
+
+int
+lapor_open(const unsigned char key[LAPOR_KEY_LEN], const unsigned char *aad,
+    size_t aadlen, const unsigned char *in, size_t inlen, unsigned char *pt)
+{
+    int              n, rc;
+    size_t           ctlen;
+    unsigned char    tag[LAPOR_SEAL_TAG_LEN];
+    EVP_CIPHER_CTX  *ctx;
+
+    if (inlen < LAPOR_SEAL_OVERHEAD || inlen > 0x7fffffff
+        || aadlen > 0x7fffffff)
+    {
+        return -1;
+    }
+
+    ctlen = inlen - LAPOR_SEAL_OVERHEAD;
+    memcpy(tag, in + LAPOR_SEAL_NONCE_LEN + ctlen, LAPOR_SEAL_TAG_LEN);
+
+    ctx = EVP_CIPHER_CTX_new();
+    if (ctx == NULL) {
+        return -1;
+    }
+
+    rc = -1;
+
+    if (EVP_DecryptInit_ex(ctx, EVP_aes_256_gcm(), NULL, NULL, NULL) != 1
+        || EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_IVLEN,
+                               LAPOR_SEAL_NONCE_LEN, NULL) != 1
+        || EVP_DecryptInit_ex(ctx, NULL, NULL, key, in) != 1
+        || (aadlen
+            && EVP_DecryptUpdate(ctx, NULL, &n, aad, (int) aadlen) != 1)
+        || EVP_DecryptUpdate(ctx, pt, &n, in + LAPOR_SEAL_NONCE_LEN,
+                             (int) ctlen) != 1
+        || EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_TAG, LAPOR_SEAL_TAG_LEN,
+                               tag) != 1
+        || EVP_DecryptFinal_ex(ctx, pt + n, &n) != 1)
+    {
+        /* never hand out plaintext that failed authentication */
+        memset(pt, 0, ctlen);
+        goto done;
+    }
+
+    rc = 0;
+
+done:
+
+    EVP_CIPHER_CTX_free(ctx);
+
+    return rc;
+}
+
+
+int
+lapor_key_parse(const unsigned char *text, size_t len,
+    unsigned char key[LAPOR_KEY_LEN], const char **err)
+{
+    int            hi, lo;
+    long           n;
+    size_t         i;
+    unsigned char  buf[48];
+
+    while (len && (text[len - 1] == '\n' || text[len - 1] == '\r'
+                   || text[len - 1] == ' ' || text[len - 1] == '\t'))
+    {
+        len--;
+    }
+
+    while (len && (text[0] == ' ' || text[0] == '\t' || text[0] == '\n'
+                   || text[0] == '\r'))
+    {
+        text++;
+        len--;
+    }
+
+    if (len == 2 * LAPOR_KEY_LEN) {
+        for (i = 0; i < LAPOR_KEY_LEN; i++) {
+            hi = text[2 * i];
+            lo = text[2 * i + 1];
+
+            hi = (hi >= '0' && hi <= '9') ? hi - '0'
+                 : ((hi | 0x20) >= 'a' && (hi | 0x20) <= 'f')
+                   ? (hi | 0x20) - 'a' + 10 : -1;
+            lo = (lo >= '0' && lo <= '9') ? lo - '0'
+                 : ((lo | 0x20) >= 'a' && (lo | 0x20) <= 'f')
+                   ? (lo | 0x20) - 'a' + 10 : -1;
+
+            if (hi < 0 || lo < 0) {
+                *err = "is not 64 hexadecimal digits";
+                return -1;
+            }
+
+            key[i] = (unsigned char) ((hi << 4) | lo);
+        }
+
+        return 0;
+    }
+
+    if (len == 44 && text[43] == '=') {
+        len = 43;
+    }
+
+    if (len == 43) {
+        n = lapor_base64_decode((const char *) text, len, buf, 0);
+
+        if (n != LAPOR_KEY_LEN) {
+            *err = "is not valid base64 of 32 bytes";
+            return -1;
+        }
+
+        memcpy(key, buf, LAPOR_KEY_LEN);
+        memset(buf, 0, sizeof(buf));
+
+        return 0;
+    }
+
+    *err = "must hold 32 bytes as 64 hex digits or 44 base64 characters";
+
+    return -1;
+}
