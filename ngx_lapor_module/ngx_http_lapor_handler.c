@@ -11,17 +11,27 @@
 
 #include "ngx_http_lapor_module.h"
 #include "ngx_http_lapor_problem.h"
+#include "ngx_http_lapor_catalog.h"
+#include "ngx_http_lapor_report.h"
+
+
+/* report numbers: 1 to 15 digits, no leading zero */
+#define NGX_HTTP_LAPOR_ID_DIGITS_MAX  15
 
 
 ngx_int_t ngx_http_lapor_health_handler(ngx_http_request_t *r);
 
 
 typedef struct {
-    ngx_str_t             path;
+    ngx_str_t             path;      /* "{id}" stands for a report number */
     ngx_uint_t            methods;
     ngx_str_t             allow;
     ngx_http_handler_pt   handler;
 } ngx_http_lapor_route_t;
+
+
+static ngx_int_t ngx_http_lapor_route_match(ngx_http_request_t *r,
+    ngx_http_lapor_route_t *rt, ngx_str_t *path);
 
 
 static ngx_http_lapor_text_t  ngx_http_lapor_t_not_found = {
@@ -50,6 +60,21 @@ static ngx_http_lapor_route_t  ngx_http_lapor_routes[] = {
       NGX_HTTP_GET|NGX_HTTP_HEAD,
       ngx_string("GET, HEAD"),
       ngx_http_lapor_health_handler },
+
+    { ngx_string("catalog"),
+      NGX_HTTP_GET|NGX_HTTP_HEAD,
+      ngx_string("GET, HEAD"),
+      ngx_http_lapor_catalog_handler },
+
+    { ngx_string("reports"),
+      NGX_HTTP_POST,
+      ngx_string("POST"),
+      ngx_http_lapor_reports_post },
+
+    { ngx_string("reports/{id}"),
+      NGX_HTTP_GET|NGX_HTTP_HEAD,
+      ngx_string("GET, HEAD"),
+      ngx_http_lapor_report_get },
 
     { ngx_null_string, 0, ngx_null_string, NULL }
 };
@@ -84,9 +109,13 @@ ngx_http_lapor_api_handler(ngx_http_request_t *r)
 
     for (rt = ngx_http_lapor_routes; rt->handler; rt++) {
 
-        if (path.len != rt->path.len
-            || ngx_strncmp(path.data, rt->path.data, path.len) != 0)
-        {
+        rc = ngx_http_lapor_route_match(r, rt, &path);
+
+        if (rc == NGX_ERROR) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        if (rc != NGX_OK) {
             continue;
         }
 
@@ -118,4 +147,57 @@ ngx_http_lapor_api_handler(ngx_http_request_t *r)
     return ngx_http_lapor_problem(r, NGX_HTTP_NOT_FOUND, "not-found",
                                   &ngx_http_lapor_t_not_found,
                                   &ngx_http_lapor_d_not_found);
+}
+
+
+static ngx_int_t
+ngx_http_lapor_route_match(ngx_http_request_t *r, ngx_http_lapor_route_t *rt,
+    ngx_str_t *path)
+{
+    u_char                *p, *last;
+    size_t                 prefix;
+    int64_t                id;
+    ngx_http_lapor_ctx_t  *ctx;
+
+    p = ngx_strlchr(rt->path.data, rt->path.data + rt->path.len, '{');
+
+    if (p == NULL) {
+        return (path->len == rt->path.len
+                && ngx_strncmp(path->data, rt->path.data, path->len) == 0)
+               ? NGX_OK : NGX_DECLINED;
+    }
+
+    /* "prefix{id}" */
+
+    prefix = p - rt->path.data;
+
+    if (path->len <= prefix
+        || ngx_strncmp(path->data, rt->path.data, prefix) != 0)
+    {
+        return NGX_DECLINED;
+    }
+
+    p = path->data + prefix;
+    last = path->data + path->len;
+
+    if (last - p > NGX_HTTP_LAPOR_ID_DIGITS_MAX || *p == '0') {
+        return NGX_DECLINED;
+    }
+
+    for (id = 0; p < last; p++) {
+        if (*p < '0' || *p > '9') {
+            return NGX_DECLINED;
+        }
+
+        id = id * 10 + (*p - '0');
+    }
+
+    ctx = ngx_http_lapor_get_ctx(r);
+    if (ctx == NULL) {
+        return NGX_ERROR;
+    }
+
+    ctx->report_id = id;
+
+    return NGX_OK;
 }

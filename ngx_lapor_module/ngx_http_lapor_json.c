@@ -73,6 +73,15 @@ ngx_http_lapor_json_realloc(void *ctx, void *ptr, size_t size)
 }
 
 
+/* trees hold pointers and doubles: aligned allocations */
+
+void *
+ngx_http_lapor_pool_alloc(void *ctx, size_t size)
+{
+    return ngx_palloc(ctx, size);
+}
+
+
 void
 ngx_http_lapor_json_alloc_funcs(ngx_pool_t *pool, yajl_alloc_funcs *af)
 {
@@ -123,11 +132,7 @@ ngx_http_lapor_json_send(ngx_http_request_t *r, ngx_uint_t status,
     ngx_str_t *content_type, yajl_gen g)
 {
     size_t                 len;
-    ngx_int_t              rc;
-    ngx_buf_t             *b;
-    ngx_chain_t            out;
     const unsigned char   *buf;
-    ngx_http_lapor_ctx_t  *ctx;
 
     if (yajl_gen_get_buf(g, &buf, &len) != yajl_gen_status_ok || len == 0) {
         ngx_log_error(NGX_LOG_ALERT, r->connection->log, 0,
@@ -139,6 +144,37 @@ ngx_http_lapor_json_send(ngx_http_request_t *r, ngx_uint_t status,
      * The generator's buffer is pool memory that is never freed before the
      * request ends: send it without a copy, and never yajl_gen_free() it.
      */
+
+    return ngx_http_lapor_json_send_buf(r, status, content_type,
+                                        (u_char *) buf, len);
+}
+
+
+ngx_int_t
+ngx_http_lapor_json_send_buf(ngx_http_request_t *r, ngx_uint_t status,
+    ngx_str_t *content_type, u_char *data, size_t len)
+{
+    /* answers about live data are never to be cached */
+
+    if (ngx_http_lapor_header_add(r, &ngx_http_lapor_cache_control,
+                                  &ngx_http_lapor_no_store)
+        != NGX_OK)
+    {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    return ngx_http_lapor_send(r, status, content_type, data, len);
+}
+
+
+ngx_int_t
+ngx_http_lapor_send(ngx_http_request_t *r, ngx_uint_t status,
+    ngx_str_t *content_type, u_char *data, size_t len)
+{
+    ngx_int_t              rc;
+    ngx_buf_t             *b;
+    ngx_chain_t            out;
+    ngx_http_lapor_ctx_t  *ctx;
 
     b = ngx_calloc_buf(r->pool);
     if (b == NULL) {
@@ -154,8 +190,8 @@ ngx_http_lapor_json_send(ngx_http_request_t *r, ngx_uint_t status,
 
     ctx->own_response = 1;
 
-    b->pos = (u_char *) buf;
-    b->last = (u_char *) buf + len;
+    b->pos = data;
+    b->last = data + len;
     b->memory = 1;
     b->last_buf = (r == r->main) ? 1 : 0;
     b->last_in_chain = 1;
@@ -165,13 +201,6 @@ ngx_http_lapor_json_send(ngx_http_request_t *r, ngx_uint_t status,
     r->headers_out.content_type_len = content_type->len;
     r->headers_out.content_type_lowcase = NULL;
     r->headers_out.content_length_n = len;
-
-    if (ngx_http_lapor_header_add(r, &ngx_http_lapor_cache_control,
-                                  &ngx_http_lapor_no_store)
-        != NGX_OK)
-    {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
 
     if (r->method == NGX_HTTP_HEAD) {
         r->header_only = 1;

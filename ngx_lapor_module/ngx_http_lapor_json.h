@@ -19,6 +19,9 @@ extern ngx_str_t  ngx_http_lapor_json_type;
 extern ngx_str_t  ngx_http_lapor_problem_json_type;
 
 
+/* for lapor_json and lapor_catalog: aligned allocation from a pool */
+void *ngx_http_lapor_pool_alloc(void *ctx, size_t size);
+
 /* yajl allocation functions on an nginx pool (also for the parser) */
 void ngx_http_lapor_json_alloc_funcs(ngx_pool_t *pool, yajl_alloc_funcs *af);
 
@@ -37,6 +40,14 @@ yajl_gen_status ngx_http_lapor_json_str(yajl_gen g, ngx_str_t *s);
  */
 ngx_int_t ngx_http_lapor_json_send(ngx_http_request_t *r, ngx_uint_t status,
     ngx_str_t *content_type, yajl_gen g);
+
+/* the same for a finished document (live data: not to be cached) */
+ngx_int_t ngx_http_lapor_json_send_buf(ngx_http_request_t *r,
+    ngx_uint_t status, ngx_str_t *content_type, u_char *data, size_t len);
+
+/* sends a finished body (not copied: it must live as long as r) */
+ngx_int_t ngx_http_lapor_send(ngx_http_request_t *r, ngx_uint_t status,
+    ngx_str_t *content_type, u_char *data, size_t len);
 
 /* adds a response header; the strings must outlive the request */
 ngx_int_t ngx_http_lapor_header_add(ngx_http_request_t *r, ngx_str_t *key,

@@ -12,6 +12,9 @@
 
 #include "ngx_http_lapor_module.h"
 #include "ngx_http_lapor_problem.h"
+#include "ngx_http_lapor_limit.h"
+#include "ngx_http_lapor_catalog.h"
+#include "ngx_http_lapor_identity.h"
 
 
 #define NGX_HTTP_LAPOR_REDIS_DEFAULT_PORT  6379
@@ -78,6 +81,27 @@ static ngx_command_t  ngx_http_lapor_commands[] = {
       NGX_HTTP_LOC_CONF_OFFSET,
       offsetof(ngx_http_lapor_loc_conf_t, namespace),
       &ngx_http_lapor_namespace_post },
+
+    { ngx_string("lapor_catalog"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_CONF_TAKE1,
+      ngx_http_lapor_catalog_directive,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("lapor_identity_key"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_CONF_TAKE1,
+      ngx_http_lapor_identity_key_directive,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("lapor_limit"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_2MORE,
+      ngx_http_lapor_limit_directive,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
 
     { ngx_string("lapor_api"),
       NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
@@ -373,6 +397,115 @@ ngx_http_lapor_check_namespace(ngx_conf_t *cf, void *post, void *data)
 }
 
 
+/*
+ * Reads a whole file named in the configuration: only at configuration
+ * time, where blocking reads are fine.  The name is relative to the
+ * configuration prefix; on failure the message names the directive.
+ */
+
+ngx_int_t
+ngx_http_lapor_read_conf_file(ngx_conf_t *cf, const char *directive,
+    ngx_str_t *name, size_t max, ngx_str_t *out)
+{
+    u_char           *buf;
+    size_t            size;
+    ssize_t           n;
+    ngx_fd_t          fd;
+    ngx_file_info_t   fi;
+
+    if (ngx_conf_full_name(cf->cycle, name, 1) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    fd = ngx_open_file(name->data, NGX_FILE_RDONLY, NGX_FILE_OPEN, 0);
+
+    if (fd == NGX_INVALID_FILE) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, ngx_errno,
+                           "\"%s\" cannot open \"%V\"", directive, name);
+        return NGX_ERROR;
+    }
+
+    buf = NULL;
+    size = 0;
+
+    if (ngx_fd_info(fd, &fi) == NGX_FILE_ERROR) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, ngx_errno,
+                           "\"%s\" cannot stat \"%V\"", directive, name);
+        goto failed;
+    }
+
+    size = (size_t) ngx_file_size(&fi);
+
+    if (!ngx_is_file(&fi) || size > max) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"%s\" file \"%V\" is not a regular file of "
+                           "at most %uz bytes", directive, name, max);
+        goto failed;
+    }
+
+    buf = ngx_pnalloc(cf->pool, size + 1);
+    if (buf == NULL) {
+        goto failed;
+    }
+
+    n = ngx_read_fd(fd, buf, size);
+
+    if (n == -1 || (size_t) n != size) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, ngx_errno,
+                           "\"%s\" cannot read \"%V\"", directive, name);
+        goto failed;
+    }
+
+    buf[size] = '\0';
+
+    (void) ngx_close_file(fd);
+
+    out->data = buf;
+    out->len = size;
+
+    return NGX_OK;
+
+failed:
+
+    (void) ngx_close_file(fd);
+
+    return NGX_ERROR;
+}
+
+
+ngx_table_elt_t *
+ngx_http_lapor_header_in(ngx_http_request_t *r, const char *name)
+{
+    size_t            len;
+    ngx_uint_t        i;
+    ngx_list_part_t  *part;
+    ngx_table_elt_t  *h;
+
+    len = ngx_strlen(name);
+    part = &r->headers_in.headers.part;
+    h = part->elts;
+
+    for (i = 0; /* void */; i++) {
+
+        if (i >= part->nelts) {
+            if (part->next == NULL) {
+                return NULL;
+            }
+
+            part = part->next;
+            h = part->elts;
+            i = 0;
+        }
+
+        if (h[i].key.len == len
+            && ngx_strncasecmp(h[i].key.data, (u_char *) name, len) == 0)
+        {
+            return &h[i];
+        }
+    }
+}
+
+
 ngx_http_lapor_ctx_t *
 ngx_http_lapor_get_ctx(ngx_http_request_t *r)
 {
@@ -480,6 +613,9 @@ ngx_http_lapor_create_loc_conf(ngx_conf_t *cf)
      */
 
     llcf->api = NGX_CONF_UNSET;
+    llcf->limits = NGX_CONF_UNSET_PTR;
+    llcf->catalog = NGX_CONF_UNSET_PTR;
+    llcf->identity_key = NGX_CONF_UNSET_PTR;
 
     return llcf;
 }
@@ -495,6 +631,26 @@ ngx_http_lapor_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
 
     /* "lapor_api" mounts one location; it is not inherited */
     ngx_conf_init_value(conf->api, 0);
+
+    /* a level with its own "lapor_limit" lines replaces all inherited ones */
+    ngx_conf_merge_ptr_value(conf->limits, prev->limits, NULL);
+
+    ngx_conf_merge_ptr_value(conf->catalog, prev->catalog, NULL);
+    ngx_conf_merge_ptr_value(conf->identity_key, prev->identity_key, NULL);
+
+    if (conf->api && conf->catalog == NULL) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"lapor_api\" requires \"lapor_catalog\" in its "
+                           "location, server or http block");
+        return NGX_CONF_ERROR;
+    }
+
+    if (conf->api && conf->identity_key == NULL) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"lapor_api\" requires \"lapor_identity_key\" in "
+                           "its location, server or http block");
+        return NGX_CONF_ERROR;
+    }
 
     return NGX_CONF_OK;
 }

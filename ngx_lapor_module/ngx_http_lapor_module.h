@@ -13,6 +13,8 @@
 #include <ngx_http.h>
 
 #include "ngx_http_lapor_redis.h"
+#include "ngx_http_lapor_catalog.h"
+#include "lapor_json.h"
 
 
 #define NGX_HTTP_LAPOR_NAMESPACE_MAX  64
@@ -31,13 +33,26 @@ typedef struct {
 typedef struct {
     ngx_str_t                     namespace;
     ngx_flag_t                    api;
+    ngx_array_t                  *limits;      /* ngx_http_lapor_limit_t */
+    ngx_http_lapor_catalog_conf_t  *catalog;
+    u_char                       *identity_key;   /* 32 bytes */
 } ngx_http_lapor_loc_conf_t;
+
+
+/*
+ * Called with a parsed JSON request body and the SHA-256 of its bytes;
+ * returns like a content handler.
+ */
+typedef ngx_int_t (*ngx_http_lapor_body_pt)(ngx_http_request_t *r,
+    lapor_json_t *doc, u_char *digest);
 
 
 /* per request */
 typedef struct {
     ngx_int_t                     lang;         /* -1 until looked up */
     ngx_chain_t                  *error_page;   /* replacing nginx's page */
+    ngx_http_lapor_body_pt        body_handler;
+    int64_t                       report_id;    /* from the path */
     unsigned                      own_response:1;
     unsigned                      error_page_sent:1;
 } ngx_http_lapor_ctx_t;
@@ -47,6 +62,10 @@ extern ngx_module_t  ngx_http_lapor_module;
 
 
 ngx_http_lapor_ctx_t *ngx_http_lapor_get_ctx(ngx_http_request_t *r);
+ngx_table_elt_t *ngx_http_lapor_header_in(ngx_http_request_t *r,
+    const char *name);
+ngx_int_t ngx_http_lapor_read_conf_file(ngx_conf_t *cf, const char *directive,
+    ngx_str_t *name, size_t max, ngx_str_t *out);
 
 
 ngx_int_t ngx_http_lapor_api_handler(ngx_http_request_t *r);

@@ -206,40 +206,10 @@ static ngx_table_elt_t *
 ngx_http_lapor_accept_language(ngx_http_request_t *r)
 {
 #if (NGX_HTTP_HEADERS)
-
     return r->headers_in.accept_language;
-
 #else
-
     /* nginx keeps a pointer to this header only with NGX_HTTP_HEADERS */
-
-    ngx_uint_t        i;
-    ngx_list_part_t  *part;
-    ngx_table_elt_t  *h;
-
-    part = &r->headers_in.headers.part;
-    h = part->elts;
-
-    for (i = 0; /* void */; i++) {
-
-        if (i >= part->nelts) {
-            if (part->next == NULL) {
-                return NULL;
-            }
-
-            part = part->next;
-            h = part->elts;
-            i = 0;
-        }
-
-        if (h[i].key.len == sizeof("Accept-Language") - 1
-            && ngx_strncasecmp(h[i].key.data, (u_char *) "Accept-Language",
-                               h[i].key.len) == 0)
-        {
-            return &h[i];
-        }
-    }
-
+    return ngx_http_lapor_header_in(r, "Accept-Language");
 #endif
 }
 

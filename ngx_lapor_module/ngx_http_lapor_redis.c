@@ -305,7 +305,15 @@ ngx_http_lapor_redis_connect(ngx_http_lapor_redis_t *rds)
 
     redisAsyncSetConnectCallback(ac, ngx_http_lapor_redis_connected);
 
-    (void) redisEnableKeepAlive(&ac->c);
+    /*
+     * TCP keepalive notices a peer that vanished without a FIN; hiredis 0.14
+     * records a failure of the option as a context error, and a Unix socket
+     * has no such option.
+     */
+
+    if (conf->unix_path.len == 0) {
+        (void) redisEnableKeepAlive(&ac->c);
+    }
 
     ngx_add_timer(&rds->connect_timer, conf->connect_timeout);
 
@@ -779,6 +787,23 @@ ngx_http_lapor_redis_send(ngx_http_request_t *r, ngx_http_lapor_redis_t *rds,
 }
 
 
+ngx_int_t
+ngx_http_lapor_redis_next(ngx_http_request_t *r, ngx_http_lapor_redis_t *rds,
+    ngx_http_lapor_redis_cmd_t *cmds, ngx_uint_t ncmds,
+    ngx_http_lapor_redis_handler_pt handler, void *data)
+{
+    ngx_int_t  rc;
+
+    rc = ngx_http_lapor_redis_send(r, rds, cmds, ncmds, handler, data);
+
+    if (rc == NGX_OK) {
+        ngx_http_finalize_request(r, NGX_DONE);
+    }
+
+    return rc;
+}
+
+
 static void
 ngx_http_lapor_redis_reply(redisAsyncContext *ac, void *reply, void *privdata)
 {
@@ -796,6 +821,15 @@ ngx_http_lapor_redis_reply(redisAsyncContext *ac, void *reply, void *privdata)
 
     if (rep == NULL) {
         op->lost = 1;
+
+        /*
+         * hiredis answers the pending callbacks before it runs the cleanup
+         * hook: the context is already going away.
+         */
+
+        if (rds->ac == ac && rds->state == NGX_HTTP_LAPOR_REDIS_READY) {
+            rds->state = NGX_HTTP_LAPOR_REDIS_BACKOFF;
+        }
 
     } else if (op->outstanding && rep->type == REDIS_REPLY_ERROR) {
         op->failed = 1;

@@ -1,0 +1,1613 @@
+
+/*
+ * Reports: POST reports (submission) and GET reports/{id} (tracking).
+ *
+ * A submission takes up to three round trips, each a step that behaves like
+ * a content handler:
+ *
+ *   1. the "submit" rate limit (ngx_http_lapor_limit);
+ *   2. claim: the next id from the namespace's sequence and, with an
+ *      Idempotency-Key, a short "pending" claim of the key, in one
+ *      MULTI/EXEC;
+ *   3. write: the report hash, its timeline, queue entries, statistics,
+ *      the event stream and the idempotency record, in one MULTI/EXEC.
+ *
+ * 201 is sent only after EXEC answered with every command applied.
+ */
+
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_http.h>
+
+#include "ngx_http_lapor_module.h"
+#include "ngx_http_lapor_report.h"
+#include "ngx_http_lapor_batch.h"
+#include "ngx_http_lapor_body.h"
+#include "ngx_http_lapor_identity.h"
+#include "ngx_http_lapor_json.h"
+#include "ngx_http_lapor_limit.h"
+#include "ngx_http_lapor_problem.h"
+#include "lapor_crypto.h"
+#include "lapor_mask.h"
+#include "lapor_report.h"
+
+
+#define NGX_HTTP_LAPOR_TOKEN_BYTES       24
+#define NGX_HTTP_LAPOR_IDEM_KEY_MAX      255
+#define NGX_HTTP_LAPOR_IDEM_PENDING_MS   60000
+#define NGX_HTTP_LAPOR_IDEM_TTL_MS       (24 * 60 * 60 * 1000)
+#define NGX_HTTP_LAPOR_EVENTS_MAXLEN     "100000"
+#define NGX_HTTP_LAPOR_UNPROCESSABLE     422
+
+
+/* the fields of a report hash; their order is the HMGET order */
+
+typedef enum {
+    F_ID = 0,
+    F_TYPE,
+    F_CATEGORY,
+    F_AGENCY,
+    F_TITLE,
+    F_BODY,
+    F_PLACE,
+    F_LAT,
+    F_LON,
+    F_OCCURRED_ON,
+    F_ANONYMOUS,
+    F_CONFIDENTIAL,
+    F_CHANNEL,
+    F_STATUS,
+    F_CREATED_AT,
+    F_UPDATED_AT,
+    F_DUE_AT,
+    F_VERSION,
+    F_TOKEN,
+    F_REPORTER,
+    F_COUNT
+} ngx_http_lapor_field_e;
+
+
+static const char  *ngx_http_lapor_fields[] = {
+    "id", "type", "category", "agency", "title", "body", "place", "lat",
+    "lon", "occurred_on", "anonymous", "confidential", "channel", "status",
+    "created_at", "updated_at", "due_at", "version", "token_sha256",
+    "reporter"
+};
+
+
+typedef struct {
+    ngx_http_lapor_redis_t         *rds;
+    ngx_http_lapor_loc_conf_t      *llcf;
+    lapor_catalog_t                *cat;
+    lapor_report_t                  rep;
+    char                            body_hex[2 * LAPOR_SHA256_LEN];
+    ngx_str_t                      *idem_key;     /* NULL without header */
+    int64_t                         id;
+    int64_t                         now;
+    int64_t                         due;
+    ngx_str_t                       response;     /* the 201 body */
+    ngx_uint_t                      expect;       /* replies in EXEC */
+} ngx_http_lapor_submit_t;
+
+
+typedef struct {
+    ngx_http_lapor_redis_t         *rds;
+    ngx_http_lapor_loc_conf_t      *llcf;
+    int64_t                         id;
+    ngx_str_t                      *key;
+} ngx_http_lapor_view_t;
+
+
+static ngx_int_t ngx_http_lapor_submit_body(ngx_http_request_t *r,
+    lapor_json_t *doc, u_char *digest);
+static ngx_int_t ngx_http_lapor_submit_invalid(ngx_http_request_t *r,
+    lapor_report_error_t *errs, size_t n);
+static ngx_int_t ngx_http_lapor_submit_claim(ngx_http_request_t *r,
+    void *data);
+static void ngx_http_lapor_submit_claimed(ngx_http_request_t *r, void *data,
+    redisReply *reply, ngx_int_t rc);
+static ngx_int_t ngx_http_lapor_submit_existing(ngx_http_request_t *r,
+    ngx_http_lapor_submit_t *sub, redisReply *value);
+static ngx_int_t ngx_http_lapor_submit_write(ngx_http_request_t *r,
+    ngx_http_lapor_submit_t *sub);
+static ngx_int_t ngx_http_lapor_submit_identity(ngx_http_request_t *r,
+    ngx_http_lapor_submit_t *sub, ngx_str_t *report_key, ngx_str_t *sealed);
+static ngx_int_t ngx_http_lapor_submit_response(ngx_http_request_t *r,
+    ngx_http_lapor_submit_t *sub, ngx_str_t *token);
+static void ngx_http_lapor_submit_written(ngx_http_request_t *r, void *data,
+    redisReply *reply, ngx_int_t rc);
+static ngx_int_t ngx_http_lapor_submit_created(ngx_http_request_t *r,
+    int64_t id, ngx_str_t *body, ngx_uint_t replayed);
+static ngx_int_t ngx_http_lapor_idempotency_key(ngx_http_request_t *r,
+    ngx_http_lapor_submit_t *sub);
+
+static ngx_int_t ngx_http_lapor_view_fetch(ngx_http_request_t *r,
+    void *data);
+static void ngx_http_lapor_view_fetched(ngx_http_request_t *r, void *data,
+    redisReply *reply, ngx_int_t rc);
+static ngx_int_t ngx_http_lapor_view_send(ngx_http_request_t *r,
+    ngx_http_lapor_view_t *v, redisReply **f, ngx_uint_t owner);
+static void ngx_http_lapor_view_text(ngx_http_request_t *r, yajl_gen g,
+    const char *name, redisReply *value, ngx_uint_t mask);
+static void ngx_http_lapor_view_time(ngx_http_request_t *r, yajl_gen g,
+    lapor_catalog_t *cat, const char *name, int64_t t);
+static void ngx_http_lapor_view_reporter(ngx_http_request_t *r, yajl_gen g,
+    ngx_http_lapor_view_t *v, redisReply *sealed, ngx_uint_t owner);
+static ngx_int_t ngx_http_lapor_bearer(ngx_http_request_t *r,
+    ngx_str_t *token);
+
+static ngx_int_t ngx_http_lapor_reply_int(redisReply *rep, int64_t *out);
+static ngx_uint_t ngx_http_lapor_reply_is(redisReply *rep, const char *s);
+static ngx_uint_t ngx_http_lapor_exec_ok(redisReply *reply,
+    ngx_uint_t expect);
+
+
+static ngx_http_lapor_text_t  ngx_http_lapor_t_invalid_report = {
+    "Laporan tidak valid", "Invalid report"
+};
+
+static ngx_http_lapor_text_t  ngx_http_lapor_d_invalid_report = {
+    "Beberapa isian laporan perlu diperbaiki; lihat daftar errors.",
+    "Some fields of the report need correcting; see the errors list."
+};
+
+static ngx_http_lapor_text_t  ngx_http_lapor_t_bad_idem = {
+    "Idempotency-Key tidak valid", "Invalid Idempotency-Key"
+};
+
+static ngx_http_lapor_text_t  ngx_http_lapor_d_bad_idem = {
+    "Idempotency-Key harus 1 sampai 255 karakter ASCII yang terlihat.",
+    "An Idempotency-Key must be 1 to 255 visible ASCII characters."
+};
+
+static ngx_http_lapor_text_t  ngx_http_lapor_t_in_flight = {
+    "Permintaan yang sama sedang diproses",
+    "The same request is in progress"
+};
+
+static ngx_http_lapor_text_t  ngx_http_lapor_d_in_flight = {
+    "Laporan dengan Idempotency-Key ini masih diproses; ulangi sebentar "
+    "lagi untuk mendapatkan jawabannya.",
+    "A report with this Idempotency-Key is still being processed; repeat "
+    "the request shortly to get its answer."
+};
+
+static ngx_http_lapor_text_t  ngx_http_lapor_t_idem_reused = {
+    "Idempotency-Key sudah dipakai", "Idempotency-Key already used"
+};
+
+static ngx_http_lapor_text_t  ngx_http_lapor_d_idem_reused = {
+    "Idempotency-Key ini sudah dipakai untuk laporan dengan isi yang "
+    "berbeda.",
+    "This Idempotency-Key was already used for a report with a different "
+    "body."
+};
+
+static ngx_http_lapor_text_t  ngx_http_lapor_t_not_found = {
+    "Laporan tidak ditemukan", "Report not found"
+};
+
+static ngx_http_lapor_text_t  ngx_http_lapor_d_not_found = {
+    "Tidak ada laporan dengan nomor ini.",
+    "There is no report with this number."
+};
+
+static ngx_http_lapor_text_t  ngx_http_lapor_t_bad_token = {
+    "Token pelacakan tidak cocok", "Tracking token does not match"
+};
+
+static ngx_http_lapor_text_t  ngx_http_lapor_d_bad_token = {
+    "Token pelacakan tidak berlaku untuk laporan ini.",
+    "The tracking token is not valid for this report."
+};
+
+
+/* the messages for lapor_report_error_e, in its order */
+
+static ngx_http_lapor_text_t  ngx_http_lapor_report_messages[] = {
+    { "", "" },
+    { "isi permintaan harus berupa objek JSON",
+      "the request body must be a JSON object" },
+    { "wajib diisi", "is required" },
+    { "bukan isian laporan", "is not a field of a report" },
+    { "harus bertipe %s", "must be of type %s" },
+    { "minimal %s karakter", "must have at least %s characters" },
+    { "maksimal %s karakter", "must have at most %s characters" },
+    { "harus satu baris, tanpa baris baru atau tab",
+      "must be one line, without line breaks or tabs" },
+    { "tidak boleh hanya spasi", "must not be only white space" },
+    { "harus salah satu dari: %s", "must be one of: %s" },
+    { "bukan jenis laporan yang dikenal", "is not a known report type" },
+    { "bukan kategori yang dikenal", "is not a known category" },
+    { "bukan instansi yang dikenal", "is not a known agency" },
+    { "harus dalam rentang %s", "must be within %s" },
+    { "bukan tanggal YYYY-MM-DD yang valid",
+      "is not a valid YYYY-MM-DD date" },
+    { "tidak boleh setelah hari ini", "must not be after today" },
+    { "identitas pelapor wajib diisi kecuali laporan anonim",
+      "the reporter's identity is required unless the report is "
+      "anonymous" },
+    { "harus alamat e-mail atau nomor telepon",
+      "must be an e-mail address or a phone number" },
+    { "lat dan lon harus diisi bersama",
+      "lat and lon must be given together" }
+};
+
+
+ngx_int_t
+ngx_http_lapor_reports_post(ngx_http_request_t *r)
+{
+    return ngx_http_lapor_read_json(r, ngx_http_lapor_submit_body);
+}
+
+
+static ngx_int_t
+ngx_http_lapor_submit_body(ngx_http_request_t *r, lapor_json_t *doc,
+    u_char *digest)
+{
+    size_t                       n;
+    ngx_time_t                  *tp;
+    lapor_report_error_t         errs[LAPOR_REPORT_MAX_ERRORS];
+    ngx_http_lapor_submit_t     *sub;
+    ngx_http_lapor_main_conf_t  *lmcf;
+
+    sub = ngx_pcalloc(r->pool, sizeof(ngx_http_lapor_submit_t));
+    if (sub == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    lmcf = ngx_http_get_module_main_conf(r, ngx_http_lapor_module);
+
+    sub->rds = lmcf->redis_conn;
+    sub->llcf = ngx_http_get_module_loc_conf(r, ngx_http_lapor_module);
+    sub->cat = sub->llcf->catalog->catalog;
+
+    tp = ngx_timeofday();
+    sub->now = tp->sec;
+
+    n = lapor_report_validate(doc, sub->cat, sub->now, &sub->rep, errs,
+                              LAPOR_REPORT_MAX_ERRORS);
+    if (n) {
+        return ngx_http_lapor_submit_invalid(r, errs,
+                                             ngx_min(n,
+                                                     LAPOR_REPORT_MAX_ERRORS));
+    }
+
+    lapor_hex(digest, LAPOR_SHA256_LEN, sub->body_hex);
+
+    if (ngx_http_lapor_idempotency_key(r, sub) != NGX_OK) {
+        return ngx_http_lapor_problem(r, NGX_HTTP_BAD_REQUEST,
+                                      "invalid-idempotency-key",
+                                      &ngx_http_lapor_t_bad_idem,
+                                      &ngx_http_lapor_d_bad_idem);
+    }
+
+    return ngx_http_lapor_limit(r, "submit", ngx_http_lapor_submit_claim,
+                                sub);
+}
+
+
+static ngx_int_t
+ngx_http_lapor_submit_invalid(ngx_http_request_t *r,
+    lapor_report_error_t *errs, size_t n)
+{
+    size_t                         i;
+    ngx_http_lapor_problem_t       pr;
+    ngx_http_lapor_field_error_t  *fe;
+
+    ngx_memzero(&pr, sizeof(ngx_http_lapor_problem_t));
+
+    pr.status = NGX_HTTP_BAD_REQUEST;
+    pr.type = "invalid-report";
+    pr.title = &ngx_http_lapor_t_invalid_report;
+    pr.detail = &ngx_http_lapor_d_invalid_report;
+
+    pr.errors = ngx_array_create(r->pool, n,
+                                 sizeof(ngx_http_lapor_field_error_t));
+    if (pr.errors == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    for (i = 0; i < n; i++) {
+        fe = ngx_array_push(pr.errors);
+        if (fe == NULL) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        /* the validator's buffers live on this stack frame: copy */
+
+        fe->field.len = ngx_strlen(errs[i].field);
+        fe->field.data = ngx_pnalloc(r->pool, fe->field.len + 1);
+        if (fe->field.data == NULL) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        ngx_memcpy(fe->field.data, errs[i].field, fe->field.len);
+
+        fe->message = &ngx_http_lapor_report_messages[errs[i].code];
+
+        if (errs[i].arg) {
+            fe->arg.data = (u_char *) errs[i].arg;
+            fe->arg.len = ngx_strlen(errs[i].arg);
+
+        } else {
+            ngx_str_null(&fe->arg);
+        }
+    }
+
+    return ngx_http_lapor_problem_send(r, &pr);
+}
+
+
+/*
+ * The key a client sent is never stored: its SHA-256 names the record, and
+ * a reused key with another body is told apart by the body's SHA-256.
+ */
+
+static ngx_int_t
+ngx_http_lapor_idempotency_key(ngx_http_request_t *r,
+    ngx_http_lapor_submit_t *sub)
+{
+    char              hex[2 * LAPOR_SHA256_LEN];
+    ngx_uint_t        i;
+    ngx_table_elt_t  *h;
+    unsigned char     digest[LAPOR_SHA256_LEN];
+
+    h = ngx_http_lapor_header_in(r, "Idempotency-Key");
+
+    if (h == NULL) {
+        return NGX_OK;
+    }
+
+    if (h->value.len == 0 || h->value.len > NGX_HTTP_LAPOR_IDEM_KEY_MAX) {
+        return NGX_DECLINED;
+    }
+
+    for (i = 0; i < h->value.len; i++) {
+        if (h->value.data[i] < 0x21 || h->value.data[i] > 0x7e) {
+            return NGX_DECLINED;
+        }
+    }
+
+    if (lapor_sha256(h->value.data, h->value.len, digest) != 0) {
+        return NGX_ERROR;
+    }
+
+    lapor_hex(digest, LAPOR_SHA256_LEN, hex);
+
+    sub->idem_key = ngx_http_lapor_key(r->pool, &sub->llcf->namespace,
+                                       "idem:%*s", sizeof(hex), hex);
+    if (sub->idem_key == NULL) {
+        return NGX_ERROR;
+    }
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_lapor_submit_claim(ngx_http_request_t *r, void *data)
+{
+    ngx_http_lapor_submit_t  *sub = data;
+
+    u_char                      *p;
+    ngx_int_t                    rc;
+    ngx_uint_t                   n;
+    ngx_http_lapor_batch_t       b;
+    ngx_http_lapor_redis_cmd_t  *cmds;
+
+    if (ngx_http_lapor_batch_init(&b, r->pool, &sub->llcf->namespace, 5)
+        != NGX_OK)
+    {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    if (sub->idem_key) {
+        p = ngx_pnalloc(r->pool, sizeof("pending:") - 1
+                                 + sizeof(sub->body_hex));
+        if (p == NULL) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        ngx_memcpy(p, "pending:", sizeof("pending:") - 1);
+        ngx_memcpy(p + sizeof("pending:") - 1, sub->body_hex,
+                   sizeof(sub->body_hex));
+
+        ngx_http_lapor_batch_cmd(&b, "MULTI");
+
+        /* a short claim: a write that never finished frees it soon */
+        ngx_http_lapor_batch_cmd(&b, "SET");
+        ngx_http_lapor_batch_str(&b, sub->idem_key);
+        ngx_http_lapor_batch_arg(&b, p, sizeof("pending:") - 1
+                                        + sizeof(sub->body_hex));
+        ngx_http_lapor_batch_cstr(&b, "NX");
+        ngx_http_lapor_batch_cstr(&b, "PX");
+        ngx_http_lapor_batch_int(&b, NGX_HTTP_LAPOR_IDEM_PENDING_MS);
+
+        ngx_http_lapor_batch_cmd(&b, "GET");
+        ngx_http_lapor_batch_str(&b, sub->idem_key);
+    }
+
+    ngx_http_lapor_batch_cmd(&b, "INCR");
+    ngx_http_lapor_batch_key(&b, "seq:report");
+
+    if (sub->idem_key) {
+        ngx_http_lapor_batch_cmd(&b, "EXEC");
+    }
+
+    cmds = ngx_http_lapor_batch_commands(&b, &n);
+    if (cmds == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    rc = ngx_http_lapor_redis_send(r, sub->rds, cmds, n,
+                                   ngx_http_lapor_submit_claimed, sub);
+
+    if (rc == NGX_OK) {
+        return NGX_DONE;
+    }
+
+    if (rc == NGX_ERROR) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    return ngx_http_lapor_problem_redis(r, sub->rds, rc, NULL);
+}
+
+
+static void
+ngx_http_lapor_submit_claimed(ngx_http_request_t *r, void *data,
+    redisReply *reply, ngx_int_t rc)
+{
+    ngx_http_lapor_submit_t  *sub = data;
+
+    redisReply  *seq;
+
+    if (rc != NGX_OK) {
+        ngx_http_finalize_request(r, ngx_http_lapor_problem_redis(
+                                         r, sub->rds, rc, reply));
+        return;
+    }
+
+    seq = reply;
+
+    if (sub->idem_key) {
+        if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 3) {
+            ngx_http_finalize_request(r, ngx_http_lapor_problem_redis(
+                                             r, sub->rds, NGX_OK, reply));
+            return;
+        }
+
+        if (reply->element[0]->type == REDIS_REPLY_NIL) {
+            /* the key was there before: answer from its record */
+            ngx_http_finalize_request(r, ngx_http_lapor_submit_existing(
+                                             r, sub, reply->element[1]));
+            return;
+        }
+
+        seq = reply->element[2];
+    }
+
+    if (ngx_http_lapor_reply_int(seq, &sub->id) != NGX_OK || sub->id <= 0) {
+        ngx_http_finalize_request(r, ngx_http_lapor_problem_redis(
+                                         r, sub->rds, NGX_OK, seq));
+        return;
+    }
+
+    ngx_http_finalize_request(r, ngx_http_lapor_submit_write(r, sub));
+}
+
+
+/*
+ * A repeated Idempotency-Key: "pending:<body>" while the first request is
+ * still being written, "done:<body>:<id>:<sealed 201 body>" afterwards.
+ */
+
+static ngx_int_t
+ngx_http_lapor_submit_existing(ngx_http_request_t *r,
+    ngx_http_lapor_submit_t *sub, redisReply *value)
+{
+    u_char                    *p, *last;
+    int64_t                    id;
+    ngx_int_t                  rc;
+    ngx_str_t                  sealed, body;
+    ngx_http_lapor_problem_t   pr;
+
+    if (value->type != REDIS_REPLY_STRING) {
+        /* expired between SET and GET: rare, and retrying is right */
+        ngx_memzero(&pr, sizeof(ngx_http_lapor_problem_t));
+        pr.status = NGX_HTTP_CONFLICT;
+        pr.type = "request-in-progress";
+        pr.title = &ngx_http_lapor_t_in_flight;
+        pr.detail = &ngx_http_lapor_d_in_flight;
+        pr.retry_after = 1;
+        return ngx_http_lapor_problem_send(r, &pr);
+    }
+
+    p = (u_char *) value->str;
+    last = p + value->len;
+
+    if (value->len >= sizeof("pending:") - 1 + sizeof(sub->body_hex)
+        && ngx_strncmp(p, "pending:", sizeof("pending:") - 1) == 0)
+    {
+        p += sizeof("pending:") - 1;
+
+        if (!lapor_equal(p, sub->body_hex, sizeof(sub->body_hex))) {
+            goto reused;
+        }
+
+        ngx_memzero(&pr, sizeof(ngx_http_lapor_problem_t));
+        pr.status = NGX_HTTP_CONFLICT;
+        pr.type = "request-in-progress";
+        pr.title = &ngx_http_lapor_t_in_flight;
+        pr.detail = &ngx_http_lapor_d_in_flight;
+        pr.retry_after = 1;
+        return ngx_http_lapor_problem_send(r, &pr);
+    }
+
+    if (value->len < sizeof("done:") - 1 + sizeof(sub->body_hex) + 3
+        || ngx_strncmp(p, "done:", sizeof("done:") - 1) != 0)
+    {
+        goto broken;
+    }
+
+    p += sizeof("done:") - 1;
+
+    if (!lapor_equal(p, sub->body_hex, sizeof(sub->body_hex))) {
+        goto reused;
+    }
+
+    p += sizeof(sub->body_hex);
+
+    if (*p++ != ':') {
+        goto broken;
+    }
+
+    for (id = 0; p < last && *p >= '0' && *p <= '9'; p++) {
+        id = id * 10 + (*p - '0');
+
+        if (id > INT64_MAX / 10) {
+            goto broken;
+        }
+    }
+
+    if (id <= 0 || p == last || *p++ != ':') {
+        goto broken;
+    }
+
+    sealed.data = p;
+    sealed.len = last - p;
+
+    rc = ngx_http_lapor_unseal(r->pool, sub->llcf->identity_key,
+                               sub->idem_key, &sealed, &body);
+    if (rc == NGX_ERROR) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    if (rc != NGX_OK) {
+        goto broken;
+    }
+
+    return ngx_http_lapor_submit_created(r, id, &body, 1);
+
+reused:
+
+    ngx_memzero(&pr, sizeof(ngx_http_lapor_problem_t));
+    pr.status = NGX_HTTP_LAPOR_UNPROCESSABLE;
+    pr.type = "idempotency-key-reused";
+    pr.title = &ngx_http_lapor_t_idem_reused;
+    pr.detail = &ngx_http_lapor_d_idem_reused;
+    return ngx_http_lapor_problem_send(r, &pr);
+
+broken:
+
+    ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                  "lapor: unreadable idempotency record \"%V\"",
+                  sub->idem_key);
+
+    return NGX_HTTP_INTERNAL_SERVER_ERROR;
+}
+
+
+static ngx_int_t
+ngx_http_lapor_submit_write(ngx_http_request_t *r,
+    ngx_http_lapor_submit_t *sub)
+{
+    int                          y;
+    u_char                      *p;
+    int64_t                      day;
+    unsigned                     m, d;
+    ngx_int_t                    rc;
+    ngx_str_t                   *report_key, token, sealed, idem_value;
+    ngx_str_t                    event, token_hex;
+    ngx_uint_t                   n, ncmds;
+    lapor_report_t              *rep;
+    ngx_http_lapor_batch_t       b;
+    ngx_http_lapor_redis_cmd_t  *cmds;
+    u_char                       raw[NGX_HTTP_LAPOR_TOKEN_BYTES];
+    unsigned char                digest[LAPOR_SHA256_LEN];
+
+    rep = &sub->rep;
+
+    sub->due = lapor_calendar_due(&sub->cat->calendar, sub->now,
+                                  rep->category->sla.dispatch_days);
+
+    if (sub->due == LAPOR_CALENDAR_NONE) {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "lapor: no dispatch deadline within the calendar");
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    /* the tracking token: shown once, only its hash is kept */
+
+    if (lapor_random(raw, sizeof(raw)) != 0) {
+        ngx_log_error(NGX_LOG_ALERT, r->connection->log, 0,
+                      "lapor: the random number generator failed");
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    token.data = ngx_pnalloc(r->pool, lapor_base64url_len(sizeof(raw)));
+    token_hex.data = ngx_pnalloc(r->pool, 2 * LAPOR_SHA256_LEN);
+
+    if (token.data == NULL || token_hex.data == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    token.len = lapor_base64url_encode(raw, sizeof(raw), (char *) token.data);
+    ngx_memzero(raw, sizeof(raw));
+
+    if (lapor_sha256(token.data, token.len, digest) != 0) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    lapor_hex(digest, LAPOR_SHA256_LEN, (char *) token_hex.data);
+    token_hex.len = 2 * LAPOR_SHA256_LEN;
+
+    report_key = ngx_http_lapor_key(r->pool, &sub->llcf->namespace,
+                                    "report:%L", sub->id);
+    if (report_key == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    if (ngx_http_lapor_submit_identity(r, sub, report_key, &sealed)
+        != NGX_OK)
+    {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    if (ngx_http_lapor_submit_response(r, sub, &token) != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    if (ngx_http_lapor_batch_init(&b, r->pool, &sub->llcf->namespace, 16)
+        != NGX_OK)
+    {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    ngx_http_lapor_batch_cmd(&b, "MULTI");
+
+    /* the report */
+
+    ngx_http_lapor_batch_cmd(&b, "HSET");
+    ngx_http_lapor_batch_str(&b, report_key);
+
+#define ngx_http_lapor_field(f)                                               \
+    ngx_http_lapor_batch_cstr(&b, ngx_http_lapor_fields[f])
+
+    ngx_http_lapor_field(F_ID);
+    ngx_http_lapor_batch_int(&b, sub->id);
+    ngx_http_lapor_field(F_TYPE);
+    ngx_http_lapor_batch_cstr(&b, rep->type->code);
+    ngx_http_lapor_field(F_CATEGORY);
+    ngx_http_lapor_batch_cstr(&b, rep->category->code);
+    ngx_http_lapor_field(F_AGENCY);
+    ngx_http_lapor_batch_cstr(&b, rep->agency->code);
+    ngx_http_lapor_field(F_TITLE);
+    ngx_http_lapor_batch_arg(&b, (u_char *) rep->title.data, rep->title.len);
+    ngx_http_lapor_field(F_BODY);
+    ngx_http_lapor_batch_arg(&b, (u_char *) rep->body.data, rep->body.len);
+
+    if (rep->place.data) {
+        ngx_http_lapor_field(F_PLACE);
+        ngx_http_lapor_batch_arg(&b, (u_char *) rep->place.data,
+                                 rep->place.len);
+    }
+
+    if (rep->lat.data) {
+        ngx_http_lapor_field(F_LAT);
+        ngx_http_lapor_batch_arg(&b, (u_char *) rep->lat.data, rep->lat.len);
+        ngx_http_lapor_field(F_LON);
+        ngx_http_lapor_batch_arg(&b, (u_char *) rep->lon.data, rep->lon.len);
+    }
+
+    if (rep->occurred_on.data) {
+        ngx_http_lapor_field(F_OCCURRED_ON);
+        ngx_http_lapor_batch_arg(&b, (u_char *) rep->occurred_on.data,
+                                 rep->occurred_on.len);
+    }
+
+    ngx_http_lapor_field(F_ANONYMOUS);
+    ngx_http_lapor_batch_cstr(&b, rep->anonymous ? "1" : "0");
+    ngx_http_lapor_field(F_CONFIDENTIAL);
+    ngx_http_lapor_batch_cstr(&b, rep->confidential ? "1" : "0");
+    ngx_http_lapor_field(F_CHANNEL);
+    ngx_http_lapor_batch_cstr(&b, rep->channel);
+    ngx_http_lapor_field(F_STATUS);
+    ngx_http_lapor_batch_cstr(&b, "submitted");
+    ngx_http_lapor_field(F_CREATED_AT);
+    ngx_http_lapor_batch_int(&b, sub->now);
+    ngx_http_lapor_field(F_UPDATED_AT);
+    ngx_http_lapor_batch_int(&b, sub->now);
+    ngx_http_lapor_field(F_DUE_AT);
+    ngx_http_lapor_batch_int(&b, sub->due);
+    ngx_http_lapor_field(F_VERSION);
+    ngx_http_lapor_batch_cstr(&b, "1");
+    ngx_http_lapor_field(F_TOKEN);
+    ngx_http_lapor_batch_str(&b, &token_hex);
+
+    if (sealed.len) {
+        ngx_http_lapor_field(F_REPORTER);
+        ngx_http_lapor_batch_str(&b, &sealed);
+    }
+
+#undef ngx_http_lapor_field
+
+    /* its timeline */
+
+    p = ngx_pnalloc(r->pool, 128);
+    if (p == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    event.data = p;
+    event.len = ngx_sprintf(p, "{\"type\":\"submitted\",\"at\":%L,"
+                               "\"actor\":\"reporter\","
+                               "\"status\":\"submitted\","
+                               "\"visibility\":\"public\"}", sub->now)
+                - p;
+
+    ngx_http_lapor_batch_cmd(&b, "RPUSH");
+    ngx_http_lapor_batch_key(&b, "report:%L:events", sub->id);
+    ngx_http_lapor_batch_str(&b, &event);
+
+    /* the admins' queue by age, and the deadline index */
+
+    ngx_http_lapor_batch_cmd(&b, "ZADD");
+    ngx_http_lapor_batch_key(&b, "queue:submitted");
+    ngx_http_lapor_batch_int(&b, sub->now);
+    ngx_http_lapor_batch_int(&b, sub->id);
+
+    ngx_http_lapor_batch_cmd(&b, "ZADD");
+    ngx_http_lapor_batch_key(&b, "deadlines");
+    ngx_http_lapor_batch_int(&b, sub->due);
+    ngx_http_lapor_batch_int(&b, sub->id);
+
+    /* statistics, incrementally: totals, and per year and month */
+
+    ngx_http_lapor_batch_cmd(&b, "HINCRBY");
+    ngx_http_lapor_batch_key(&b, "stats");
+    ngx_http_lapor_batch_cstr(&b, "submitted");
+    ngx_http_lapor_batch_int(&b, 1);
+
+    ngx_http_lapor_batch_cmd(&b, "HINCRBY");
+    ngx_http_lapor_batch_key(&b, "stats");
+    ngx_http_lapor_batch_cstr(&b, "status:submitted");
+    ngx_http_lapor_batch_int(&b, 1);
+
+    ngx_http_lapor_batch_cmd(&b, "HINCRBY");
+    ngx_http_lapor_batch_key(&b, "stats");
+    ngx_http_lapor_batch_key(&b, "type:%s", rep->type->code);
+    ngx_http_lapor_batch_int(&b, 1);
+
+    ngx_http_lapor_batch_cmd(&b, "HINCRBY");
+    ngx_http_lapor_batch_key(&b, "stats");
+    ngx_http_lapor_batch_key(&b, "category:%s", rep->category->code);
+    ngx_http_lapor_batch_int(&b, 1);
+
+    ngx_http_lapor_batch_cmd(&b, "HINCRBY");
+    ngx_http_lapor_batch_key(&b, "stats");
+    ngx_http_lapor_batch_key(&b, "agency:%s", rep->agency->code);
+    ngx_http_lapor_batch_int(&b, 1);
+
+    ngx_http_lapor_batch_cmd(&b, "HINCRBY");
+    ngx_http_lapor_batch_key(&b, "stats");
+    ngx_http_lapor_batch_key(&b, "channel:%s", rep->channel);
+    ngx_http_lapor_batch_int(&b, 1);
+
+    day = lapor_calendar_day_of(&sub->cat->calendar, sub->now);
+    lapor_calendar_civil_from_days(day, &y, &m, &d);
+
+    ngx_http_lapor_batch_cmd(&b, "HINCRBY");
+    ngx_http_lapor_batch_key(&b, "stats:%04d", y);
+    ngx_http_lapor_batch_cstr(&b, "submitted");
+    ngx_http_lapor_batch_int(&b, 1);
+
+    ngx_http_lapor_batch_cmd(&b, "HINCRBY");
+    ngx_http_lapor_batch_key(&b, "stats:%04d-%02ud", y, m);
+    ngx_http_lapor_batch_cstr(&b, "submitted");
+    ngx_http_lapor_batch_int(&b, 1);
+
+    /* the namespace's event stream: no personal data in it */
+
+    ngx_http_lapor_batch_cmd(&b, "XADD");
+    ngx_http_lapor_batch_key(&b, "events");
+    ngx_http_lapor_batch_cstr(&b, "MAXLEN");
+    ngx_http_lapor_batch_cstr(&b, "~");
+    ngx_http_lapor_batch_cstr(&b, NGX_HTTP_LAPOR_EVENTS_MAXLEN);
+    ngx_http_lapor_batch_cstr(&b, "*");
+    ngx_http_lapor_batch_cstr(&b, "event");
+    ngx_http_lapor_batch_cstr(&b, "report.submitted");
+    ngx_http_lapor_batch_cstr(&b, "id");
+    ngx_http_lapor_batch_int(&b, sub->id);
+    ngx_http_lapor_batch_cstr(&b, "status");
+    ngx_http_lapor_batch_cstr(&b, "submitted");
+    ngx_http_lapor_batch_cstr(&b, "type");
+    ngx_http_lapor_batch_cstr(&b, rep->type->code);
+    ngx_http_lapor_batch_cstr(&b, "category");
+    ngx_http_lapor_batch_cstr(&b, rep->category->code);
+    ngx_http_lapor_batch_cstr(&b, "agency");
+    ngx_http_lapor_batch_cstr(&b, rep->agency->code);
+    ngx_http_lapor_batch_cstr(&b, "channel");
+    ngx_http_lapor_batch_cstr(&b, rep->channel);
+    ngx_http_lapor_batch_cstr(&b, "at");
+    ngx_http_lapor_batch_int(&b, sub->now);
+
+    /* the answer to a repeated Idempotency-Key, sealed: it holds the token */
+
+    if (sub->idem_key) {
+        if (ngx_http_lapor_seal(r->pool, sub->llcf->identity_key,
+                                sub->idem_key, &sub->response, &sealed)
+            != NGX_OK)
+        {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        p = ngx_pnalloc(r->pool, sizeof("done:") - 1 + sizeof(sub->body_hex)
+                                 + 1 + NGX_INT64_LEN + 1 + sealed.len);
+        if (p == NULL) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        idem_value.data = p;
+        p = ngx_sprintf(p, "done:%*s:%L:%V", sizeof(sub->body_hex),
+                        sub->body_hex, sub->id, &sealed);
+        idem_value.len = p - idem_value.data;
+
+        ngx_http_lapor_batch_cmd(&b, "SET");
+        ngx_http_lapor_batch_str(&b, sub->idem_key);
+        ngx_http_lapor_batch_str(&b, &idem_value);
+        ngx_http_lapor_batch_cstr(&b, "PX");
+        ngx_http_lapor_batch_int(&b, NGX_HTTP_LAPOR_IDEM_TTL_MS);
+    }
+
+    ngx_http_lapor_batch_cmd(&b, "EXEC");
+
+    cmds = ngx_http_lapor_batch_commands(&b, &ncmds);
+    if (cmds == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    /* the commands inside MULTI, each answered inside EXEC's array */
+    n = ncmds - 2;
+
+    sub->expect = n;
+
+    rc = ngx_http_lapor_redis_next(r, sub->rds, cmds, ncmds,
+                                   ngx_http_lapor_submit_written, sub);
+
+    if (rc == NGX_OK) {
+        return NGX_DONE;
+    }
+
+    if (rc == NGX_ERROR) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    return ngx_http_lapor_problem_redis(r, sub->rds, rc, NULL);
+}
+
+
+/*
+ * The identity, sealed, or empty for an anonymous report that gave none.
+ * Sealed as JSON so that name and contact keep their exact bytes.
+ */
+
+static ngx_int_t
+ngx_http_lapor_submit_identity(ngx_http_request_t *r,
+    ngx_http_lapor_submit_t *sub, ngx_str_t *report_key, ngx_str_t *sealed)
+{
+    size_t                len;
+    yajl_gen              g;
+    ngx_str_t             plain;
+    const unsigned char  *buf;
+
+    ngx_str_null(sealed);
+
+    if (!sub->rep.has_reporter) {
+        return NGX_OK;
+    }
+
+    g = ngx_http_lapor_json_gen(r);
+    if (g == NULL) {
+        return NGX_ERROR;
+    }
+
+    yajl_gen_map_open(g);
+    ngx_http_lapor_json_literal(g, "name");
+    yajl_gen_string(g, (const unsigned char *) sub->rep.reporter_name.data,
+                    sub->rep.reporter_name.len);
+    ngx_http_lapor_json_literal(g, "contact");
+    yajl_gen_string(g, (const unsigned char *) sub->rep.reporter_contact.data,
+                    sub->rep.reporter_contact.len);
+    yajl_gen_map_close(g);
+
+    if (yajl_gen_get_buf(g, &buf, &len) != yajl_gen_status_ok) {
+        return NGX_ERROR;
+    }
+
+    plain.data = (u_char *) buf;
+    plain.len = len;
+
+    /* the report's key is the associated data: it opens nowhere else */
+
+    return ngx_http_lapor_seal(r->pool, sub->llcf->identity_key, report_key,
+                               &plain, sealed);
+}
+
+
+static ngx_int_t
+ngx_http_lapor_submit_response(ngx_http_request_t *r,
+    ngx_http_lapor_submit_t *sub, ngx_str_t *token)
+{
+    size_t                len;
+    yajl_gen              g;
+    ngx_str_t             t;
+    const unsigned char  *buf;
+
+    g = ngx_http_lapor_json_gen(r);
+    if (g == NULL) {
+        return NGX_ERROR;
+    }
+
+    yajl_gen_map_open(g);
+
+    ngx_http_lapor_json_literal(g, "id");
+    yajl_gen_integer(g, sub->id);
+
+    ngx_http_lapor_json_literal(g, "tracking_token");
+    ngx_http_lapor_json_str(g, token);
+
+    ngx_http_lapor_json_literal(g, "status");
+    ngx_http_lapor_json_literal(g, "submitted");
+
+    if (ngx_http_lapor_catalog_time(r->pool, sub->cat, sub->now, &t)
+        != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    ngx_http_lapor_json_literal(g, "created_at");
+    ngx_http_lapor_json_str(g, &t);
+
+    if (ngx_http_lapor_catalog_time(r->pool, sub->cat, sub->due, &t)
+        != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    ngx_http_lapor_json_literal(g, "due_at");
+    ngx_http_lapor_json_str(g, &t);
+
+    yajl_gen_map_close(g);
+
+    if (yajl_gen_get_buf(g, &buf, &len) != yajl_gen_status_ok) {
+        return NGX_ERROR;
+    }
+
+    sub->response.data = (u_char *) buf;
+    sub->response.len = len;
+
+    return NGX_OK;
+}
+
+
+static void
+ngx_http_lapor_submit_written(ngx_http_request_t *r, void *data,
+    redisReply *reply, ngx_int_t rc)
+{
+    ngx_http_lapor_submit_t  *sub = data;
+
+    if (rc != NGX_OK || !ngx_http_lapor_exec_ok(reply, sub->expect)) {
+        /*
+         * Nothing was applied unless EXEC ran; a pending idempotency claim
+         * expires on its own, so a retry with the same key gets through.
+         */
+
+        if (rc == NGX_OK) {
+            ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                          "lapor: storing report %L failed", sub->id);
+        }
+
+        ngx_http_finalize_request(r, ngx_http_lapor_problem_redis(
+                                         r, sub->rds, rc, reply));
+        return;
+    }
+
+    ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                  "lapor: report %L submitted", sub->id);
+
+    ngx_http_finalize_request(r, ngx_http_lapor_submit_created(
+                                     r, sub->id, &sub->response, 0));
+}
+
+
+static ngx_int_t
+ngx_http_lapor_submit_created(ngx_http_request_t *r, int64_t id,
+    ngx_str_t *body, ngx_uint_t replayed)
+{
+    u_char                    *p;
+    ngx_table_elt_t           *location;
+    ngx_http_core_loc_conf_t  *clcf;
+
+    static ngx_str_t  replayed_name = ngx_string("Idempotent-Replayed");
+    static ngx_str_t  replayed_value = ngx_string("true");
+
+    clcf = ngx_http_get_module_loc_conf(r, ngx_http_core_module);
+
+    location = ngx_list_push(&r->headers_out.headers);
+    p = ngx_pnalloc(r->pool, clcf->name.len + sizeof("/reports/") - 1
+                             + NGX_INT64_LEN);
+
+    if (location == NULL || p == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    location->hash = 1;
+    ngx_str_set(&location->key, "Location");
+    location->value.data = p;
+
+    p = ngx_cpymem(p, clcf->name.data, clcf->name.len);
+
+    if (clcf->name.len == 0 || clcf->name.data[clcf->name.len - 1] != '/') {
+        *p++ = '/';
+    }
+
+    p = ngx_sprintf(p, "reports/%L", id);
+    location->value.len = p - location->value.data;
+    location->lowcase_key = NULL;
+#if (nginx_version >= 1023000)
+    location->next = NULL;
+#endif
+
+    if (replayed
+        && ngx_http_lapor_header_add(r, &replayed_name, &replayed_value)
+           != NGX_OK)
+    {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    return ngx_http_lapor_json_send_buf(r, NGX_HTTP_CREATED,
+                                        &ngx_http_lapor_json_type,
+                                        body->data, body->len);
+}
+
+
+/* GET reports/{id} */
+
+ngx_int_t
+ngx_http_lapor_report_get(ngx_http_request_t *r)
+{
+    ngx_int_t                    rc;
+    ngx_http_lapor_ctx_t        *ctx;
+    ngx_http_lapor_view_t       *v;
+    ngx_http_lapor_main_conf_t  *lmcf;
+
+    rc = ngx_http_discard_request_body(r);
+    if (rc != NGX_OK) {
+        return rc;
+    }
+
+    ctx = ngx_http_lapor_get_ctx(r);
+
+    v = ngx_pcalloc(r->pool, sizeof(ngx_http_lapor_view_t));
+    if (ctx == NULL || v == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    lmcf = ngx_http_get_module_main_conf(r, ngx_http_lapor_module);
+
+    v->rds = lmcf->redis_conn;
+    v->llcf = ngx_http_get_module_loc_conf(r, ngx_http_lapor_module);
+    v->id = ctx->report_id;
+
+    return ngx_http_lapor_limit(r, "read", ngx_http_lapor_view_fetch, v);
+}
+
+
+static ngx_int_t
+ngx_http_lapor_view_fetch(ngx_http_request_t *r, void *data)
+{
+    ngx_http_lapor_view_t  *v = data;
+
+    ngx_int_t                    rc;
+    ngx_uint_t                   i, n;
+    ngx_http_lapor_batch_t       b;
+    ngx_http_lapor_redis_cmd_t  *cmds;
+
+    v->key = ngx_http_lapor_key(r->pool, &v->llcf->namespace, "report:%L",
+                                v->id);
+
+    if (v->key == NULL
+        || ngx_http_lapor_batch_init(&b, r->pool, &v->llcf->namespace, 1)
+           != NGX_OK)
+    {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    ngx_http_lapor_batch_cmd(&b, "HMGET");
+    ngx_http_lapor_batch_str(&b, v->key);
+
+    for (i = 0; i < F_COUNT; i++) {
+        ngx_http_lapor_batch_cstr(&b, ngx_http_lapor_fields[i]);
+    }
+
+    cmds = ngx_http_lapor_batch_commands(&b, &n);
+    if (cmds == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    rc = ngx_http_lapor_redis_send(r, v->rds, cmds, n,
+                                   ngx_http_lapor_view_fetched, v);
+
+    if (rc == NGX_OK) {
+        return NGX_DONE;
+    }
+
+    if (rc == NGX_ERROR) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    return ngx_http_lapor_problem_redis(r, v->rds, rc, NULL);
+}
+
+
+static void
+ngx_http_lapor_view_fetched(ngx_http_request_t *r, void *data,
+    redisReply *reply, ngx_int_t rc)
+{
+    ngx_http_lapor_view_t  *v = data;
+
+    ngx_str_t          token;
+    ngx_uint_t         owner;
+    redisReply       **f;
+    unsigned char      digest[LAPOR_SHA256_LEN];
+    char               hex[2 * LAPOR_SHA256_LEN];
+
+    if (rc != NGX_OK || reply->type != REDIS_REPLY_ARRAY
+        || reply->elements != F_COUNT)
+    {
+        ngx_http_finalize_request(r, ngx_http_lapor_problem_redis(
+                                         r, v->rds, rc, reply));
+        return;
+    }
+
+    f = reply->element;
+
+    if (f[F_ID]->type != REDIS_REPLY_STRING) {
+        ngx_http_finalize_request(r, ngx_http_lapor_problem(
+                                         r, NGX_HTTP_NOT_FOUND,
+                                         "report-not-found",
+                                         &ngx_http_lapor_t_not_found,
+                                         &ngx_http_lapor_d_not_found));
+        return;
+    }
+
+    owner = 0;
+
+    rc = ngx_http_lapor_bearer(r, &token);
+
+    if (rc == NGX_OK) {
+        /* hashes of equal length compared in constant time */
+
+        if (lapor_sha256(token.data, token.len, digest) != 0) {
+            ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+            return;
+        }
+
+        lapor_hex(digest, LAPOR_SHA256_LEN, hex);
+
+        if (f[F_TOKEN]->type != REDIS_REPLY_STRING
+            || f[F_TOKEN]->len != sizeof(hex)
+            || !lapor_equal(f[F_TOKEN]->str, hex, sizeof(hex)))
+        {
+            rc = NGX_DECLINED;
+
+        } else {
+            owner = 1;
+        }
+    }
+
+    if (rc == NGX_DECLINED) {
+        ngx_http_finalize_request(r, ngx_http_lapor_problem(
+                                         r, NGX_HTTP_UNAUTHORIZED,
+                                         "invalid-token",
+                                         &ngx_http_lapor_t_bad_token,
+                                         &ngx_http_lapor_d_bad_token));
+        return;
+    }
+
+    ngx_http_finalize_request(r, ngx_http_lapor_view_send(r, v, f, owner));
+}
+
+
+/*
+ * NGX_OK with the token, NGX_DONE without an Authorization header,
+ * NGX_DECLINED for anything else.
+ */
+
+static ngx_int_t
+ngx_http_lapor_bearer(ngx_http_request_t *r, ngx_str_t *token)
+{
+    ngx_str_t  *value;
+
+    if (r->headers_in.authorization == NULL) {
+        return NGX_DONE;
+    }
+
+    value = &r->headers_in.authorization->value;
+
+    if (value->len <= sizeof("Bearer ") - 1
+        || ngx_strncasecmp(value->data, (u_char *) "Bearer ",
+                           sizeof("Bearer ") - 1) != 0)
+    {
+        return NGX_DECLINED;
+    }
+
+    token->data = value->data + sizeof("Bearer ") - 1;
+    token->len = value->len - (sizeof("Bearer ") - 1);
+
+    while (token->len && token->data[0] == ' ') {
+        token->data++;
+        token->len--;
+    }
+
+    return token->len ? NGX_OK : NGX_DECLINED;
+}
+
+
+/*
+ * Three views of one report (SPEC section 4):
+ *   - its reporter (tracking token): everything, identity included;
+ *   - the public, confidential report: number, status, dates and agency;
+ *   - the public: the content with personal data in free text masked, and
+ *     the reporter's name unless the report is anonymous; never a contact.
+ */
+
+static ngx_int_t
+ngx_http_lapor_view_send(ngx_http_request_t *r, ngx_http_lapor_view_t *v,
+    redisReply **f, ngx_uint_t owner)
+{
+    int64_t                        created, updated, due, id;
+    yajl_gen                       g;
+    ngx_time_t                    *tp;
+    ngx_uint_t                     confidential, anonymous, open;
+    lapor_catalog_t               *cat;
+    const lapor_catalog_agency_t  *agency;
+
+    cat = v->llcf->catalog->catalog;
+
+    confidential = ngx_http_lapor_reply_is(f[F_CONFIDENTIAL], "1");
+    anonymous = ngx_http_lapor_reply_is(f[F_ANONYMOUS], "1");
+
+    if (ngx_http_lapor_reply_int(f[F_ID], &id) != NGX_OK
+        || ngx_http_lapor_reply_int(f[F_CREATED_AT], &created) != NGX_OK
+        || ngx_http_lapor_reply_int(f[F_UPDATED_AT], &updated) != NGX_OK
+        || ngx_http_lapor_reply_int(f[F_DUE_AT], &due) != NGX_OK
+        || f[F_STATUS]->type != REDIS_REPLY_STRING)
+    {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "lapor: report \"%V\" is incomplete", v->key);
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    open = !ngx_http_lapor_reply_is(f[F_STATUS], "closed")
+           && !ngx_http_lapor_reply_is(f[F_STATUS], "archived");
+
+    tp = ngx_timeofday();
+
+    g = ngx_http_lapor_json_gen(r);
+    if (g == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    yajl_gen_map_open(g);
+
+    ngx_http_lapor_json_literal(g, "id");
+    yajl_gen_integer(g, id);
+
+    ngx_http_lapor_view_text(r, g, "status", f[F_STATUS], 0);
+
+    ngx_http_lapor_view_time(r, g, cat, "created_at", created);
+    ngx_http_lapor_view_time(r, g, cat, "updated_at", updated);
+    ngx_http_lapor_view_time(r, g, cat, "due_at", due);
+
+    ngx_http_lapor_json_literal(g, "overdue");
+    yajl_gen_bool(g, open && tp->sec > due);
+
+    ngx_http_lapor_json_literal(g, "agency");
+
+    agency = NULL;
+
+    if (f[F_AGENCY]->type == REDIS_REPLY_STRING) {
+        agency = lapor_catalog_agency(cat, f[F_AGENCY]->str,
+                                      f[F_AGENCY]->len);
+    }
+
+    if (agency) {
+        yajl_gen_map_open(g);
+        ngx_http_lapor_json_literal(g, "code");
+        yajl_gen_string(g, (const unsigned char *) agency->code,
+                        agency->code_len);
+        ngx_http_lapor_json_literal(g, "name");
+
+        if (ngx_http_lapor_lang(r) == NGX_HTTP_LAPOR_LANG_EN) {
+            yajl_gen_string(g, (const unsigned char *) agency->name.en,
+                            agency->name.en_len);
+
+        } else {
+            yajl_gen_string(g, (const unsigned char *) agency->name.id,
+                            agency->name.id_len);
+        }
+
+        yajl_gen_map_close(g);
+
+    } else {
+        yajl_gen_null(g);
+    }
+
+    ngx_http_lapor_json_literal(g, "confidential");
+    yajl_gen_bool(g, confidential);
+
+    if (confidential && !owner) {
+        yajl_gen_map_close(g);
+        return ngx_http_lapor_json_send(r, NGX_HTTP_OK,
+                                        &ngx_http_lapor_json_type, g);
+    }
+
+    ngx_http_lapor_json_literal(g, "anonymous");
+    yajl_gen_bool(g, anonymous);
+
+    ngx_http_lapor_view_text(r, g, "type", f[F_TYPE], 0);
+    ngx_http_lapor_view_text(r, g, "category", f[F_CATEGORY], 0);
+    ngx_http_lapor_view_text(r, g, "channel", f[F_CHANNEL], 0);
+    ngx_http_lapor_view_text(r, g, "title", f[F_TITLE], !owner);
+    ngx_http_lapor_view_text(r, g, "body", f[F_BODY], !owner);
+
+    if (f[F_PLACE]->type == REDIS_REPLY_STRING
+        || f[F_LAT]->type == REDIS_REPLY_STRING)
+    {
+        ngx_http_lapor_json_literal(g, "location");
+        yajl_gen_map_open(g);
+
+        if (f[F_PLACE]->type == REDIS_REPLY_STRING) {
+            ngx_http_lapor_view_text(r, g, "text", f[F_PLACE], !owner);
+        }
+
+        if (f[F_LAT]->type == REDIS_REPLY_STRING
+            && f[F_LON]->type == REDIS_REPLY_STRING)
+        {
+            /* validated numbers, stored as written */
+            ngx_http_lapor_json_literal(g, "lat");
+            yajl_gen_number(g, f[F_LAT]->str, f[F_LAT]->len);
+            ngx_http_lapor_json_literal(g, "lon");
+            yajl_gen_number(g, f[F_LON]->str, f[F_LON]->len);
+        }
+
+        yajl_gen_map_close(g);
+    }
+
+    if (f[F_OCCURRED_ON]->type == REDIS_REPLY_STRING) {
+        ngx_http_lapor_view_text(r, g, "occurred_on", f[F_OCCURRED_ON], 0);
+    }
+
+    if (owner) {
+        ngx_http_lapor_view_text(r, g, "version", f[F_VERSION], 0);
+    }
+
+    if (owner || !anonymous) {
+        ngx_http_lapor_view_reporter(r, g, v, f[F_REPORTER], owner);
+    }
+
+    yajl_gen_map_close(g);
+
+    return ngx_http_lapor_json_send(r, NGX_HTTP_OK, &ngx_http_lapor_json_type,
+                                    g);
+}
+
+
+static void
+ngx_http_lapor_view_text(ngx_http_request_t *r, yajl_gen g, const char *name,
+    redisReply *value, ngx_uint_t mask)
+{
+    u_char  *masked;
+
+    ngx_http_lapor_json_cstr(g, name);
+
+    if (value->type != REDIS_REPLY_STRING) {
+        yajl_gen_null(g);
+        return;
+    }
+
+    if (!mask) {
+        yajl_gen_string(g, (const unsigned char *) value->str, value->len);
+        return;
+    }
+
+    masked = ngx_pnalloc(r->pool, value->len + 1);
+    if (masked == NULL) {
+        /* never the unmasked text */
+        yajl_gen_null(g);
+        return;
+    }
+
+    (void) lapor_mask((const unsigned char *) value->str, value->len, masked);
+
+    yajl_gen_string(g, masked, value->len);
+}
+
+
+static void
+ngx_http_lapor_view_time(ngx_http_request_t *r, yajl_gen g,
+    lapor_catalog_t *cat, const char *name, int64_t t)
+{
+    ngx_str_t  s;
+
+    ngx_http_lapor_json_cstr(g, name);
+
+    if (ngx_http_lapor_catalog_time(r->pool, cat, t, &s) != NGX_OK) {
+        yajl_gen_null(g);
+        return;
+    }
+
+    ngx_http_lapor_json_str(g, &s);
+}
+
+
+static void
+ngx_http_lapor_view_reporter(ngx_http_request_t *r, yajl_gen g,
+    ngx_http_lapor_view_t *v, redisReply *sealed, ngx_uint_t owner)
+{
+    ngx_int_t             rc;
+    ngx_str_t             text, plain;
+    lapor_json_t         *doc, *name, *contact;
+    lapor_json_limits_t   limits;
+    lapor_json_error_t    err;
+
+    ngx_http_lapor_json_literal(g, "reporter");
+
+    if (sealed->type != REDIS_REPLY_STRING) {
+        yajl_gen_null(g);
+        return;
+    }
+
+    text.data = (u_char *) sealed->str;
+    text.len = sealed->len;
+
+    rc = ngx_http_lapor_unseal(r->pool, v->llcf->identity_key, v->key, &text,
+                               &plain);
+
+    if (rc != NGX_OK) {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "lapor: the identity of \"%V\" does not open with the "
+                      "configured lapor_identity_key", v->key);
+        yajl_gen_null(g);
+        return;
+    }
+
+    ngx_memzero(&limits, sizeof(lapor_json_limits_t));
+
+    limits.alloc = ngx_http_lapor_pool_alloc;
+    limits.ctx = r->pool;
+    limits.max_depth = 2;
+    limits.max_string = 1024;
+    limits.max_elements = 8;
+    limits.max_number = 32;
+
+    doc = lapor_json_parse(plain.data, plain.len, &limits, &err);
+
+    name = doc ? lapor_json_get(doc, "name") : NULL;
+    contact = doc ? lapor_json_get(doc, "contact") : NULL;
+
+    if (name == NULL || name->type != LAPOR_JSON_STRING
+        || contact == NULL || contact->type != LAPOR_JSON_STRING)
+    {
+        yajl_gen_null(g);
+        return;
+    }
+
+    yajl_gen_map_open(g);
+
+    ngx_http_lapor_json_literal(g, "name");
+    yajl_gen_string(g, (const unsigned char *) name->u.string.data,
+                    name->u.string.len);
+
+    if (owner) {
+        ngx_http_lapor_json_literal(g, "contact");
+        yajl_gen_string(g, (const unsigned char *) contact->u.string.data,
+                        contact->u.string.len);
+    }
+
+    yajl_gen_map_close(g);
+}
+
+
+static ngx_int_t
+ngx_http_lapor_reply_int(redisReply *rep, int64_t *out)
+{
+    ngx_int_t  n;
+
+    if (rep->type == REDIS_REPLY_INTEGER) {
+        *out = rep->integer;
+        return NGX_OK;
+    }
+
+    if (rep->type != REDIS_REPLY_STRING || rep->len == 0) {
+        return NGX_ERROR;
+    }
+
+    if (rep->str[0] == '-') {
+        n = ngx_atoi((u_char *) rep->str + 1, rep->len - 1);
+        if (n == NGX_ERROR) {
+            return NGX_ERROR;
+        }
+
+        *out = -(int64_t) n;
+        return NGX_OK;
+    }
+
+    n = ngx_atoi((u_char *) rep->str, rep->len);
+    if (n == NGX_ERROR) {
+        return NGX_ERROR;
+    }
+
+    *out = n;
+
+    return NGX_OK;
+}
+
+
+static ngx_uint_t
+ngx_http_lapor_reply_is(redisReply *rep, const char *s)
+{
+    size_t  len;
+
+    len = ngx_strlen(s);
+
+    return rep->type == REDIS_REPLY_STRING && rep->len == len
+           && ngx_strncmp(rep->str, s, len) == 0;
+}
+
+
+/* EXEC answered with one reply per queued command, none of them an error */
+
+static ngx_uint_t
+ngx_http_lapor_exec_ok(redisReply *reply, ngx_uint_t expect)
+{
+    size_t  i;
+
+    if (reply == NULL || reply->type != REDIS_REPLY_ARRAY
+        || reply->elements != expect)
+    {
+        return 0;
+    }
+
+    for (i = 0; i < reply->elements; i++) {
+        if (reply->element[i]->type == REDIS_REPLY_ERROR) {
+            return 0;
+        }
+    }
+
+    return 1;
+}

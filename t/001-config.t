@@ -1,0 +1,155 @@
+#!/usr/bin/perl
+
+# Configuration: `nginx -t` accepts the documented forms of every directive
+# and rejects bad ones with a message that names the directive.
+
+use warnings;
+use strict;
+
+use FindBin;
+use lib "$FindBin::Bin/lib";
+
+use Test::More;
+
+use Lapor::Test;
+
+my $t = Lapor::Test->new;
+
+# Builds an http{} body from the lapor directives and an API location.
+sub conf {
+    my ($directives, %o) = @_;
+    my $location = exists $o{location} ? $o{location} : 'lapor_api;';
+    return <<"EOF";
+    $directives
+    server {
+        listen 127.0.0.1:%%PORT%%;
+        location /api/v1/ { $location }
+    }
+EOF
+}
+
+my $redis = 'lapor_redis 127.0.0.1:%%REDIS_PORT%%;';
+
+sub accepts {
+    my ($http, $name) = @_;
+    my ($rc, $out) = $t->nginx_t($http);
+    ok($rc == 0, "accepted: $name") or diag($out);
+}
+
+sub rejects {
+    my ($http, $directive, $name) = @_;
+    my ($rc, $out) = $t->nginx_t($http);
+    my $ok = ok($rc != 0 && $out =~ /\[emerg\]/ && $out =~ /\Q$directive\E/,
+        "rejected naming $directive: $name");
+    diag("rc=$rc\n$out") unless $ok;
+}
+
+subtest 'lapor_redis accepts every documented address form' => sub {
+    accepts(conf($redis), 'IPv4 with port');
+    accepts(conf('lapor_redis 127.0.0.1;'), 'IPv4 without port');
+    accepts(conf('lapor_redis [::1]:6379;'), 'IPv6 in brackets');
+    accepts(conf('lapor_redis localhost:6379;'), 'hostname resolved');
+    accepts(conf('lapor_redis unix:/tmp/x.sock;'), 'unix socket');
+    accepts(conf("lapor_redis 127.0.0.1:6379 db=15 user=lapor "
+        . "password=secret;"), 'db, user and password');
+    accepts(conf('lapor_redis 127.0.0.1:6379 "password=a b;c";'),
+        'quoted password with space and semicolon');
+    accepts(conf('lapor_redis 127.0.0.1:6379 db=0;'), 'db=0');
+};
+
+subtest 'lapor_redis rejects bad addresses and options' => sub {
+    rejects(conf('lapor_redis 127.0.0.1:99999;'), 'lapor_redis',
+        'port out of range');
+    rejects(conf('lapor_redis 127.0.0.1:0;'), 'lapor_redis', 'port 0');
+    rejects(conf('lapor_redis nonexistent.invalid:6379;'), 'lapor_redis',
+        'unresolvable host');
+    rejects(conf('lapor_redis unix:;'), 'lapor_redis', 'empty unix path');
+    rejects(conf('lapor_redis 127.0.0.1:6379 db=x;'), 'lapor_redis',
+        'db not a number');
+    rejects(conf('lapor_redis 127.0.0.1:6379 db=-1;'), 'lapor_redis',
+        'negative db');
+    rejects(conf('lapor_redis 127.0.0.1:6379 foo=1;'), 'lapor_redis',
+        'unknown option');
+    rejects(conf('lapor_redis 127.0.0.1:6379 password=;'), 'lapor_redis',
+        'empty password');
+    rejects(conf("$redis\n    lapor_redis 127.0.0.1:6380;"), 'lapor_redis',
+        'given twice');
+    rejects(conf('lapor_redis;'), 'lapor_redis', 'no address');
+};
+
+subtest 'lapor_redis is an http-level directive' => sub {
+    rejects(<<'EOF', 'lapor_redis', 'in server');
+    server {
+        listen 127.0.0.1:%%PORT%%;
+        lapor_redis 127.0.0.1:6379;
+        location /api/v1/ { lapor_api; }
+    }
+EOF
+};
+
+subtest 'timeouts accept nginx time values and reject bad ones' => sub {
+    accepts(conf("$redis\n    lapor_redis_timeout 500ms;\n"
+        . "    lapor_redis_connect_timeout 2s;"), 'ms and s');
+    accepts(conf("$redis\n    lapor_redis_timeout 1m;"), 'minutes');
+
+    for my $d (qw/ lapor_redis_timeout lapor_redis_connect_timeout /) {
+        rejects(conf("$redis\n    $d abc;"), $d, "$d abc");
+        rejects(conf("$redis\n    $d 0;"), $d, "$d 0");
+        rejects(conf("$redis\n    $d 0s;"), $d, "$d 0s");
+        rejects(conf("$redis\n    $d -1s;"), $d, "$d -1s");
+    }
+};
+
+subtest 'lapor_namespace charset and length' => sub {
+    accepts(conf("$redis\n    lapor_namespace bali;"), 'bali');
+    accepts(conf("$redis\n    lapor_namespace a-b_c9;"), 'a-b_c9');
+    accepts(conf("$redis\n    lapor_namespace " . ('n' x 64) . ';'),
+        '64 characters');
+    accepts(conf($redis, location => 'lapor_namespace denpasar; lapor_api;'),
+        'in a location');
+    accepts(<<"EOF", 'in a server');
+    $redis
+    server {
+        listen 127.0.0.1:%%PORT%%;
+        lapor_namespace badung;
+        location /api/v1/ { lapor_api; }
+    }
+EOF
+
+    rejects(conf("$redis\n    lapor_namespace Bali;"), 'lapor_namespace',
+        'upper case');
+    rejects(conf("$redis\n    lapor_namespace \"a b\";"), 'lapor_namespace',
+        'space');
+    rejects(conf("$redis\n    lapor_namespace \"a{b}\";"), 'lapor_namespace',
+        'hash tag braces');
+    rejects(conf("$redis\n    lapor_namespace a:b;"), 'lapor_namespace',
+        'colon');
+    rejects(conf("$redis\n    lapor_namespace \"\";"), 'lapor_namespace',
+        'empty');
+    rejects(conf("$redis\n    lapor_namespace " . ('n' x 65) . ';'),
+        'lapor_namespace', '65 characters');
+};
+
+subtest 'lapor_api needs lapor_redis and takes no arguments' => sub {
+    rejects(conf(''), 'lapor_redis', 'lapor_api without lapor_redis');
+    rejects(conf($redis, location => 'lapor_api on;'), 'lapor_api',
+        'with an argument');
+    rejects(<<"EOF", 'lapor_api', 'in server context');
+    $redis
+    server {
+        listen 127.0.0.1:%%PORT%%;
+        lapor_api;
+    }
+EOF
+};
+
+subtest 'the module loads with no lapor directive at all' => sub {
+    accepts(<<'EOF', 'no lapor directive');
+    server {
+        listen 127.0.0.1:%%PORT%%;
+        location / { return 200 "ok"; }
+    }
+EOF
+};
+
+$t->finish;

@@ -1,0 +1,1392 @@
+package Lapor::Test;
+
+# Integration-test harness for ngx_lapor, in the style of nginx-tests'
+# lib/Test/Nginx.pm: core Perl only.  One object per test file owns a
+# temporary prefix, the loopback ports, and every process it starts (nginx,
+# redis-server, fake Redis servers); each of them is stopped when the file
+# ends, also when it dies.  See t/README.md.
+
+use warnings;
+use strict;
+
+use Exporter qw/ import /;
+
+our @EXPORT = qw/
+    wait_until json_decode is_redis_error
+    resp_simple resp_error resp_int resp_bulk resp_nil resp_array
+/;
+
+use Cwd qw/ abs_path /;
+use Errno qw/ EAGAIN EINTR EWOULDBLOCK EINPROGRESS /;
+use Fcntl qw/ F_GETFL F_SETFL O_NONBLOCK SEEK_SET /;
+use File::Basename qw/ dirname /;
+use File::Temp qw/ tempdir /;
+use HTTP::Tiny;
+use IO::Select;
+use IO::Socket::INET;
+use JSON::PP;
+use POSIX qw/ WNOHANG /;
+use Socket qw/ IPPROTO_TCP TCP_NODELAY SOL_SOCKET SO_LINGER /;
+use Test::More;
+use Time::HiRes qw/ time sleep /;
+
+###############################################################################
+# Settings from the environment.
+
+our $REPO = abs_path(dirname(__FILE__) . '/../../..');
+our $NGINX = $ENV{LAPOR_NGINX} || '/usr/sbin/nginx';
+our $REDIS_SERVER = $ENV{LAPOR_REDIS_SERVER} || '/usr/bin/redis-server';
+our $MODULE = $ENV{LAPOR_MODULE}
+    || "$REPO/build/modules/ngx_http_lapor_module.so";
+our $VALGRIND = $ENV{LAPOR_TEST_VALGRIND} ? 1 : 0;
+our $SUPP = "$REPO/t/valgrind.supp";
+
+# Every process started by this test file: pid => description.  Only the
+# process that created the harness may stop them (forked helpers inherit the
+# hash but never act on it).
+our %OWNED;
+our $OWNER = $$;
+
+# Lines in error.log that always fail a test file.
+our $BAD_LOG = qr/
+      \[(?:alert|crit|emerg)\]
+    | exited\ on\ signal
+    | open\ socket\ \#\d+\ left
+    | aborting\s*$
+    | Sanitizer
+/xm;
+
+# Valgrind findings that fail a test file.
+our $BAD_VALGRIND = qr/
+      Invalid\ (?:read|write|free)
+    | uninitialised
+    | definitely\ lost\ in
+    | Mismatched\ free
+    | Source\ and\ destination\ overlap
+/x;
+
+###############################################################################
+# Construction and teardown.
+
+sub new {
+    my ($class, %opts) = @_;
+
+    my $self = bless {
+        ports => {},
+        redis => {},
+        daemons => {},
+        log_pos => 0,
+        alert_pos => 0,
+        valgrind_checked => {},
+        conf_n => 0,
+    }, $class;
+
+    $self->{dir} = tempdir('lapor-test-XXXXXXXX', TMPDIR => 1,
+        CLEANUP => !$ENV{LAPOR_TEST_LEAVE});
+
+    # Workers run as "nobody" when the tests run as root: let them reach
+    # the temporary files and sockets below the prefix.
+    chmod 0755, $self->{dir};
+
+    diag("test directory: $self->{dir}") if $ENV{LAPOR_TEST_LEAVE};
+
+    unless ($opts{no_module_check} || -f $MODULE) {
+        BAIL_OUT("module $MODULE not found: run `make build` "
+            . "or set LAPOR_MODULE");
+    }
+
+    # A test killed by ^C or TERM still cleans up through END.
+    $SIG{INT} = $SIG{TERM} = sub { exit 130 };
+    $SIG{PIPE} = 'IGNORE';
+
+    return $self;
+}
+
+sub testdir { $_[0]{dir} }
+
+# Valgrind makes nginx 10-50 times slower: every wait is scaled.
+sub scale { $VALGRIND ? 5 : 1 }
+sub tmo { my ($self, $t) = @_; return $t * $self->scale }
+sub valgrind { $VALGRIND }
+
+sub skip_valgrind {
+    my ($self, $why) = @_;
+    plan(skip_all => "valgrind mode: $why") if $VALGRIND;
+}
+
+END {
+    local $?;
+    return unless $$ == $OWNER;
+    _kill_owned();
+}
+
+sub _kill_owned {
+    my @pids = grep { kill 0, $_ } keys %OWNED;
+    kill 'TERM', @pids if @pids;
+
+    my $deadline = time + 5;
+    for my $pid (@pids) {
+        while (time < $deadline) {
+            last if waitpid($pid, WNOHANG) != 0;
+            sleep 0.02;
+        }
+        if (waitpid($pid, WNOHANG) == 0) {
+            kill 'KILL', $pid;
+            waitpid($pid, 0);
+        }
+        delete $OWNED{$pid};
+    }
+    %OWNED = ();
+}
+
+sub _own {
+    my ($pid, $what) = @_;
+    $OWNED{$pid} = $what;
+}
+
+sub _disown {
+    my ($pid) = @_;
+    delete $OWNED{$pid};
+}
+
+# Stop everything, run the end-of-file checks, and close the plan.
+sub finish {
+    my ($self) = @_;
+
+    $self->stop_nginx if $self->{nginx};
+    $self->stop_daemons;
+    $self->stop_redis(name => $_) for keys %{$self->{redis}};
+
+    $self->check_alerts('no alerts in error.log');
+
+    if ($ENV{LAPOR_TEST_CATLOG}) {
+        diag($self->read_file('error.log'));
+    }
+
+    done_testing();
+}
+
+###############################################################################
+# Files.
+
+sub read_file {
+    my ($self, $name) = @_;
+    my $path = $name =~ m{^/} ? $name : "$self->{dir}/$name";
+    open my $fh, '<', $path or return '';
+    local $/;
+    my $content = <$fh>;
+    close $fh;
+    return $content;
+}
+
+# 32 random bytes as 64 hex digits, the form lapor_identity_key reads
+sub new_key {
+    open my $fh, '<', '/dev/urandom' or die "can't read /dev/urandom: $!\n";
+    read($fh, my $raw, 32) == 32 or die "short read from /dev/urandom\n";
+    close $fh;
+    return unpack 'H*', $raw;
+}
+
+sub write_file {
+    my ($self, $name, $content) = @_;
+    my $path = $name =~ m{^/} ? $name : "$self->{dir}/$name";
+    open my $fh, '>', $path or die "can't write $path: $!\n";
+    binmode $fh;
+    print $fh $content;
+    close $fh;
+    return $path;
+}
+
+###############################################################################
+# Ports.
+#
+# A port is picked at random below the kernel's ephemeral range (so that no
+# outgoing connection can hold it), checked free with a TCP listener, and
+# locked for the life of the test file with a UDP socket on the same number:
+# another harness running in parallel (prove -j) cannot pick it.
+
+sub port {
+    my ($self, $name) = @_;
+    $name = 'http' unless defined $name;
+
+    return $self->{ports}{$name}{port} if $self->{ports}{$name};
+
+    for (1 .. 100) {
+        my $port = 20000 + int(rand(12000));
+        next if grep { $_->{port} == $port } values %{$self->{ports}};
+
+        my $lock = IO::Socket::INET->new(
+            Proto => 'udp',
+            LocalAddr => "127.0.0.1:$port",
+        ) or next;
+
+        my $tcp = IO::Socket::INET->new(
+            Proto => 'tcp',
+            LocalAddr => "127.0.0.1:$port",
+            Listen => 1,
+            ReuseAddr => 1,
+        ) or next;
+        close $tcp;
+
+        $self->{ports}{$name} = { port => $port, lock => $lock };
+        return $port;
+    }
+
+    die "no free port found\n";
+}
+
+###############################################################################
+# nginx configuration.
+
+sub _expand {
+    my ($self, $text) = @_;
+
+    $text =~ s/%%TESTDIR%%/$self->{dir}/g;
+    $text =~ s/%%MODULE%%/$MODULE/g;
+    $text =~ s/%%REPO%%/$REPO/g;
+    $text =~ s/%%PORT%%/$self->port('http')/ge;
+    $text =~ s/%%REDIS_PORT%%/$self->port('redis')/ge;
+    $text =~ s/%%FAKE_PORT%%/$self->port('fake')/ge;
+    $text =~ s/%%PORT_(\w+)%%/$self->port($1)/ge;
+
+    return $text;
+}
+
+# Builds a whole nginx.conf around an http{} snippet.  Options:
+#   master_process => 'on'|'off' (forced 'off' under valgrind)
+#   worker_processes => N (default 1)
+#   log_level => 'info' (default; LAPOR_TEST_DEBUG=1 makes it 'debug')
+#   main => text for the main context, events => text for events{}
+#   no_module => 1 to leave out load_module
+#   file => name of the file (default nginx.conf)
+#   full => 1 when the text is a whole nginx.conf (only expanded)
+sub conf_text {
+    my ($self, $http, %opts) = @_;
+
+    return $self->_expand($http) if $opts{full};
+
+    # An API needs a catalog and an identity key; tests that are not about
+    # them get the example catalog and a fresh key.
+    if ($http =~ /\blapor_api\b/) {
+        my $defaults = '';
+        $defaults .= "    lapor_catalog %%REPO%%/examples/catalog.json;\n"
+            unless $http =~ /\blapor_catalog\b/;
+        unless ($http =~ /\blapor_identity_key\b/) {
+            $self->write_file('identity.key', $self->new_key . "\n")
+                unless -f "$self->{dir}/identity.key";
+            $defaults .= "    lapor_identity_key %%TESTDIR%%/identity.key;\n";
+        }
+        $http = $defaults . $http;
+    }
+
+    my $master = $opts{master_process} || 'on';
+    $master = 'off' if $VALGRIND;
+    my $workers = $opts{worker_processes} || 1;
+    my $level = $opts{log_level}
+        || ($ENV{LAPOR_TEST_DEBUG} ? 'debug' : 'info');
+    my $main = $opts{main} || '';
+    my $events = $opts{events} || '';
+    my $load = $opts{no_module} ? '' : "load_module %%MODULE%%;\n";
+
+    my $conf = <<"EOF";
+${load}
+daemon off;
+master_process $master;
+worker_processes $workers;
+pid %%TESTDIR%%/nginx.pid;
+error_log %%TESTDIR%%/error.log $level;
+$main
+
+events {
+    worker_connections 1024;
+    $events
+}
+
+http {
+    access_log %%TESTDIR%%/access.log;
+    default_type text/plain;
+
+    client_body_temp_path %%TESTDIR%%/client_body_temp;
+    proxy_temp_path %%TESTDIR%%/proxy_temp;
+    fastcgi_temp_path %%TESTDIR%%/fastcgi_temp;
+    uwsgi_temp_path %%TESTDIR%%/uwsgi_temp;
+    scgi_temp_path %%TESTDIR%%/scgi_temp;
+
+$http
+}
+EOF
+
+    return $self->_expand($conf);
+}
+
+sub write_conf {
+    my ($self, $http, %opts) = @_;
+    my $file = $opts{file} || 'nginx.conf';
+    $self->{conf} = $self->write_file($file, $self->conf_text($http, %opts));
+    return $self->{conf};
+}
+
+# Runs `nginx -t` on a configuration built like write_conf; returns
+# (exit code, everything nginx printed or logged).
+sub nginx_t {
+    my ($self, $http, %opts) = @_;
+
+    my $n = ++$self->{conf_n};
+    my $conf = $self->write_file("t-$n.conf",
+        $self->conf_text($http, %opts));
+    my $log = "$self->{dir}/t-$n.log";
+
+    my $out = $self->_run_capture($NGINX, '-t', '-q',
+        '-p', "$self->{dir}/", '-c', $conf, '-e', $log);
+    my $rc = $? >> 8;
+    $out .= $self->read_file($log);
+
+    return ($rc, $out);
+}
+
+sub _run_capture {
+    my ($self, @cmd) = @_;
+
+    my $pid = open(my $fh, '-|');
+    die "fork: $!\n" unless defined $pid;
+
+    if ($pid == 0) {
+        open STDERR, '>&', \*STDOUT;
+        exec { $cmd[0] } @cmd or POSIX::_exit(127);
+    }
+
+    local $/;
+    my $out = <$fh>;
+    close $fh;
+    return defined $out ? $out : '';
+}
+
+###############################################################################
+# nginx lifecycle.
+
+sub start_nginx {
+    my ($self, %opts) = @_;
+
+    die "nginx already running\n" if $self->{nginx};
+    $self->write_conf($opts{http}, %opts) if defined $opts{http};
+    my $conf = $self->{conf} or die "write_conf first\n";
+
+    unlink "$self->{dir}/nginx.pid";
+
+    my @cmd = ($NGINX, '-p', "$self->{dir}/", '-c', $conf,
+        '-e', "$self->{dir}/error.log");
+
+    if ($VALGRIND) {
+        unshift @cmd, 'valgrind', '--tool=memcheck', '--leak-check=full',
+            '--show-leak-kinds=definite', '--errors-for-leak-kinds=definite',
+            '--num-callers=30', "--suppressions=$SUPP",
+            "--log-file=$self->{dir}/valgrind.%p.log";
+    }
+
+    my $pid = fork();
+    die "fork: $!\n" unless defined $pid;
+
+    if ($pid == 0) {
+        open STDOUT, '>>', "$self->{dir}/nginx.stderr";
+        open STDERR, '>&', \*STDOUT;
+        exec { $cmd[0] } @cmd or POSIX::_exit(127);
+    }
+
+    _own($pid, 'nginx');
+    $self->{nginx} = $pid;
+
+    my $port = $self->port('http');
+    my $ok = wait_until(sub {
+        return -1 if waitpid($pid, WNOHANG) != 0;
+        my $s = IO::Socket::INET->new(PeerAddr => "127.0.0.1:$port",
+            Proto => 'tcp', Timeout => 1);
+        return $s ? 1 : 0;
+    }, $self->tmo($opts{timeout} || 10), 0.02);
+
+    unless ($ok && $ok == 1) {
+        _disown($pid);
+        delete $self->{nginx};
+        if (!$ok) {
+            kill 'KILL', $pid;
+            waitpid($pid, 0);
+        }
+        die "nginx did not start:\n" . $self->read_file('nginx.stderr')
+            . $self->_tail('error.log', 30);
+    }
+
+    return $pid;
+}
+
+sub nginx_pid { $_[0]{nginx} }
+
+# Worker processes of the running master (pids whose parent it is).
+sub worker_pids {
+    my ($self) = @_;
+    my $master = $self->{nginx} or return ();
+    return ($master) if $VALGRIND;
+
+    my @pids;
+    opendir my $dh, '/proc' or return ();
+    for my $pid (grep { /^\d+$/ } readdir $dh) {
+        open my $fh, '<', "/proc/$pid/stat" or next;
+        my $stat = <$fh>;
+        close $fh;
+        next unless defined $stat && $stat =~ /\)\s+(\S)\s+(\d+)/;
+        next if $1 eq 'Z';
+        push @pids, $pid if $2 == $master;
+    }
+    closedir $dh;
+    return sort { $a <=> $b } @pids;
+}
+
+# Sends HUP and waits until a new generation of workers is running.
+# Returns the pids of the old workers.
+sub reload {
+    my ($self, %opts) = @_;
+
+    die "reload needs master_process on\n" if $VALGRIND;
+    my $master = $self->{nginx} or die "nginx not running\n";
+
+    my @old = $self->worker_pids;
+    my %old = map { $_ => 1 } @old;
+    my $pos = -s "$self->{dir}/error.log" || 0;
+
+    kill 'HUP', $master;
+
+    my $ok = wait_until(sub {
+        my $log = substr($self->read_file('error.log'), $pos);
+        return 0 unless $log =~ /reconfiguring/;
+        return scalar grep { !$old{$_} } $self->worker_pids;
+    }, $self->tmo($opts{timeout} || 10));
+
+    die "reload did not start new workers\n" . $self->_tail('error.log', 30)
+        unless $ok;
+
+    return @old;
+}
+
+# Waits until none of the given pids exists any more.
+sub wait_pids_gone {
+    my ($self, $timeout, @pids) = @_;
+    return wait_until(sub {
+        !grep { -e "/proc/$_" && !_zombie($_) } @pids
+    }, $timeout);
+}
+
+sub _zombie {
+    my ($pid) = @_;
+    open my $fh, '<', "/proc/$pid/stat" or return 1;
+    my $stat = <$fh>;
+    return defined $stat && $stat =~ /\)\s+Z/;
+}
+
+# Graceful stop: QUIT, up to 30 s, then TERM and KILL (and a failed test).
+sub stop_nginx {
+    my ($self, %opts) = @_;
+
+    my $pid = delete $self->{nginx} or return 1;
+    my $signal = $opts{signal} || 'QUIT';
+    my $timeout = $self->tmo($opts{timeout} || 30);
+
+    kill $signal, $pid;
+
+    my $t0 = time;
+    my $exited = wait_until(sub { waitpid($pid, WNOHANG) != 0 },
+        $timeout, 0.02);
+    my $status = $?;
+    $self->{nginx_exit} = { status => $status, elapsed => time - $t0 };
+
+    unless ($exited) {
+        fail("nginx exits within ${timeout}s after $signal");
+        diag($self->_tail('error.log', 30));
+        kill 'TERM', $pid;
+        unless (wait_until(sub { waitpid($pid, WNOHANG) != 0 }, 5)) {
+            kill 'KILL', $pid;
+            waitpid($pid, 0);
+        }
+    }
+
+    _disown($pid);
+    $self->check_valgrind if $VALGRIND;
+
+    return $exited;
+}
+
+sub nginx_exit { $_[0]{nginx_exit} }
+
+###############################################################################
+# Error log.
+
+sub error_log { $_[0]->read_file('error.log') }
+
+# Remembers the current end of error.log; log_since_mark() and wait_log()
+# look only at what was written after it.
+sub log_mark {
+    my ($self) = @_;
+    $self->{log_pos} = -s "$self->{dir}/error.log" || 0;
+    return $self;
+}
+
+sub log_since_mark {
+    my ($self) = @_;
+    my $log = $self->error_log;
+    return length($log) > $self->{log_pos}
+        ? substr($log, $self->{log_pos}) : '';
+}
+
+# New bytes since the previous log_new() (or log_mark()), and advance.
+sub log_new {
+    my ($self) = @_;
+    my $text = $self->log_since_mark;
+    $self->{log_pos} += length $text;
+    return $text;
+}
+
+sub wait_log {
+    my ($self, $re, $timeout) = @_;
+    return wait_until(sub { $self->log_since_mark =~ $re },
+        $self->tmo($timeout || 5));
+}
+
+# Fails when the log bytes since the previous check contain an alert,
+# a crash or a sanitizer report.
+sub check_alerts {
+    my ($self, $name) = @_;
+
+    my $log = $self->error_log;
+    my $new = length($log) > $self->{alert_pos}
+        ? substr($log, $self->{alert_pos}) : '';
+    $self->{alert_pos} = length $log;
+
+    my @bad = grep { $_ =~ $BAD_LOG } split /\n/, $new;
+    my $ok = ok(!@bad, $name || 'no alerts in error.log');
+    diag(join "\n", @bad[0 .. ($#bad > 20 ? 20 : $#bad)]) unless $ok;
+    return $ok;
+}
+
+sub _tail {
+    my ($self, $name, $n) = @_;
+    my @lines = split /\n/, $self->read_file($name);
+    @lines = @lines[-$n .. -1] if @lines > $n;
+    return "--- $name (tail) ---\n" . join("\n", @lines) . "\n";
+}
+
+###############################################################################
+# Valgrind.
+
+sub check_valgrind {
+    my ($self, $name) = @_;
+
+    opendir my $dh, $self->{dir} or return;
+    my @logs = sort grep { /^valgrind\.\d+\.log$/ } readdir $dh;
+    closedir $dh;
+
+    my @new = grep { !$self->{valgrind_checked}{$_}++ } @logs;
+    ok(scalar @new, 'valgrind wrote a log') or return;
+
+    for my $file (@new) {
+        my @errors = valgrind_errors($self->read_file($file));
+        my $ok = ok(!@errors, ($name || 'no valgrind errors') . " ($file)");
+        unless ($ok) {
+            my $shown = join "\n", @errors[0 .. ($#errors > 4 ? 4 : $#errors)];
+            diag(length $shown > 8000 ? substr($shown, 0, 8000) : $shown);
+        }
+    }
+}
+
+# The records of a valgrind log that are errors we fail on.  A record is a
+# run of "==PID== ..." lines between two empty "==PID==" lines.
+sub valgrind_errors {
+    my ($text) = @_;
+    return grep { $_ =~ $BAD_VALGRIND } split /^==\d+==\s*\n/m, $text;
+}
+
+###############################################################################
+# HTTP.
+
+sub base_url {
+    my ($self) = @_;
+    return 'http://127.0.0.1:' . $self->port('http');
+}
+
+# http_request(METHOD, PATH, headers => {}, body => '', timeout => s)
+# Returns { status, reason, headers => {lowercase => value}, body, elapsed,
+# json (decoded when the body is JSON) }.
+sub http_request {
+    my ($self, $method, $path, %opts) = @_;
+
+    my $http = HTTP::Tiny->new(
+        timeout => $opts{timeout} || $self->tmo(10),
+        keep_alive => 0,
+        max_redirect => 0,
+        agent => 'lapor-test/1',
+    );
+
+    my %args;
+    $args{headers} = $opts{headers} if $opts{headers};
+    $args{content} = $opts{body} if defined $opts{body};
+
+    my $t0 = time;
+    my $r = $http->request($method, $self->base_url . $path, \%args);
+    my $res = {
+        status => $r->{status},
+        reason => $r->{reason},
+        headers => $r->{headers} || {},
+        body => defined $r->{content} ? $r->{content} : '',
+        elapsed => time - $t0,
+    };
+
+    _decode_json_body($res);
+    return $res;
+}
+
+sub http_get { my ($self, $path, %o) = @_; $self->http_request('GET', $path, %o) }
+sub http_head { my ($self, $path, %o) = @_; $self->http_request('HEAD', $path, %o) }
+
+sub _decode_json_body {
+    my ($res) = @_;
+    my $ct = $res->{headers}{'content-type'} || '';
+    if ($ct =~ /json/ && length $res->{body}) {
+        $res->{json} = eval { json_decode($res->{body}) };
+        $res->{json_error} = $@ if $@;
+    }
+    return $res;
+}
+
+# A raw HTTP/1.1 request with "Connection: close".
+sub raw_request {
+    my ($self, $method, $path, %opts) = @_;
+    my $headers = $opts{headers} || {};
+    my $body = defined $opts{body} ? $opts{body} : '';
+
+    my $req = "$method $path HTTP/1.1\r\nHost: localhost\r\n"
+        . "Connection: close\r\n";
+    $req .= "$_: $headers->{$_}\r\n" for sort keys %$headers;
+    $req .= 'Content-Length: ' . length($body) . "\r\n"
+        if length $body && !exists $headers->{'Content-Length'};
+    $req .= "\r\n$body";
+    return $req;
+}
+
+# Opens a connection and sends a request; returns the socket (with the
+# start time in ${*$sock}{lapor_t0}).
+sub http_start {
+    my ($self, $req) = @_;
+
+    my $s = IO::Socket::INET->new(
+        PeerAddr => '127.0.0.1:' . $self->port('http'),
+        Proto => 'tcp',
+        Timeout => $self->tmo(5),
+    ) or die "connect to nginx: $!\n";
+
+    ${*$s}{lapor_t0} = time;
+    _write_all($s, $req);
+    return $s;
+}
+
+# Reads the whole response (until the server closes) and parses it.
+sub http_end {
+    my ($self, $s, %opts) = @_;
+    my $timeout = $opts{timeout} || $self->tmo(10);
+    my $t0 = ${*$s}{lapor_t0} || time;
+    my $deadline = time + $timeout;
+    my $buf = '';
+    my $sel = IO::Select->new($s);
+
+    while (1) {
+        my $left = $deadline - time;
+        last if $left <= 0;
+        next unless $sel->can_read($left);
+        my $n = sysread($s, $buf, 65536, length $buf);
+        next if !defined $n && $! == EINTR;
+        last unless $n;
+    }
+
+    my $elapsed = time - $t0;
+    close $s;
+
+    my $res = parse_http_response($buf);
+    $res->{elapsed} = $elapsed;
+    return $res;
+}
+
+sub http_raw {
+    my ($self, $req, %opts) = @_;
+    return $self->http_end($self->http_start($req), %opts);
+}
+
+# Sends a request and closes the connection before the answer: after
+# `after` seconds (default 0.1); with rst => 1 the close is a reset.
+sub http_abort {
+    my ($self, $req, %opts) = @_;
+    my $s = $self->http_start($req);
+    sleep(defined $opts{after} ? $opts{after} : 0.1);
+    setsockopt($s, SOL_SOCKET, SO_LINGER, pack('II', 1, 0)) if $opts{rst};
+    close $s;
+}
+
+# Sends all requests at once over separate connections and collects the
+# answers with select(); returns the parsed responses in request order.
+sub http_parallel {
+    my ($self, $reqs, %opts) = @_;
+    my $timeout = $opts{timeout} || $self->tmo(10);
+
+    my @socks = map { $self->http_start($_) } @$reqs;
+    my @bufs = ('') x @socks;
+    my @done = (0) x @socks;
+    my @elapsed = (undef) x @socks;
+    my %index = map { fileno($socks[$_]) => $_ } 0 .. $#socks;
+    my $sel = IO::Select->new(@socks);
+    my $deadline = time + $timeout;
+
+    while ($sel->count && time < $deadline) {
+        for my $s ($sel->can_read($deadline - time)) {
+            my $i = $index{fileno $s};
+            my $n = sysread($s, $bufs[$i], 65536, length $bufs[$i]);
+            next if !defined $n && $! == EINTR;
+            unless ($n) {
+                $elapsed[$i] = time - ${*$s}{lapor_t0};
+                $sel->remove($s);
+            }
+        }
+    }
+
+    my @res;
+    for my $i (0 .. $#socks) {
+        close $socks[$i];
+        my $r = parse_http_response($bufs[$i]);
+        $r->{elapsed} = defined $elapsed[$i] ? $elapsed[$i] : $timeout;
+        push @res, $r;
+    }
+    return @res;
+}
+
+sub parse_http_response {
+    my ($raw) = @_;
+    my $res = { raw => $raw, status => 0, headers => {}, body => '' };
+
+    my $end = index($raw, "\r\n\r\n");
+    return $res if $end < 0;
+
+    my ($line, @lines) = split /\r\n/, substr($raw, 0, $end);
+    ($res->{status}, $res->{reason}) = $line =~ m{^HTTP/\d\.\d\s+(\d+)\s*(.*)$}
+        or return $res;
+
+    for (@lines) {
+        my ($k, $v) = /^([^:]+):\s*(.*)$/ or next;
+        $k = lc $k;
+        $res->{headers}{$k} = exists $res->{headers}{$k}
+            ? "$res->{headers}{$k}, $v" : $v;
+    }
+
+    my $body = substr($raw, $end + 4);
+    if (($res->{headers}{'transfer-encoding'} || '') =~ /chunked/i) {
+        my $out = '';
+        while ($body =~ s/^([0-9a-fA-F]+)[^\r\n]*\r\n//) {
+            my $len = hex $1;
+            last if $len == 0;
+            $out .= substr($body, 0, $len, '');
+            $body =~ s/^\r\n//;
+        }
+        $body = $out;
+    }
+    $res->{body} = $body;
+
+    _decode_json_body($res);
+    return $res;
+}
+
+# Polls GET $path until it answers $status; returns the last response
+# (check its status) .
+sub wait_status {
+    my ($self, $path, $status, $timeout) = @_;
+    my $res;
+    wait_until(sub {
+        $res = $self->http_get($path, timeout => $self->tmo(5));
+        return $res->{status} == $status;
+    }, $self->tmo($timeout || 10), 0.05);
+    return $res;
+}
+
+# Checks an RFC 9457 problem answer: HTTP status, content type, JSON with
+# type/title/status/detail, status equal to the HTTP status, and the type.
+sub problem_ok {
+    my ($self, $res, $status, $type, $name) = @_;
+    my @errors = check_problem($res, $status, $type);
+    my $ok = ok(!@errors, $name);
+    unless ($ok) {
+        diag(join "\n", @errors);
+        diag("response: $res->{status}\n" . ($res->{body} || ''));
+    }
+    return $ok;
+}
+
+sub check_problem {
+    my ($res, $status, $type) = @_;
+    my @e;
+
+    if (ref $status eq 'ARRAY') {
+        push @e, "status $res->{status} not in (@$status)"
+            unless grep { $_ == $res->{status} } @$status;
+    } elsif (defined $status) {
+        push @e, "status $res->{status}, expected $status"
+            unless $res->{status} == $status;
+    }
+
+    my $ct = $res->{headers}{'content-type'} || '';
+    push @e, "content-type '$ct', expected application/problem+json"
+        unless $ct =~ m{^application/problem\+json\b};
+
+    my $j = $res->{json};
+    unless (ref $j eq 'HASH') {
+        push @e, 'body is not a JSON object'
+            . ($res->{json_error} ? ": $res->{json_error}" : '');
+        return @e;
+    }
+
+    for my $f (qw/ type title status detail /) {
+        push @e, "no '$f' member" unless defined $j->{$f};
+    }
+    push @e, "body status $j->{status} != HTTP status $res->{status}"
+        if defined $j->{status} && $j->{status} != $res->{status};
+
+    if (defined $type && defined $j->{type}) {
+        my $want = $type =~ /^urn:/ ? $type : "urn:lapor:problem:$type";
+        push @e, "type '$j->{type}', expected '$want'"
+            unless $j->{type} eq $want;
+    }
+
+    return @e;
+}
+
+###############################################################################
+# Redis.
+
+sub start_redis {
+    my ($self, %opts) = @_;
+
+    my $name = $opts{name} || 'redis';
+    die "redis '$name' already running\n"
+        if $self->{redis}{$name} && $self->{redis}{$name}{pid};
+
+    my $prev = $self->{redis}{$name} || {};
+    my $port = $opts{port} || $prev->{port} || $self->port($name);
+    my $password = exists $opts{password} ? $opts{password}
+        : $prev->{password};
+
+    my @cmd = ($REDIS_SERVER,
+        '--port', $port, '--bind', '127.0.0.1',
+        '--save', '', '--appendonly', 'no',
+        '--dir', $self->{dir}, '--dbfilename', "dump-$port.rdb",
+        '--daemonize', 'no', '--enable-debug-command', 'local',
+        '--logfile', '');
+    push @cmd, '--requirepass', $password if defined $password;
+    push @cmd, @{$opts{args}} if $opts{args};
+
+    my $log = "$self->{dir}/redis-$port.log";
+
+    my $pid = fork();
+    die "fork: $!\n" unless defined $pid;
+
+    if ($pid == 0) {
+        open STDIN, '<', '/dev/null';
+        open STDOUT, '>>', $log;
+        open STDERR, '>&', \*STDOUT;
+        exec { $cmd[0] } @cmd or POSIX::_exit(127);
+    }
+
+    _own($pid, "redis-server $name");
+    my $r = $self->{redis}{$name} = {
+        pid => $pid, port => $port, password => $password, log => $log,
+    };
+
+    my $up = wait_until(sub {
+        return -1 if waitpid($pid, WNOHANG) != 0;
+        my $reply = eval {
+            my $c = Lapor::Test::RedisConn->new(port => $port, timeout => 1);
+            $c->command('PING');
+        };
+        return 0 unless defined $reply;
+        return 1 if $reply eq 'PONG' || $reply =~ /^NOAUTH/;
+        return 0;
+    }, $self->tmo(10), 0.02);
+
+    unless ($up && $up == 1) {
+        _disown($pid);
+        kill 'KILL', $pid unless $up;
+        waitpid($pid, 0);
+        $r->{pid} = undef;
+        die "redis-server did not start:\n" . $self->read_file($log);
+    }
+
+    return $port;
+}
+
+sub redis_port {
+    my ($self, $name) = @_;
+    my $r = $self->{redis}{$name || 'redis'};
+    return $r ? $r->{port} : $self->port($name || 'redis');
+}
+
+sub redis_pid {
+    my ($self, $name) = @_;
+    my $r = $self->{redis}{$name || 'redis'};
+    return $r ? $r->{pid} : undef;
+}
+
+# stop_redis(name => 'redis', signal => 'TERM'|'KILL')
+sub stop_redis {
+    my ($self, %opts) = @_;
+    my $name = $opts{name} || 'redis';
+    my $r = $self->{redis}{$name} or return;
+    my $pid = $r->{pid} or return;
+
+    kill($opts{signal} || 'TERM', $pid);
+    unless (wait_until(sub { waitpid($pid, WNOHANG) != 0 }, 10, 0.01)) {
+        kill 'KILL', $pid;
+        waitpid($pid, 0);
+    }
+
+    _disown($pid);
+    $r->{pid} = undef;
+    return 1;
+}
+
+# A connection to one of our Redis servers (AUTH sent when it has a
+# password).  Options: name, port, password, user, timeout.
+sub redis_conn {
+    my ($self, %opts) = @_;
+    my $r = $self->{redis}{$opts{name} || 'redis'} || {};
+    my $c = Lapor::Test::RedisConn->new(
+        port => $opts{port} || $r->{port} || $self->port('redis'),
+        timeout => $opts{timeout} || $self->tmo(5),
+    );
+    my $password = exists $opts{password} ? $opts{password} : $r->{password};
+    if (defined $password) {
+        my $reply = $c->command('AUTH',
+            (defined $opts{user} ? $opts{user} : ()), $password);
+        die "AUTH failed: $reply\n" if is_redis_error($reply);
+    }
+    return $c;
+}
+
+# One command on a fresh connection; the parsed reply (see RedisConn).
+# A hash reference as first argument passes options to redis_conn.
+sub redis_cmd {
+    my ($self, @args) = @_;
+    my %opts = ref $args[0] eq 'HASH' ? %{shift @args} : ();
+    my $c = $self->redis_conn(%opts);
+    my $reply = $c->command(@args);
+    $c->close;
+    return $reply;
+}
+
+# Client connections a Redis server sees, except the one asking: a list of
+# hashes with the fields of CLIENT LIST (addr, name, cmd, ...).
+sub redis_clients {
+    my ($self, %opts) = @_;
+    my $c = $self->redis_conn(%opts);
+    my $id = $c->command('CLIENT', 'ID');
+    my $list = $c->command('CLIENT', 'LIST');
+    $c->close;
+
+    my @clients;
+    for my $line (split /\n/, $list) {
+        my %f = map { /^([^=]+)=(.*)$/ ? ($1, $2) : () } split / /, $line;
+        push @clients, \%f if %f && $f{id} != $id;
+    }
+    return @clients;
+}
+
+###############################################################################
+# Fake Redis servers.
+#
+# fake_redis(%behaviour) forks a Perl server on a free loopback port and
+# returns the port.  The listening socket exists before the call returns.
+#   name => 'fake'      port name (the port is %%PORT_<name>%%; 'fake' is
+#                       also %%FAKE_PORT%%)
+#   port => N          a fixed port instead of a free one
+#   mode => 'silent'    accept and read, never answer anything
+#   mode => 'close'     accept and close at once
+#   mode => 'script'    (default) answer each parsed command:
+#   handler => sub { my ($cmd, $args, $ctx) = @_; ... }
+#       $cmd is the upper-case command name, $args the remaining arguments,
+#       $ctx a per-server hash ({count}{CMD} counts commands so far,
+#       {conn} the connection number).  It returns
+#         undef             the default answer (PING +PONG, AUTH, SELECT,
+#                           CLIENT +OK, else an -ERR),
+#         a string          raw RESP bytes to write,
+#         { reply => ..., close => 1, silent => 1, chunk => N, delay => s }
+#   chunk => N, delay => s   write every reply N bytes at a time, sleeping
+#                       `delay` seconds (default 0.002) between writes
+# Every accept, command and close is logged to <testdir>/<name>.log.
+
+sub fake_redis {
+    my ($self, %b) = @_;
+
+    my $name = $b{name} || 'fake';
+    my $port = $b{port} || $self->port($name);
+    $self->{ports}{$name} ||= { port => $port };
+    my $log = "$self->{dir}/$name.log";
+
+    my $listen = IO::Socket::INET->new(
+        LocalAddr => "127.0.0.1:$port",
+        Proto => 'tcp',
+        Listen => 128,
+        ReuseAddr => 1,
+    ) or die "fake redis listen on $port: $!\n";
+
+    my $pid = fork();
+    die "fork: $!\n" unless defined $pid;
+
+    if ($pid == 0) {
+        $SIG{INT} = $SIG{TERM} = 'DEFAULT';
+        eval { _fake_redis_loop($listen, $log, \%b) };
+        if ($@) {
+            open my $fh, '>>', $log;
+            print $fh "died: $@";
+        }
+        POSIX::_exit(0);
+    }
+
+    close $listen;
+    _own($pid, "fake redis $name");
+    $self->{daemons}{$name} = $pid;
+    return $port;
+}
+
+sub fake_log {
+    my ($self, $name) = @_;
+    return $self->read_file(($name || 'fake') . '.log');
+}
+
+sub stop_fake {
+    my ($self, $name) = @_;
+    my $pid = delete $self->{daemons}{$name || 'fake'} or return;
+    kill 'TERM', $pid;
+    unless (wait_until(sub { waitpid($pid, WNOHANG) != 0 }, 5, 0.01)) {
+        kill 'KILL', $pid;
+        waitpid($pid, 0);
+    }
+    _disown($pid);
+}
+
+sub stop_daemons {
+    my ($self) = @_;
+    $self->stop_fake($_) for keys %{$self->{daemons}};
+}
+
+sub _fake_redis_loop {
+    my ($listen, $logfile, $b) = @_;
+
+    open my $log, '>>', $logfile or die "$logfile: $!\n";
+    $log->autoflush(1);
+
+    my $mode = $b->{mode} || 'script';
+    my $sel = IO::Select->new($listen);
+    my (%buf, %num);
+    my $ctx = { count => {}, conns => 0 };
+    my $nconn = 0;
+
+    while (1) {
+        for my $s ($sel->can_read) {
+            if ($s == $listen) {
+                my $c = $listen->accept or next;
+                $nconn++;
+                $num{fileno $c} = $nconn;
+                $ctx->{conns} = $nconn;
+                print $log "accept $nconn\n";
+                if ($mode eq 'close') {
+                    close $c;
+                    print $log "close $nconn\n";
+                    next;
+                }
+                setsockopt($c, IPPROTO_TCP, TCP_NODELAY, 1);
+                $buf{fileno $c} = '';
+                $sel->add($c);
+                next;
+            }
+
+            my $fd = fileno $s;
+            my $n = sysread($s, $buf{$fd}, 65536, length $buf{$fd});
+            next if !defined $n && $! == EINTR;
+
+            unless ($n) {
+                print $log "close $num{$fd}\n";
+                $sel->remove($s);
+                delete $buf{$fd};
+                close $s;
+                next;
+            }
+
+            while (length $buf{$fd}) {
+                my ($cmd, $next) = _parse_command($buf{$fd});
+                last unless defined $next;
+                substr($buf{$fd}, 0, $next, '');
+                next unless @$cmd;
+
+                my $name = uc $cmd->[0];
+                $ctx->{count}{$name}++;
+                $ctx->{conn} = $num{$fd};
+                print $log "cmd $num{$fd} @$cmd\n";
+
+                next if $mode eq 'silent';
+
+                my $r = $b->{handler}
+                    ? $b->{handler}->($name, [@$cmd[1 .. $#$cmd]], $ctx)
+                    : undef;
+                $r = _fake_default($name) unless defined $r;
+                $r = { reply => $r } unless ref $r;
+
+                next if $r->{silent};
+
+                if (defined $r->{reply}) {
+                    _fake_write($s, $r->{reply},
+                        $r->{chunk} || $b->{chunk},
+                        defined $r->{delay} ? $r->{delay}
+                            : defined $b->{delay} ? $b->{delay} : 0.002);
+                }
+
+                if ($r->{close}) {
+                    print $log "close $num{$fd} (by server)\n";
+                    $sel->remove($s);
+                    delete $buf{$fd};
+                    close $s;
+                    last;
+                }
+            }
+        }
+    }
+}
+
+sub _fake_default {
+    my ($name) = @_;
+    return "+PONG\r\n" if $name eq 'PING';
+    return "+OK\r\n" if $name =~ /^(?:AUTH|SELECT|CLIENT|READONLY)$/;
+    return "-ERR unknown command '$name'\r\n";
+}
+
+sub _fake_write {
+    my ($s, $data, $chunk, $delay) = @_;
+
+    unless ($chunk) {
+        _write_all($s, $data);
+        return;
+    }
+
+    while (length $data) {
+        _write_all($s, substr($data, 0, $chunk, ''));
+        sleep $delay if $delay && length $data;
+    }
+}
+
+sub _write_all {
+    my ($s, $data) = @_;
+    while (length $data) {
+        my $n = syswrite($s, $data);
+        unless (defined $n) {
+            next if $! == EINTR || $! == EAGAIN;
+            return 0;
+        }
+        substr($data, 0, $n, '');
+    }
+    return 1;
+}
+
+# A command as a client sends it: a RESP array of bulk strings, or an
+# inline command line.  Returns (\@words, bytes used) or () if incomplete.
+sub _parse_command {
+    my ($buf) = @_;
+
+    if (substr($buf, 0, 1) eq '*') {
+        my ($v, $next) = resp_parse($buf, 0);
+        return unless defined $next;
+        return ((ref $v eq 'ARRAY' ? $v : [$v]), $next);
+    }
+
+    my $eol = index($buf, "\n");
+    return if $eol < 0;
+    my $line = substr($buf, 0, $eol);
+    $line =~ s/\r$//;
+    return ([split ' ', $line], $eol + 1);
+}
+
+###############################################################################
+# RESP.
+
+sub resp_simple { "+$_[0]\r\n" }
+sub resp_error { "-$_[0]\r\n" }
+sub resp_int { ":$_[0]\r\n" }
+sub resp_nil { "\$-1\r\n" }
+sub resp_bulk { '$' . length($_[0]) . "\r\n$_[0]\r\n" }
+sub resp_array { '*' . scalar(@_) . "\r\n" . join '', @_ }
+
+sub resp_command {
+    my (@args) = @_;
+    return '*' . scalar(@args) . "\r\n"
+        . join('', map { '$' . length($_) . "\r\n$_\r\n" } @args);
+}
+
+# Parses one RESP (2 or 3) value at $pos.  Returns ($value, $next_pos), or
+# () when the buffer holds only part of it.  Simple strings and bulk
+# strings are strings, integers numbers, nil undef, arrays/sets/pushes
+# array references, maps hash references, errors Lapor::Test::RedisError.
+sub resp_parse {
+    my ($buf, $pos) = @_;
+    $pos ||= 0;
+
+    my $eol = index($buf, "\r\n", $pos);
+    return if $eol < 0;
+
+    my $type = substr($buf, $pos, 1);
+    my $line = substr($buf, $pos + 1, $eol - $pos - 1);
+    my $next = $eol + 2;
+
+    if ($type eq '+' || $type eq '(') {
+        return ($line, $next);
+    }
+    if ($type eq '-') {
+        return (Lapor::Test::RedisError->new($line), $next);
+    }
+    if ($type eq ':' || $type eq ',') {
+        return ($line + 0, $next);
+    }
+    if ($type eq '_') {
+        return (undef, $next);
+    }
+    if ($type eq '#') {
+        return ($line eq 't' ? 1 : 0, $next);
+    }
+    if ($type eq '$' || $type eq '=' || $type eq '!') {
+        return (undef, $next) if $line < 0;
+        return if length($buf) < $next + $line + 2;
+        my $v = substr($buf, $next, $line);
+        $v =~ s/^...:// if $type eq '=';
+        $v = Lapor::Test::RedisError->new($v) if $type eq '!';
+        return ($v, $next + $line + 2);
+    }
+    if ($type eq '*' || $type eq '~' || $type eq '>' || $type eq '%'
+        || $type eq '|')
+    {
+        return (undef, $next) if $line < 0;
+        my $n = ($type eq '%' || $type eq '|') ? 2 * $line : $line;
+        my @items;
+        for (1 .. $n) {
+            my ($v, $p) = resp_parse($buf, $next);
+            return unless defined $p;
+            push @items, $v;
+            $next = $p;
+        }
+        if ($type eq '|') {
+            # An attribute precedes the value it describes: skip it.
+            return resp_parse($buf, $next);
+        }
+        return ({@items}, $next) if $type eq '%';
+        return (\@items, $next);
+    }
+
+    die "RESP protocol error at '" . substr($buf, $pos, 20) . "'\n";
+}
+
+sub is_redis_error { ref $_[0] && ref $_[0] eq 'Lapor::Test::RedisError' }
+
+###############################################################################
+# Utilities.
+
+# Calls $cond every $interval seconds (default 0.05) until it returns true
+# or $timeout seconds pass; returns the last value.
+sub wait_until {
+    my ($cond, $timeout, $interval) = @_;
+    $interval ||= 0.05;
+    my $deadline = time + $timeout;
+
+    while (1) {
+        my $v = $cond->();
+        return $v if $v;
+        return $v if time >= $deadline;
+        sleep $interval;
+    }
+}
+
+my $JSON = JSON::PP->new->utf8->allow_nonref;
+sub json_decode { $JSON->decode($_[0]) }
+
+###############################################################################
+
+package Lapor::Test::RedisError;
+
+use overload '""' => sub { $_[0]{message} }, 'bool' => sub { 1 },
+    fallback => 1;
+
+sub new { bless { message => $_[1] }, $_[0] }
+sub message { $_[0]{message} }
+
+###############################################################################
+
+package Lapor::Test::RedisConn;
+
+# A plain blocking RESP connection for the tests' own use: commands,
+# pipelining with send()/read_reply(), replies parsed by resp_parse().
+
+use Errno qw/ EINTR /;
+use IO::Select;
+use IO::Socket::INET;
+use Time::HiRes qw/ time /;
+
+sub new {
+    my ($class, %o) = @_;
+    my $sock = IO::Socket::INET->new(
+        PeerAddr => $o{host} || '127.0.0.1',
+        PeerPort => $o{port},
+        Proto => 'tcp',
+        Timeout => $o{timeout} || 5,
+    ) or die "connect to redis 127.0.0.1:$o{port}: $!\n";
+
+    return bless { sock => $sock, buf => '', timeout => $o{timeout} || 5 },
+        $class;
+}
+
+sub send {
+    my ($self, @args) = @_;
+    Lapor::Test::_write_all($self->{sock}, Lapor::Test::resp_command(@args))
+        or die "write to redis: $!\n";
+    return $self;
+}
+
+sub read_reply {
+    my ($self, $timeout) = @_;
+    my $deadline = time + ($timeout || $self->{timeout});
+    my $sel = IO::Select->new($self->{sock});
+
+    while (1) {
+        if (length $self->{buf}) {
+            my ($v, $next) = Lapor::Test::resp_parse($self->{buf}, 0);
+            if (defined $next) {
+                substr($self->{buf}, 0, $next, '');
+                return $v;
+            }
+        }
+
+        my $left = $deadline - time;
+        die "redis reply timed out\n" if $left <= 0;
+        next unless $sel->can_read($left);
+
+        my $n = sysread($self->{sock}, $self->{buf}, 65536,
+            length $self->{buf});
+        next if !defined $n && $! == EINTR;
+        die "redis closed the connection\n" unless $n;
+    }
+}
+
+sub command {
+    my ($self, @args) = @_;
+    return $self->send(@args)->read_reply;
+}
+
+sub close {
+    my ($self) = @_;
+    close $self->{sock} if $self->{sock};
+    delete $self->{sock};
+}
+
+1;
