@@ -62,10 +62,18 @@ until redis-cli -p "$redis_port" ping >/dev/null 2>&1; do
     sleep 0.1
 done
 
+# the identity key for this checkout, made once
+if [ ! -s "$var/identity.key" ]; then
+    (umask 077 && head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' \
+        > "$var/identity.key")
+fi
+
 # the example configuration, pointed at this checkout and at var/
 sed -e "s|/usr/lib/nginx/modules/ngx_http_lapor_module.so|$module|" \
     -e "s|127\.0\.0\.1:8080|127.0.0.1:$port|g" \
     -e "s|127\.0\.0\.1:6380|127.0.0.1:$redis_port|g" \
+    -e "s|/etc/nginx/lapor/catalog.json|$top/examples/catalog.json|" \
+    -e "s|/etc/nginx/lapor/identity.key|$var/identity.key|" \
     -e "s|^\([[:space:]]*\)error_log[[:space:]].*;|\1error_log $var/nginx/logs/error.log info;|" \
     -e "s|^\([[:space:]]*\)access_log[[:space:]].*;|\1access_log $var/nginx/logs/access.log;|" \
     -e "s|^\([[:space:]]*\)pid[[:space:]].*;|\1pid $var/nginx/nginx.pid;|" \

@@ -1200,6 +1200,10 @@ lapor_json_string_start(lapor_json_parser_t *p)
         end = p->piece_len;
     }
 
+    if (end == 0) {
+        return p->base;
+    }
+
     /* piece[end - 1] is the closing quote or the bad byte */
     for (i = end - 1; i-- > 0; /* void */ ) {
         if (p->piece[i] != '"') {

@@ -54,13 +54,10 @@ lapor_mask_is_local(unsigned char c)
 }
 
 
-/* '*' too, as a non-letter: see rule 2 on masking twice */
-
 static int
 lapor_mask_is_label(unsigned char c)
 {
-    return lapor_mask_is_alpha(c) || lapor_mask_is_digit(c)
-           || c == '-' || c == LAPOR_MASK_CHAR;
+    return lapor_mask_is_alpha(c) || lapor_mask_is_digit(c) || c == '-';
 }
 
 
@@ -128,6 +125,21 @@ lapor_mask_email(const unsigned char *in, size_t len, size_t i,
      */
 
     if (labels < 2 || !letters || p - label < 2) {
+        return 0;
+    }
+
+    /*
+     * A '*' right after the domain may stand for digits masked before:
+     * "a@b.co123456789" and "a@b.co.123456789" are no addresses, so their
+     * masked forms "a@b.co*********" and "a@b.co.*********" must not be
+     * either, or masking twice would differ from masking once.
+     */
+
+    if (p < len
+        && (in[p] == LAPOR_MASK_CHAR
+            || (in[p] == '.' && len - p > 1
+                && in[p + 1] == LAPOR_MASK_CHAR)))
+    {
         return 0;
     }
 

@@ -69,10 +69,11 @@
  *    "0812 3456 7890budi@x.id" the address is "7890budi@x.id" and
  *    "0812 3456" (8 digits) stays.
  *
- *    '*' counts as a non-letter label character so that text masked by
- *    rule 1 can never complete an address ("a@b.co123456789" masks the
- *    digits, and "a@b.co*********" is still no address): masking the
- *    output again changes nothing.
+ *    A domain directly followed by '*' or ".*" is no address: the '*' may
+ *    stand for digits masked by rule 1, and "a@b.co123456789" (digits
+ *    masked, no address) must not turn into the address "a@b.co" when the
+ *    output "a@b.co*********" is masked again.  Masking twice gives the
+ *    same text as masking once.
  *
  * 3. Non-ASCII bytes are never masked and are never part of an item: a
  *    digit run or an address ends at them ("é5171012345678901é" masks the

@@ -787,23 +787,6 @@ ngx_http_lapor_redis_send(ngx_http_request_t *r, ngx_http_lapor_redis_t *rds,
 }
 
 
-ngx_int_t
-ngx_http_lapor_redis_next(ngx_http_request_t *r, ngx_http_lapor_redis_t *rds,
-    ngx_http_lapor_redis_cmd_t *cmds, ngx_uint_t ncmds,
-    ngx_http_lapor_redis_handler_pt handler, void *data)
-{
-    ngx_int_t  rc;
-
-    rc = ngx_http_lapor_redis_send(r, rds, cmds, ncmds, handler, data);
-
-    if (rc == NGX_OK) {
-        ngx_http_finalize_request(r, NGX_DONE);
-    }
-
-    return rc;
-}
-
-
 static void
 ngx_http_lapor_redis_reply(redisAsyncContext *ac, void *reply, void *privdata)
 {

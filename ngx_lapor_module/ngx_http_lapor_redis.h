@@ -77,10 +77,9 @@ time_t ngx_http_lapor_redis_retry_after(ngx_http_lapor_redis_t *rds);
  * Sends a batch of commands back to back on the worker's connection.
  *
  * NGX_OK: queued; r->main->count was incremented and the handler will be
- * called later.  The caller gives up its own reference as usual: a content
- * handler returns NGX_DONE, a request body handler or a Redis handler that
- * chains another batch calls ngx_http_finalize_request(r, NGX_DONE) (see
- * ngx_http_lapor_redis_next()).
+ * called later.  The caller then returns NGX_DONE, like a content handler;
+ * whoever called it finalizes the request with that (a body handler or a
+ * Redis handler that chained this step), which gives up its own reference.
  * NGX_HTTP_SERVICE_UNAVAILABLE: Redis is not ready or too many commands are
  * in flight; nothing was sent and the handler will not be called.
  * NGX_ERROR: out of memory.
@@ -88,15 +87,5 @@ time_t ngx_http_lapor_redis_retry_after(ngx_http_lapor_redis_t *rds);
 ngx_int_t ngx_http_lapor_redis_send(ngx_http_request_t *r,
     ngx_http_lapor_redis_t *rds, ngx_http_lapor_redis_cmd_t *cmds,
     ngx_uint_t ncmds, ngx_http_lapor_redis_handler_pt handler, void *data);
-
-/*
- * For a Redis handler or a body handler: sends the next batch and, when it
- * was queued, drops the caller's reference.  Returns what send() returns;
- * on anything but NGX_OK the caller still owns the request and answers it.
- */
-ngx_int_t ngx_http_lapor_redis_next(ngx_http_request_t *r,
-    ngx_http_lapor_redis_t *rds, ngx_http_lapor_redis_cmd_t *cmds,
-    ngx_uint_t ncmds, ngx_http_lapor_redis_handler_pt handler, void *data);
-
 
 #endif /* _NGX_HTTP_LAPOR_REDIS_H_INCLUDED_ */

@@ -894,7 +894,7 @@ ngx_http_lapor_submit_write(ngx_http_request_t *r,
 
     sub->expect = n;
 
-    rc = ngx_http_lapor_redis_next(r, sub->rds, cmds, ncmds,
+    rc = ngx_http_lapor_redis_send(r, sub->rds, cmds, ncmds,
                                    ngx_http_lapor_submit_written, sub);
 
     if (rc == NGX_OK) {
