@@ -455,6 +455,9 @@ static const test_case_t  cases[] = {
     { P_DEF, "\"\xc2\x85\"", 0, ENCODING, "control character in string" },
     { P_DEF, "\"\x7f\"", 0, ENCODING, "control character in string" },
     { P_DEF, "{\"\xc0\xaf\":1}", 0, ENCODING, "invalid UTF-8 in key" },
+    { P_DEF, "{\"\xff\":1}", 0, ENCODING, "invalid UTF-8 in key" },
+    { P_DEF, "{\"a\":\"\xff\"}", 0, ENCODING, "invalid UTF-8 in string" },
+    { P_DEF, "{\"a\":[\"x\xff\"]}", 0, ENCODING, "invalid UTF-8 in string" },
 
     /* invalid UTF-8 or forbidden characters, through escapes */
     { P_DEF, "\"\\uDC00\"", 0, ENCODING,
