@@ -932,3 +932,73 @@ ngx_http_lapor_redis_op_detach(ngx_http_lapor_redis_op_t *op)
         ngx_del_timer(&op->timer);
     }
 }
+
+
+ngx_int_t
+ngx_http_lapor_redis_int(redisReply *rep, int64_t *out)
+{
+    ngx_int_t  n;
+
+    if (rep->type == REDIS_REPLY_INTEGER) {
+        *out = rep->integer;
+        return NGX_OK;
+    }
+
+    if (rep->type != REDIS_REPLY_STRING || rep->len == 0) {
+        return NGX_ERROR;
+    }
+
+    if (rep->str[0] == '-') {
+        n = ngx_atoi((u_char *) rep->str + 1, rep->len - 1);
+        if (n == NGX_ERROR) {
+            return NGX_ERROR;
+        }
+
+        *out = -(int64_t) n;
+        return NGX_OK;
+    }
+
+    n = ngx_atoi((u_char *) rep->str, rep->len);
+    if (n == NGX_ERROR) {
+        return NGX_ERROR;
+    }
+
+    *out = n;
+
+    return NGX_OK;
+}
+
+
+ngx_uint_t
+ngx_http_lapor_redis_is(redisReply *rep, const char *s)
+{
+    size_t  len;
+
+    len = ngx_strlen(s);
+
+    return rep->type == REDIS_REPLY_STRING && rep->len == len
+           && ngx_strncmp(rep->str, s, len) == 0;
+}
+
+
+/* EXEC answered with one reply per queued command, none of them an error */
+
+ngx_uint_t
+ngx_http_lapor_redis_exec_ok(redisReply *reply, ngx_uint_t expect)
+{
+    size_t  i;
+
+    if (reply == NULL || reply->type != REDIS_REPLY_ARRAY
+        || reply->elements != expect)
+    {
+        return 0;
+    }
+
+    for (i = 0; i < reply->elements; i++) {
+        if (reply->element[i]->type == REDIS_REPLY_ERROR) {
+            return 0;
+        }
+    }
+
+    return 1;
+}

@@ -88,4 +88,12 @@ ngx_int_t ngx_http_lapor_redis_send(ngx_http_request_t *r,
     ngx_http_lapor_redis_t *rds, ngx_http_lapor_redis_cmd_t *cmds,
     ngx_uint_t ncmds, ngx_http_lapor_redis_handler_pt handler, void *data);
 
+/* reading replies: an integer (or a decimal string), a fixed string */
+ngx_int_t ngx_http_lapor_redis_int(redisReply *rep, int64_t *out);
+ngx_uint_t ngx_http_lapor_redis_is(redisReply *rep, const char *s);
+
+/* EXEC answered with one reply per queued command, none of them an error */
+ngx_uint_t ngx_http_lapor_redis_exec_ok(redisReply *reply, ngx_uint_t expect);
+
+
 #endif /* _NGX_HTTP_LAPOR_REDIS_H_INCLUDED_ */

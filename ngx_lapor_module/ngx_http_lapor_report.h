@@ -13,6 +13,37 @@
 #include <ngx_http.h>
 
 
+/* the fields of a report hash; their order is the HMGET order */
+
+typedef enum {
+    NGX_HTTP_LAPOR_F_ID = 0,
+    NGX_HTTP_LAPOR_F_TYPE,
+    NGX_HTTP_LAPOR_F_CATEGORY,
+    NGX_HTTP_LAPOR_F_AGENCY,
+    NGX_HTTP_LAPOR_F_TITLE,
+    NGX_HTTP_LAPOR_F_BODY,
+    NGX_HTTP_LAPOR_F_PLACE,
+    NGX_HTTP_LAPOR_F_LAT,
+    NGX_HTTP_LAPOR_F_LON,
+    NGX_HTTP_LAPOR_F_OCCURRED_ON,
+    NGX_HTTP_LAPOR_F_ANONYMOUS,
+    NGX_HTTP_LAPOR_F_CONFIDENTIAL,
+    NGX_HTTP_LAPOR_F_CHANNEL,
+    NGX_HTTP_LAPOR_F_STATUS,
+    NGX_HTTP_LAPOR_F_CREATED_AT,
+    NGX_HTTP_LAPOR_F_UPDATED_AT,
+    NGX_HTTP_LAPOR_F_DUE_AT,
+    NGX_HTTP_LAPOR_F_VERSION,
+    NGX_HTTP_LAPOR_F_TOKEN,
+    NGX_HTTP_LAPOR_F_REPORTER,
+    NGX_HTTP_LAPOR_F_COUNT
+} ngx_http_lapor_field_e;
+
+
+/* the field names, indexed by ngx_http_lapor_field_e */
+extern const char  *ngx_http_lapor_fields[];
+
+
 ngx_int_t ngx_http_lapor_reports_post(ngx_http_request_t *r);
 ngx_int_t ngx_http_lapor_report_get(ngx_http_request_t *r);
 
