@@ -58,7 +58,9 @@ $(NGX_BUILD)/Makefile: config
 $(MODULE): $(NGX_BUILD)/Makefile $(SOURCES)
 	$(MAKE) -f $(NGX_BUILD)/Makefile -C $(NGINX_SRC) modules
 	@mkdir -p $(dir $@)
-	cp $(NGX_BUILD)/ngx_http_lapor_module.so $@
+	@# a new file, not the old one rewritten: a running nginx keeps the
+	@# module it mapped
+	cp $(NGX_BUILD)/ngx_http_lapor_module.so $@.tmp && mv -f $@.tmp $@
 	@# the module must load into the packaged nginx
 	@printf 'load_module %s;\nevents {}\n' $@ > $(BUILD)/load-test.conf
 	$(NGINX) -q -t -p $(BUILD)/ -c $(BUILD)/load-test.conf \

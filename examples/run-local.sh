@@ -68,12 +68,29 @@ if [ ! -s "$var/identity.key" ]; then
         > "$var/identity.key")
 fi
 
+# development officer tokens, made once: an admin and one agency officer
+if [ ! -s "$var/tokens" ]; then
+    (
+        umask 077
+        : > "$var/dev-tokens.txt"
+        for spec in "admin - dev.admin" "agency pupr-kim dev.pupr"; do
+            # shellcheck disable=SC2086
+            line=$("$top/lua-free-scripts/lapor-token" $spec 2> "$var/.token")
+            echo "$line" >> "$var/tokens"
+            printf '%s\t%s\n' "$(echo $spec | cut -d' ' -f3)" \
+                "$(sed 's/^token: //' "$var/.token")" >> "$var/dev-tokens.txt"
+        done
+        rm -f "$var/.token"
+    )
+fi
+
 # the example configuration, pointed at this checkout and at var/
 sed -e "s|/usr/lib/nginx/modules/ngx_http_lapor_module.so|$module|" \
     -e "s|127\.0\.0\.1:8080|127.0.0.1:$port|g" \
     -e "s|127\.0\.0\.1:6380|127.0.0.1:$redis_port|g" \
     -e "s|/etc/nginx/lapor/catalog.json|$top/examples/catalog.json|" \
     -e "s|/etc/nginx/lapor/identity.key|$var/identity.key|" \
+    -e "s|/etc/nginx/lapor/tokens|$var/tokens|" \
     -e "s|^\([[:space:]]*\)error_log[[:space:]].*;|\1error_log $var/nginx/logs/error.log info;|" \
     -e "s|^\([[:space:]]*\)access_log[[:space:]].*;|\1access_log $var/nginx/logs/access.log;|" \
     -e "s|^\([[:space:]]*\)pid[[:space:]].*;|\1pid $var/nginx/nginx.pid;|" \
@@ -92,6 +109,8 @@ ngx_lapor is running (Ctrl-C stops nginx and Redis):
   API       http://127.0.0.1:$port/api/v1/   try: curl -s 127.0.0.1:$port/api/v1/health
   Redis     127.0.0.1:$redis_port, data in $var/redis
   nginx     configuration $var/nginx/nginx.conf, logs in $var/nginx/logs
+  officers  tokens for development in $var/dev-tokens.txt (hashes in $var/tokens)
+            curl -s -H "Authorization: Bearer <token>" 127.0.0.1:$port/api/v1/queue
 MSG
 
 wait "$nginx_pid" || true

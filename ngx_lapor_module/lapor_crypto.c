@@ -8,6 +8,7 @@
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
+#include <openssl/hmac.h>
 #include <openssl/rand.h>
 
 #include "lapor_crypto.h"
@@ -26,6 +27,23 @@ lapor_sha256(const void *data, size_t len, unsigned char out[LAPOR_SHA256_LEN])
     unsigned int  n;
 
     if (EVP_Digest(data, len, out, &n, EVP_sha256(), NULL) != 1
+        || n != LAPOR_SHA256_LEN)
+    {
+        return -1;
+    }
+
+    return 0;
+}
+
+
+int
+lapor_hmac_sha256(const unsigned char *key, size_t keylen, const void *data,
+    size_t len, unsigned char out[LAPOR_SHA256_LEN])
+{
+    unsigned int  n;
+
+    if (keylen > 0x7fffffff
+        || HMAC(EVP_sha256(), key, (int) keylen, data, len, out, &n) == NULL
         || n != LAPOR_SHA256_LEN)
     {
         return -1;

@@ -26,6 +26,10 @@
 int lapor_sha256(const void *data, size_t len,
     unsigned char out[LAPOR_SHA256_LEN]);
 
+/* HMAC-SHA-256: a keyed hash, for values that must not be guessable */
+int lapor_hmac_sha256(const unsigned char *key, size_t keylen,
+    const void *data, size_t len, unsigned char out[LAPOR_SHA256_LEN]);
+
 /* lowercase hex; out has room for 2 * len characters (no NUL added) */
 void lapor_hex(const unsigned char *in, size_t len, char *out);
 

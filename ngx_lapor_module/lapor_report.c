@@ -9,6 +9,7 @@
 
 #include "lapor_report.h"
 #include "lapor_calendar.h"
+#include "lapor_workflow.h"
 
 
 /* the length bounds of a string field, in characters */
@@ -41,6 +42,12 @@ static const lapor_report_len_t  lapor_len_name =
     lapor_report_len(LAPOR_REPORT_NAME_MIN, LAPOR_REPORT_NAME_MAX, 1);
 static const lapor_report_len_t  lapor_len_contact =
     lapor_report_len(LAPOR_REPORT_CONTACT_MIN, LAPOR_REPORT_CONTACT_MAX, 1);
+static const lapor_report_len_t  lapor_len_reason =
+    lapor_report_len(LAPOR_REPORT_REASON_MIN, LAPOR_REPORT_REASON_MAX, 0);
+static const lapor_report_len_t  lapor_len_message =
+    lapor_report_len(1, LAPOR_REPORT_MESSAGE_MAX, 0);
+static const lapor_report_len_t  lapor_len_comment =
+    lapor_report_len(1, LAPOR_REPORT_COMMENT_MAX, 0);
 
 
 typedef struct {
@@ -220,6 +227,111 @@ lapor_report_validate(const lapor_json_t *doc, const lapor_catalog_t *cat,
                                "web, sms, app, kiosk, wifi-portal, counter");
         }
     }
+
+    return e.n;
+}
+
+
+size_t
+lapor_report_action_validate(const lapor_json_t *doc,
+    const lapor_catalog_t *cat, unsigned fields, lapor_report_action_t *out,
+    lapor_report_error_t *errs, size_t maxerrs)
+{
+    int64_t                 n;
+    const char             *known[4], **k, **r;
+    lapor_json_t           *v;
+    lapor_report_str_t      s;
+    lapor_report_errors_t   e;
+
+    static const char      *resolved[] = { "yes", "partial", "no", NULL };
+
+    e.errs = errs;
+    e.max = maxerrs;
+    e.n = 0;
+
+    memset(out, 0, sizeof(lapor_report_action_t));
+
+    if (doc == NULL || doc->type != LAPOR_JSON_OBJECT) {
+        lapor_report_error(&e, NULL, "", 0, LAPOR_REPORT_E_NOT_OBJECT, NULL);
+        return e.n;
+    }
+
+    k = known;
+
+    if (fields & LAPOR_FIELD_AGENCY) {
+        *k++ = "agency";
+        *k++ = "message";
+
+        if (lapor_report_string(&e, doc, NULL, "agency", 1, &lapor_len_code,
+                                &s))
+        {
+            out->agency = lapor_catalog_agency(cat, s.data, s.len);
+
+            if (out->agency == NULL) {
+                lapor_report_error(&e, NULL, "agency", 6,
+                                   LAPOR_REPORT_E_UNKNOWN_AGENCY, NULL);
+            }
+        }
+
+        (void) lapor_report_string(&e, doc, NULL, "message", 0,
+                                   &lapor_len_reason, &out->text);
+
+    } else if (fields & LAPOR_FIELD_REASON) {
+        *k++ = "reason";
+        (void) lapor_report_string(&e, doc, NULL, "reason", 1,
+                                   &lapor_len_reason, &out->text);
+
+    } else if (fields & LAPOR_FIELD_MESSAGE) {
+        *k++ = "message";
+        (void) lapor_report_string(&e, doc, NULL, "message", 1,
+                                   &lapor_len_message, &out->text);
+
+    } else if (fields & LAPOR_FIELD_RATING) {
+        *k++ = "rating";
+        *k++ = "resolved";
+        *k++ = "comment";
+
+        v = lapor_json_get(doc, "rating");
+
+        if (v == NULL || v->type == LAPOR_JSON_NULL) {
+            lapor_report_error(&e, NULL, "rating", 6,
+                               LAPOR_REPORT_E_REQUIRED, NULL);
+
+        } else if (v->type != LAPOR_JSON_NUMBER) {
+            lapor_report_error(&e, NULL, "rating", 6, LAPOR_REPORT_E_TYPE,
+                               "number");
+
+        } else if (lapor_json_int64(v, &n) != 0 || n < 1 || n > 5) {
+            lapor_report_error(&e, NULL, "rating", 6, LAPOR_REPORT_E_RANGE,
+                               "1..5");
+
+        } else {
+            out->rating = (int) n;
+        }
+
+        if (lapor_report_string(&e, doc, NULL, "resolved", 1,
+                                &lapor_len_code, &s))
+        {
+            for (r = resolved; *r; r++) {
+                if (strlen(*r) == s.len && memcmp(*r, s.data, s.len) == 0) {
+                    out->resolved = *r;
+                    break;
+                }
+            }
+
+            if (*r == NULL) {
+                lapor_report_error(&e, NULL, "resolved", 8,
+                                   LAPOR_REPORT_E_ENUM, "yes, partial, no");
+            }
+        }
+
+        (void) lapor_report_string(&e, doc, NULL, "comment", 0,
+                                   &lapor_len_comment, &out->text);
+    }
+
+    *k = NULL;
+
+    lapor_report_unknown(&e, doc, NULL, known);
 
     return e.n;
 }

@@ -102,6 +102,29 @@ size_t lapor_report_validate(const lapor_json_t *doc,
     const lapor_catalog_t *cat, int64_t now, lapor_report_t *out,
     lapor_report_error_t *errs, size_t maxerrs);
 
+/* the body of an action (POST reports/{id}/<action>) */
+typedef struct {
+    const lapor_catalog_agency_t    *agency;     /* dispatch */
+    lapor_report_str_t               text;       /* reason or message */
+    int                              rating;     /* feedback: 1..5 */
+    const char                      *resolved;   /* "yes", "partial", "no" */
+} lapor_report_action_t;
+
+
+#define LAPOR_REPORT_REASON_MIN       5
+#define LAPOR_REPORT_REASON_MAX       1000
+#define LAPOR_REPORT_MESSAGE_MAX      4000
+#define LAPOR_REPORT_COMMENT_MAX      2000
+
+/*
+ * Checks an action's body: fields is the action's LAPOR_FIELD_* mask from
+ * lapor_workflow.h.  Returns the number of errors as lapor_report_validate()
+ * does.
+ */
+size_t lapor_report_action_validate(const lapor_json_t *doc,
+    const lapor_catalog_t *cat, unsigned fields, lapor_report_action_t *out,
+    lapor_report_error_t *errs, size_t maxerrs);
+
 /* the channels a report may come through */
 extern const char  *lapor_report_channels[];
 

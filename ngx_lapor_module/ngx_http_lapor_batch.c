@@ -104,6 +104,26 @@ ngx_http_lapor_batch_int(ngx_http_lapor_batch_t *b, int64_t n)
 
 
 void
+ngx_http_lapor_batch_fmt(ngx_http_lapor_batch_t *b, const char *fmt, ...)
+{
+    u_char   *p, *last;
+    va_list   args;
+
+    p = ngx_pnalloc(b->pool, NGX_HTTP_LAPOR_KEY_MAX);
+    if (p == NULL) {
+        b->failed = 1;
+        return;
+    }
+
+    va_start(args, fmt);
+    last = ngx_vslprintf(p, p + NGX_HTTP_LAPOR_KEY_MAX, fmt, args);
+    va_end(args);
+
+    ngx_http_lapor_batch_arg(b, p, last - p);
+}
+
+
+void
 ngx_http_lapor_batch_key(ngx_http_lapor_batch_t *b, const char *fmt, ...)
 {
     va_list     args;

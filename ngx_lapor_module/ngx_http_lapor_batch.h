@@ -39,6 +39,10 @@ void ngx_http_lapor_batch_str(ngx_http_lapor_batch_t *b, ngx_str_t *s);
 void ngx_http_lapor_batch_cstr(ngx_http_lapor_batch_t *b, const char *s);
 void ngx_http_lapor_batch_int(ngx_http_lapor_batch_t *b, int64_t n);
 
+/* a formatted argument (ngx_sprintf formats), e.g. a hash field name */
+void ngx_http_lapor_batch_fmt(ngx_http_lapor_batch_t *b, const char *fmt,
+    ...);
+
 /* "lapor:{NS}:" followed by the formatted rest (ngx_sprintf formats) */
 void ngx_http_lapor_batch_key(ngx_http_lapor_batch_t *b, const char *fmt,
     ...);

@@ -99,6 +99,12 @@ ngx_http_lapor_error_header_filter(ngx_http_request_t *r)
     ngx_http_lapor_loc_conf_t    *llcf;
     ngx_http_lapor_error_page_t  *ep;
 
+    static ngx_str_t  cache_control = ngx_string("Cache-Control");
+    static ngx_str_t  no_store = ngx_string("no-store");
+    static ngx_str_t  content_language = ngx_string("Content-Language");
+    static ngx_str_t  lang_id = ngx_string("id");
+    static ngx_str_t  lang_en = ngx_string("en");
+
     status = r->headers_out.status;
 
     if (status < NGX_HTTP_BAD_REQUEST || r != r->main) {
@@ -173,6 +179,16 @@ ngx_http_lapor_error_header_filter(ngx_http_request_t *r)
     ngx_http_clear_accept_ranges(r);
     ngx_http_clear_last_modified(r);
     ngx_http_clear_etag(r);
+
+    if (ngx_http_lapor_header_add(r, &cache_control, &no_store) != NGX_OK
+        || ngx_http_lapor_header_add(r, &content_language,
+                                     ngx_http_lapor_lang(r)
+                                     == NGX_HTTP_LAPOR_LANG_EN
+                                     ? &lang_en : &lang_id)
+           != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
 
     return ngx_http_next_header_filter(r);
 }

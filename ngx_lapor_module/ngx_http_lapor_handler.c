@@ -13,6 +13,7 @@
 #include "ngx_http_lapor_problem.h"
 #include "ngx_http_lapor_catalog.h"
 #include "ngx_http_lapor_report.h"
+#include "ngx_http_lapor_action.h"
 
 
 /* report numbers: 1 to 15 digits, no leading zero */
@@ -75,6 +76,21 @@ static ngx_http_lapor_route_t  ngx_http_lapor_routes[] = {
       NGX_HTTP_GET|NGX_HTTP_HEAD,
       ngx_string("GET, HEAD"),
       ngx_http_lapor_report_get },
+
+    { ngx_string("reports/{id}/events"),
+      NGX_HTTP_GET|NGX_HTTP_HEAD,
+      ngx_string("GET, HEAD"),
+      ngx_http_lapor_timeline_handler },
+
+    { ngx_string("reports/{id}/{action}"),
+      NGX_HTTP_POST,
+      ngx_string("POST"),
+      ngx_http_lapor_action_handler },
+
+    { ngx_string("queue"),
+      NGX_HTTP_GET|NGX_HTTP_HEAD,
+      ngx_string("GET, HEAD"),
+      ngx_http_lapor_queue_handler },
 
     { ngx_null_string, 0, ngx_null_string, NULL }
 };
@@ -154,12 +170,16 @@ static ngx_int_t
 ngx_http_lapor_route_match(ngx_http_request_t *r, ngx_http_lapor_route_t *rt,
     ngx_str_t *path)
 {
-    u_char                *p, *last;
+    u_char                *p, *last, *pat, *pat_last;
     size_t                 prefix;
     int64_t                id;
+    ngx_str_t              action;
     ngx_http_lapor_ctx_t  *ctx;
 
-    p = ngx_strlchr(rt->path.data, rt->path.data + rt->path.len, '{');
+    pat = rt->path.data;
+    pat_last = pat + rt->path.len;
+
+    p = ngx_strlchr(pat, pat_last, '{');
 
     if (p == NULL) {
         return (path->len == rt->path.len
@@ -167,9 +187,10 @@ ngx_http_lapor_route_match(ngx_http_request_t *r, ngx_http_lapor_route_t *rt,
                ? NGX_OK : NGX_DECLINED;
     }
 
-    /* "prefix{id}" */
+    /* "prefix{id}", "prefix{id}/literal" or "prefix{id}/{action}" */
 
-    prefix = p - rt->path.data;
+    prefix = p - pat;
+    pat = p + sizeof("{id}") - 1;
 
     if (path->len <= prefix
         || ngx_strncmp(path->data, rt->path.data, prefix) != 0)
@@ -180,16 +201,49 @@ ngx_http_lapor_route_match(ngx_http_request_t *r, ngx_http_lapor_route_t *rt,
     p = path->data + prefix;
     last = path->data + path->len;
 
-    if (last - p > NGX_HTTP_LAPOR_ID_DIGITS_MAX || *p == '0') {
+    if (*p == '0') {
         return NGX_DECLINED;
     }
 
-    for (id = 0; p < last; p++) {
-        if (*p < '0' || *p > '9') {
+    for (id = 0; p < last && *p != '/'; p++) {
+        if (*p < '0' || *p > '9'
+            || p - (path->data + prefix) >= NGX_HTTP_LAPOR_ID_DIGITS_MAX)
+        {
             return NGX_DECLINED;
         }
 
         id = id * 10 + (*p - '0');
+    }
+
+    if (p == path->data + prefix) {
+        return NGX_DECLINED;
+    }
+
+    ngx_str_null(&action);
+
+    if (pat == pat_last) {
+        if (p != last) {
+            return NGX_DECLINED;
+        }
+
+    } else if ((size_t) (pat_last - pat) == sizeof("/{action}") - 1
+               && ngx_strncmp(pat, "/{action}", pat_last - pat) == 0)
+    {
+        if (p == last || last - p < 2) {
+            return NGX_DECLINED;
+        }
+
+        action.data = p + 1;
+        action.len = last - p - 1;
+
+        if (ngx_strlchr(action.data, last, '/') != NULL) {
+            return NGX_DECLINED;
+        }
+
+    } else if ((size_t) (last - p) != (size_t) (pat_last - pat)
+               || ngx_strncmp(p, pat, last - p) != 0)
+    {
+        return NGX_DECLINED;
     }
 
     ctx = ngx_http_lapor_get_ctx(r);
@@ -198,6 +252,7 @@ ngx_http_lapor_route_match(ngx_http_request_t *r, ngx_http_lapor_route_t *rt,
     }
 
     ctx->report_id = id;
+    ctx->action = action;
 
     return NGX_OK;
 }

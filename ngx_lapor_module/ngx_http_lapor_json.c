@@ -197,6 +197,12 @@ ngx_http_lapor_send(ngx_http_request_t *r, ngx_uint_t status,
     b->last_in_chain = 1;
 
     r->headers_out.status = status;
+
+    /* nginx 1.22 knows no reason phrase for 422 */
+    if (status == 422) {
+        ngx_str_set(&r->headers_out.status_line, "422 Unprocessable Content");
+    }
+
     r->headers_out.content_type = *content_type;
     r->headers_out.content_type_len = content_type->len;
     r->headers_out.content_type_lowcase = NULL;

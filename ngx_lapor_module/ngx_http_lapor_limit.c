@@ -5,8 +5,8 @@
  * the counters, and "Retry-After" tells the true time to the next window.
  *
  * The client key (by default $binary_remote_addr, so the realip module
- * works) is stored only as a truncated SHA-256: Redis does not learn who
- * reported.
+ * works) is stored only as a truncated HMAC under the identity key: Redis
+ * does not learn who reported.
  */
 
 
@@ -26,6 +26,7 @@
 
 typedef struct {
     ngx_http_lapor_step_pt       next;
+    ngx_http_lapor_reject_pt     reject;
     void                        *data;
     ngx_http_lapor_limit_t      *limit;
     ngx_msec_t                   window_end;    /* ms since the epoch */
@@ -264,7 +265,7 @@ ngx_http_lapor_limit_find(ngx_http_request_t *r, const char *zone)
 
 ngx_int_t
 ngx_http_lapor_limit(ngx_http_request_t *r, const char *zone,
-    ngx_http_lapor_step_pt next, void *data)
+    ngx_http_lapor_step_pt next, ngx_http_lapor_reject_pt reject, void *data)
 {
     char                         hex[2 * LAPOR_SHA256_LEN];
     ngx_int_t                    rc;
@@ -290,7 +291,17 @@ ngx_http_lapor_limit(ngx_http_request_t *r, const char *zone,
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    if (lapor_sha256(key.data, key.len, digest) != 0) {
+    llcf = ngx_http_get_module_loc_conf(r, ngx_http_lapor_module);
+
+    /*
+     * Keyed with the identity key: a plain hash of an IPv4 address is
+     * undone by trying all 2^32 of them.
+     */
+
+    if (lapor_hmac_sha256(llcf->identity_key, LAPOR_KEY_LEN, key.data,
+                          key.len, digest)
+        != 0)
+    {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
@@ -306,9 +317,9 @@ ngx_http_lapor_limit(ngx_http_request_t *r, const char *zone,
     }
 
     lmcf = ngx_http_get_module_main_conf(r, ngx_http_lapor_module);
-    llcf = ngx_http_get_module_loc_conf(r, ngx_http_lapor_module);
 
     ctx->next = next;
+    ctx->reject = reject;
     ctx->data = data;
     ctx->limit = lim;
     ctx->window_end = (window + 1) * lim->window;
@@ -389,9 +400,9 @@ static ngx_int_t
 ngx_http_lapor_limit_reject(ngx_http_request_t *r,
     ngx_http_lapor_limit_ctx_t *ctx)
 {
-    ngx_time_t                *tp;
-    ngx_msec_t                 now;
-    ngx_http_lapor_problem_t   pr;
+    time_t       retry_after;
+    ngx_time_t  *tp;
+    ngx_msec_t   now;
 
     tp = ngx_timeofday();
     now = (ngx_msec_t) tp->sec * 1000 + tp->msec;
@@ -399,16 +410,30 @@ ngx_http_lapor_limit_reject(ngx_http_request_t *r,
     ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
                   "lapor: rate limit \"%V\" exceeded", &ctx->limit->zone);
 
+    /* the counter starts again at the next window: that is the truth */
+    retry_after = ctx->window_end > now
+                  ? (time_t) ((ctx->window_end - now + 999) / 1000) : 1;
+
+    if (ctx->reject) {
+        return ctx->reject(r, ctx->data, retry_after);
+    }
+
+    return ngx_http_lapor_limited(r, retry_after);
+}
+
+
+ngx_int_t
+ngx_http_lapor_limited(ngx_http_request_t *r, time_t retry_after)
+{
+    ngx_http_lapor_problem_t  pr;
+
     ngx_memzero(&pr, sizeof(ngx_http_lapor_problem_t));
 
     pr.status = NGX_HTTP_TOO_MANY_REQUESTS;
     pr.type = "rate-limited";
     pr.title = &ngx_http_lapor_t_limited;
     pr.detail = &ngx_http_lapor_d_limited;
-
-    /* the counter starts again at the next window: that is the truth */
-    pr.retry_after = ctx->window_end > now
-                     ? (time_t) ((ctx->window_end - now + 999) / 1000) : 1;
+    pr.retry_after = retry_after;
 
     return ngx_http_lapor_problem_send(r, &pr);
 }

@@ -32,16 +32,25 @@ typedef ngx_int_t (*ngx_http_lapor_step_pt)(ngx_http_request_t *r,
     void *data);
 
 
+/* called instead of the 429 answer, to undo something first */
+typedef ngx_int_t (*ngx_http_lapor_reject_pt)(ngx_http_request_t *r,
+    void *data, time_t retry_after);
+
+
 char *ngx_http_lapor_limit_directive(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 
 /*
  * Counts the request against the location's limit of the zone, then runs
- * next (at once when the zone has no limit here).  Returns like a content
+ * next (at once when the zone has no limit here); over the limit it
+ * answers 429, or calls reject when one is given.  Returns like a content
  * handler.
  */
 ngx_int_t ngx_http_lapor_limit(ngx_http_request_t *r, const char *zone,
-    ngx_http_lapor_step_pt next, void *data);
+    ngx_http_lapor_step_pt next, ngx_http_lapor_reject_pt reject, void *data);
+
+/* the 429 answer */
+ngx_int_t ngx_http_lapor_limited(ngx_http_request_t *r, time_t retry_after);
 
 
 #endif /* _NGX_HTTP_LAPOR_LIMIT_H_INCLUDED_ */

@@ -15,6 +15,7 @@
 #include "ngx_http_lapor_limit.h"
 #include "ngx_http_lapor_catalog.h"
 #include "ngx_http_lapor_identity.h"
+#include "ngx_http_lapor_sweep.h"
 
 
 #define NGX_HTTP_LAPOR_REDIS_DEFAULT_PORT  6379
@@ -39,6 +40,8 @@ static void *ngx_http_lapor_create_loc_conf(ngx_conf_t *cf);
 static char *ngx_http_lapor_merge_loc_conf(ngx_conf_t *cf, void *parent,
     void *child);
 
+static ngx_int_t ngx_http_lapor_add_tenant(ngx_conf_t *cf,
+    ngx_http_lapor_loc_conf_t *llcf);
 static ngx_int_t ngx_http_lapor_init_process(ngx_cycle_t *cycle);
 static void ngx_http_lapor_exit_process(ngx_cycle_t *cycle);
 
@@ -95,6 +98,20 @@ static ngx_command_t  ngx_http_lapor_commands[] = {
       NGX_HTTP_LOC_CONF_OFFSET,
       0,
       NULL },
+
+    { ngx_string("lapor_tokens"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_CONF_TAKE1,
+      ngx_http_lapor_tokens_directive,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("lapor_auto_close_interval"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_msec_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_lapor_main_conf_t, sweep_interval),
+      &ngx_http_lapor_positive_post },
 
     { ngx_string("lapor_limit"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_2MORE,
@@ -572,6 +589,14 @@ ngx_http_lapor_create_main_conf(ngx_conf_t *cf)
 
     lmcf->redis.connect_timeout = NGX_CONF_UNSET_MSEC;
     lmcf->redis.timeout = NGX_CONF_UNSET_MSEC;
+    lmcf->sweep_interval = NGX_CONF_UNSET_MSEC;
+
+    if (ngx_array_init(&lmcf->tenants, cf->pool, 4,
+                       sizeof(ngx_http_lapor_tenant_t))
+        != NGX_OK)
+    {
+        return NULL;
+    }
 
     return lmcf;
 }
@@ -584,6 +609,7 @@ ngx_http_lapor_init_main_conf(ngx_conf_t *cf, void *conf)
 
     ngx_conf_init_msec_value(lmcf->redis.connect_timeout, 2000);
     ngx_conf_init_msec_value(lmcf->redis.timeout, 3000);
+    ngx_conf_init_msec_value(lmcf->sweep_interval, 60000);
 
     if (lmcf->api_used && !lmcf->redis_set) {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
@@ -616,6 +642,7 @@ ngx_http_lapor_create_loc_conf(ngx_conf_t *cf)
     llcf->limits = NGX_CONF_UNSET_PTR;
     llcf->catalog = NGX_CONF_UNSET_PTR;
     llcf->identity_key = NGX_CONF_UNSET_PTR;
+    llcf->tokens = NGX_CONF_UNSET_PTR;
 
     return llcf;
 }
@@ -641,18 +668,79 @@ ngx_http_lapor_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     if (conf->api && conf->catalog == NULL) {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                            "\"lapor_api\" requires \"lapor_catalog\" in its "
-                           "location, server or http block");
+                           "server or http block");
         return NGX_CONF_ERROR;
     }
 
     if (conf->api && conf->identity_key == NULL) {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                            "\"lapor_api\" requires \"lapor_identity_key\" in "
-                           "its location, server or http block");
+                           "its server or http block");
         return NGX_CONF_ERROR;
     }
 
+    ngx_conf_merge_ptr_value(conf->tokens, prev->tokens, NULL);
+
+    if (conf->api) {
+        if (conf->tokens
+            && ngx_http_lapor_tokens_check(cf, conf->tokens,
+                                           conf->catalog->catalog)
+               != NGX_CONF_OK)
+        {
+            return NGX_CONF_ERROR;
+        }
+
+        if (ngx_http_lapor_add_tenant(cf, conf) != NGX_OK) {
+            return NGX_CONF_ERROR;
+        }
+    }
+
     return NGX_CONF_OK;
+}
+
+
+/*
+ * The sweep closes the followed-up reports of every namespace an API
+ * serves; one namespace has one catalog (its calendar decides).
+ */
+
+static ngx_int_t
+ngx_http_lapor_add_tenant(ngx_conf_t *cf, ngx_http_lapor_loc_conf_t *llcf)
+{
+    ngx_uint_t                   i;
+    ngx_http_lapor_tenant_t     *t;
+    ngx_http_lapor_main_conf_t  *lmcf;
+
+    lmcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_lapor_module);
+
+    t = lmcf->tenants.elts;
+
+    for (i = 0; i < lmcf->tenants.nelts; i++) {
+        if (t[i].namespace.len == llcf->namespace.len
+            && ngx_strncmp(t[i].namespace.data, llcf->namespace.data,
+                           llcf->namespace.len) == 0)
+        {
+            if (t[i].catalog != llcf->catalog->catalog) {
+                ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                                   "namespace \"%V\" is served with two "
+                                   "different \"lapor_catalog\" files",
+                                   &llcf->namespace);
+                return NGX_ERROR;
+            }
+
+            return NGX_OK;
+        }
+    }
+
+    t = ngx_array_push(&lmcf->tenants);
+    if (t == NULL) {
+        return NGX_ERROR;
+    }
+
+    t->namespace = llcf->namespace;
+    t->catalog = llcf->catalog->catalog;
+
+    return NGX_OK;
 }
 
 
@@ -680,6 +768,11 @@ ngx_http_lapor_init_process(ngx_cycle_t *cycle)
         return NGX_ERROR;
     }
 
+    lmcf->sweep = ngx_http_lapor_sweep_create(cycle, lmcf);
+    if (lmcf->sweep == NULL) {
+        return NGX_ERROR;
+    }
+
     return NGX_OK;
 }
 
@@ -695,6 +788,16 @@ ngx_http_lapor_exit_process(ngx_cycle_t *cycle)
         return;
     }
 
+    /*
+     * The sweep first stops rescheduling; then freeing the context answers
+     * its operation in flight, which releases the run's memory.
+     */
+
+    if (lmcf->sweep) {
+        ngx_http_lapor_sweep_destroy(lmcf->sweep);
+    }
+
     ngx_http_lapor_redis_destroy(lmcf->redis_conn);
+    lmcf->sweep = NULL;
     lmcf->redis_conn = NULL;
 }

@@ -14,6 +14,7 @@
 
 #include "ngx_http_lapor_redis.h"
 #include "ngx_http_lapor_catalog.h"
+#include "ngx_http_lapor_auth.h"
 #include "lapor_json.h"
 
 
@@ -24,9 +25,12 @@ typedef struct {
     ngx_http_lapor_redis_conf_t   redis;
     ngx_flag_t                    redis_set;   /* "lapor_redis" was seen */
     ngx_flag_t                    api_used;    /* some "lapor_api" */
+    ngx_array_t                   tenants;     /* ngx_http_lapor_tenant_t */
+    ngx_msec_t                    sweep_interval;
 
     /* per worker process, created in init_process; NULL elsewhere */
     ngx_http_lapor_redis_t       *redis_conn;
+    void                         *sweep;
 } ngx_http_lapor_main_conf_t;
 
 
@@ -36,7 +40,15 @@ typedef struct {
     ngx_array_t                  *limits;      /* ngx_http_lapor_limit_t */
     ngx_http_lapor_catalog_conf_t  *catalog;
     u_char                       *identity_key;   /* 32 bytes */
+    ngx_http_lapor_tokens_conf_t   *tokens;
 } ngx_http_lapor_loc_conf_t;
+
+
+/* a namespace served by some API location: the auto-close sweep's work */
+typedef struct {
+    ngx_str_t                     namespace;
+    lapor_catalog_t              *catalog;
+} ngx_http_lapor_tenant_t;
 
 
 /*
@@ -53,6 +65,8 @@ typedef struct {
     ngx_chain_t                  *error_page;   /* replacing nginx's page */
     ngx_http_lapor_body_pt        body_handler;
     int64_t                       report_id;    /* from the path */
+    ngx_str_t                     action;       /* from the path */
+    void                         *data;         /* the handler's state */
     unsigned                      own_response:1;
     unsigned                      error_page_sent:1;
 } ngx_http_lapor_ctx_t;

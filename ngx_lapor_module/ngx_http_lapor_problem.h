@@ -74,6 +74,13 @@ ngx_int_t ngx_http_lapor_problem(ngx_http_request_t *r, ngx_uint_t status,
 ngx_int_t ngx_http_lapor_problem_redis(ngx_http_request_t *r,
     ngx_http_lapor_redis_t *rds, ngx_int_t rc, redisReply *reply);
 
+/*
+ * A sent answer returns what the output filter returned, often NGX_OK;
+ * where NGX_OK means "go on", this turns it into a value that cannot be
+ * mistaken for it (NGX_DECLINED stands for NGX_OK) and back.
+ */
+#define ngx_http_lapor_answered(rc)  ((rc) == NGX_OK ? NGX_DECLINED : (rc))
+
 /* replaces nginx's own HTML error pages in API locations */
 ngx_int_t ngx_http_lapor_error_filter_init(ngx_conf_t *cf);
 

@@ -56,9 +56,12 @@ typedef struct {
     ngx_http_request_t               *request;
     ngx_http_cleanup_t               *cleanup;
     ngx_http_lapor_redis_handler_pt   handler;
+    ngx_http_lapor_redis_internal_pt  internal;  /* no request: timers */
     void                             *data;
     ngx_event_t                       timer;
     ngx_uint_t                        outstanding;
+    size_t                            error_len;
+    u_char                            error[NGX_HTTP_LAPOR_REDIS_ERRSTR_MAX];
     unsigned                          failed:1;
     unsigned                          lost:1;
     unsigned                          timed_out:1;
@@ -787,11 +790,79 @@ ngx_http_lapor_redis_send(ngx_http_request_t *r, ngx_http_lapor_redis_t *rds,
 }
 
 
+ngx_int_t
+ngx_http_lapor_redis_send_internal(ngx_http_lapor_redis_t *rds,
+    ngx_http_lapor_redis_cmd_t *cmds, ngx_uint_t ncmds,
+    ngx_http_lapor_redis_internal_pt handler, void *data)
+{
+    ngx_uint_t                  i;
+    ngx_http_lapor_redis_op_t  *op;
+
+    if (rds == NULL || rds->exiting
+        || rds->state != NGX_HTTP_LAPOR_REDIS_READY || rds->ac == NULL)
+    {
+        return NGX_HTTP_SERVICE_UNAVAILABLE;
+    }
+
+    if (ncmds == 0) {
+        return NGX_ERROR;
+    }
+
+    if (rds->inflight + ncmds > NGX_HTTP_LAPOR_REDIS_MAX_INFLIGHT) {
+        return NGX_HTTP_SERVICE_UNAVAILABLE;
+    }
+
+    op = ngx_calloc(sizeof(ngx_http_lapor_redis_op_t), rds->log);
+    if (op == NULL) {
+        return NGX_ERROR;
+    }
+
+    op->rds = rds;
+    op->internal = handler;
+    op->data = data;
+
+    for (i = 0; i < ncmds; i++) {
+        if (redisAsyncCommandArgv(rds->ac, ngx_http_lapor_redis_reply, op,
+                                  cmds[i].argc, cmds[i].argv, cmds[i].argvlen)
+            != REDIS_OK)
+        {
+            break;
+        }
+
+        op->outstanding++;
+        rds->inflight++;
+    }
+
+    if (i < ncmds) {
+        if (op->outstanding == 0) {
+            ngx_free(op);
+            return NGX_HTTP_SERVICE_UNAVAILABLE;
+        }
+
+        /* as in send(): never leave half a batch on the connection */
+        op->internal = NULL;
+        ngx_http_lapor_redis_teardown(rds);
+        return NGX_HTTP_SERVICE_UNAVAILABLE;
+    }
+
+    /* housekeeping work: cancelable, it must not hold up a shutdown */
+
+    op->timer.handler = ngx_http_lapor_redis_op_timeout;
+    op->timer.data = op;
+    op->timer.log = rds->log;
+    op->timer.cancelable = 1;
+    ngx_add_timer(&op->timer, rds->conf->timeout);
+
+    return NGX_OK;
+}
+
+
 static void
 ngx_http_lapor_redis_reply(redisAsyncContext *ac, void *reply, void *privdata)
 {
     ngx_int_t                   rc;
     redisReply                 *rep = reply;
+    redisReply                  first;
     ngx_connection_t           *c;
     ngx_http_request_t         *r;
     ngx_http_lapor_redis_t     *rds;
@@ -815,10 +886,37 @@ ngx_http_lapor_redis_reply(redisAsyncContext *ac, void *reply, void *privdata)
         }
 
     } else if (op->outstanding && rep->type == REDIS_REPLY_ERROR) {
+
+        /*
+         * The first refusal says why (OOM, MISCONF, NOPERM...); EXEC will
+         * only say EXECABORT.  Keep it for the handler.
+         */
+
+        if (!op->failed) {
+            op->error_len = ngx_min(rep->len, sizeof(op->error));
+            ngx_memcpy(op->error, rep->str, op->error_len);
+        }
+
         op->failed = 1;
     }
 
     if (op->outstanding) {
+        return;
+    }
+
+    if (op->internal) {
+        if (op->timer.timer_set) {
+            ngx_del_timer(&op->timer);
+        }
+
+        /* also at exit: the handler owns memory it has to release */
+
+        op->internal(op->data, op->lost ? NULL : rep,
+                     op->timed_out ? NGX_HTTP_GATEWAY_TIME_OUT
+                     : op->lost ? NGX_HTTP_SERVICE_UNAVAILABLE
+                     : op->failed ? NGX_HTTP_BAD_GATEWAY : NGX_OK);
+
+        ngx_free(op);
         return;
     }
 
@@ -843,6 +941,15 @@ ngx_http_lapor_redis_reply(redisAsyncContext *ac, void *reply, void *privdata)
 
             c = r->connection;
             ngx_http_set_log_request(c->log, r);
+
+            if (rc == NGX_HTTP_BAD_GATEWAY) {
+                /* the handler sees the first error, not EXECABORT */
+                ngx_memzero(&first, sizeof(redisReply));
+                first.type = REDIS_REPLY_ERROR;
+                first.str = (char *) op->error;
+                first.len = op->error_len;
+                rep = &first;
+            }
 
             op->handler(r, op->data, op->lost ? NULL : rep, rc);
 

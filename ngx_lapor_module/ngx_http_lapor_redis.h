@@ -64,6 +64,11 @@ typedef void (*ngx_http_lapor_redis_handler_pt)(ngx_http_request_t *r,
     void *data, redisReply *reply, ngx_int_t rc);
 
 
+/* the same for work without a request (timers); reply valid during the call */
+typedef void (*ngx_http_lapor_redis_internal_pt)(void *data,
+    redisReply *reply, ngx_int_t rc);
+
+
 ngx_http_lapor_redis_t *ngx_http_lapor_redis_create(ngx_cycle_t *cycle,
     ngx_http_lapor_redis_conf_t *conf);
 void ngx_http_lapor_redis_destroy(ngx_http_lapor_redis_t *rds);
@@ -87,6 +92,15 @@ time_t ngx_http_lapor_redis_retry_after(ngx_http_lapor_redis_t *rds);
 ngx_int_t ngx_http_lapor_redis_send(ngx_http_request_t *r,
     ngx_http_lapor_redis_t *rds, ngx_http_lapor_redis_cmd_t *cmds,
     ngx_uint_t ncmds, ngx_http_lapor_redis_handler_pt handler, void *data);
+
+/*
+ * A batch without a request, for housekeeping: the handler is called once,
+ * also when the worker exits (then with NGX_HTTP_SERVICE_UNAVAILABLE), and
+ * its timeout timer is cancelable.  Returns as send() does.
+ */
+ngx_int_t ngx_http_lapor_redis_send_internal(ngx_http_lapor_redis_t *rds,
+    ngx_http_lapor_redis_cmd_t *cmds, ngx_uint_t ncmds,
+    ngx_http_lapor_redis_internal_pt handler, void *data);
 
 /* reading replies: an integer (or a decimal string), a fixed string */
 ngx_int_t ngx_http_lapor_redis_int(redisReply *rep, int64_t *out);

@@ -28,6 +28,7 @@
 #include "ngx_http_lapor_json.h"
 #include "ngx_http_lapor_limit.h"
 #include "ngx_http_lapor_problem.h"
+#include "ngx_http_lapor_store.h"
 #include "lapor_crypto.h"
 #include "lapor_report.h"
 
@@ -44,7 +45,8 @@ const char  *ngx_http_lapor_fields[] = {
     "id", "type", "category", "agency", "title", "body", "place", "lat",
     "lon", "occurred_on", "anonymous", "confidential", "channel", "status",
     "created_at", "updated_at", "due_at", "version", "token_sha256",
-    "reporter"
+    "reporter", "entered_at", "flagged", "dispatched_at", "responded_at",
+    "followed_up_at", "closed_at", "rating", "resolved"
 };
 
 
@@ -60,16 +62,21 @@ typedef struct {
     int64_t                         due;
     ngx_str_t                       response;     /* the 201 body */
     ngx_uint_t                      expect;       /* replies in EXEC */
+    time_t                          retry_after;
 } ngx_http_lapor_submit_t;
 
 
 static ngx_int_t ngx_http_lapor_submit_body(ngx_http_request_t *r,
     lapor_json_t *doc, u_char *digest);
-static ngx_int_t ngx_http_lapor_submit_invalid(ngx_http_request_t *r,
-    lapor_report_error_t *errs, size_t n);
 static ngx_int_t ngx_http_lapor_submit_claim(ngx_http_request_t *r,
     void *data);
 static void ngx_http_lapor_submit_claimed(ngx_http_request_t *r, void *data,
+    redisReply *reply, ngx_int_t rc);
+static ngx_int_t ngx_http_lapor_submit_limited_ok(ngx_http_request_t *r,
+    void *data);
+static ngx_int_t ngx_http_lapor_submit_release(ngx_http_request_t *r,
+    void *data, time_t retry_after);
+static void ngx_http_lapor_submit_released(ngx_http_request_t *r, void *data,
     redisReply *reply, ngx_int_t rc);
 static ngx_int_t ngx_http_lapor_submit_existing(ngx_http_request_t *r,
     ngx_http_lapor_submit_t *sub, redisReply *value);
@@ -193,7 +200,7 @@ ngx_http_lapor_submit_body(ngx_http_request_t *r, lapor_json_t *doc,
     n = lapor_report_validate(doc, sub->cat, sub->now, &sub->rep, errs,
                               LAPOR_REPORT_MAX_ERRORS);
     if (n) {
-        return ngx_http_lapor_submit_invalid(r, errs,
+        return ngx_http_lapor_report_invalid(r, errs,
                                              ngx_min(n,
                                                      LAPOR_REPORT_MAX_ERRORS));
     }
@@ -207,13 +214,22 @@ ngx_http_lapor_submit_body(ngx_http_request_t *r, lapor_json_t *doc,
                                       &ngx_http_lapor_d_bad_idem);
     }
 
+    /*
+     * With an Idempotency-Key the key is looked up first: a repeat is
+     * answered from its record and never counts against the limit.
+     */
+
+    if (sub->idem_key) {
+        return ngx_http_lapor_submit_claim(r, sub);
+    }
+
     return ngx_http_lapor_limit(r, "submit", ngx_http_lapor_submit_claim,
-                                sub);
+                                NULL, sub);
 }
 
 
-static ngx_int_t
-ngx_http_lapor_submit_invalid(ngx_http_request_t *r,
+ngx_int_t
+ngx_http_lapor_report_invalid(ngx_http_request_t *r,
     lapor_report_error_t *errs, size_t n)
 {
     size_t                         i;
@@ -419,7 +435,74 @@ ngx_http_lapor_submit_claimed(ngx_http_request_t *r, void *data,
         return;
     }
 
+    if (sub->idem_key) {
+        ngx_http_finalize_request(r, ngx_http_lapor_limit(
+                                         r, "submit",
+                                         ngx_http_lapor_submit_limited_ok,
+                                         ngx_http_lapor_submit_release,
+                                         sub));
+        return;
+    }
+
     ngx_http_finalize_request(r, ngx_http_lapor_submit_write(r, sub));
+}
+
+
+static ngx_int_t
+ngx_http_lapor_submit_limited_ok(ngx_http_request_t *r, void *data)
+{
+    return ngx_http_lapor_submit_write(r, data);
+}
+
+
+/* over the limit: the claim on the key goes, so a later retry is not 409 */
+
+static ngx_int_t
+ngx_http_lapor_submit_release(ngx_http_request_t *r, void *data,
+    time_t retry_after)
+{
+    ngx_http_lapor_submit_t  *sub = data;
+
+    ngx_int_t                    rc;
+    ngx_uint_t                   n;
+    ngx_http_lapor_batch_t       b;
+    ngx_http_lapor_redis_cmd_t  *cmds;
+
+    sub->retry_after = retry_after;
+
+    if (ngx_http_lapor_batch_init(&b, r->pool, &sub->llcf->namespace, 1)
+        != NGX_OK)
+    {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    ngx_http_lapor_batch_cmd(&b, "DEL");
+    ngx_http_lapor_batch_str(&b, sub->idem_key);
+
+    cmds = ngx_http_lapor_batch_commands(&b, &n);
+    if (cmds == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    rc = ngx_http_lapor_redis_send(r, sub->rds, cmds, n,
+                                   ngx_http_lapor_submit_released, sub);
+
+    if (rc == NGX_OK) {
+        return NGX_DONE;
+    }
+
+    /* the claim expires by itself within a minute */
+    return ngx_http_lapor_limited(r, retry_after);
+}
+
+
+static void
+ngx_http_lapor_submit_released(ngx_http_request_t *r, void *data,
+    redisReply *reply, ngx_int_t rc)
+{
+    ngx_http_lapor_submit_t  *sub = data;
+
+    ngx_http_finalize_request(r, ngx_http_lapor_limited(r, sub->retry_after));
 }
 
 
@@ -548,16 +631,17 @@ ngx_http_lapor_submit_write(ngx_http_request_t *r,
     ngx_uint_t                   n, ncmds;
     lapor_report_t              *rep;
     ngx_http_lapor_batch_t       b;
+    ngx_http_lapor_place_t       place;
     ngx_http_lapor_redis_cmd_t  *cmds;
     u_char                       raw[NGX_HTTP_LAPOR_TOKEN_BYTES];
     unsigned char                digest[LAPOR_SHA256_LEN];
 
     rep = &sub->rep;
 
-    sub->due = lapor_calendar_due(&sub->cat->calendar, sub->now,
-                                  rep->category->sla.dispatch_days);
+    sub->due = ngx_http_lapor_store_due(sub->cat, rep->category,
+                                        LAPOR_STATE_SUBMITTED, sub->now);
 
-    if (sub->due == LAPOR_CALENDAR_NONE) {
+    if (sub->due == 0) {
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                       "lapor: no dispatch deadline within the calendar");
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
@@ -666,6 +750,10 @@ ngx_http_lapor_submit_write(ngx_http_request_t *r,
     ngx_http_lapor_batch_int(&b, sub->now);
     ngx_http_lapor_field(NGX_HTTP_LAPOR_F_DUE_AT);
     ngx_http_lapor_batch_int(&b, sub->due);
+    ngx_http_lapor_field(NGX_HTTP_LAPOR_F_ENTERED_AT);
+    ngx_http_lapor_batch_int(&b, sub->now);
+    ngx_http_lapor_field(NGX_HTTP_LAPOR_F_FLAGGED);
+    ngx_http_lapor_batch_cstr(&b, "0");
     ngx_http_lapor_field(NGX_HTTP_LAPOR_F_VERSION);
     ngx_http_lapor_batch_cstr(&b, "1");
     ngx_http_lapor_field(NGX_HTTP_LAPOR_F_TOKEN);
@@ -698,15 +786,12 @@ ngx_http_lapor_submit_write(ngx_http_request_t *r,
 
     /* the admins' queue by age, and the deadline index */
 
-    ngx_http_lapor_batch_cmd(&b, "ZADD");
-    ngx_http_lapor_batch_key(&b, "queue:submitted");
-    ngx_http_lapor_batch_int(&b, sub->now);
-    ngx_http_lapor_batch_int(&b, sub->id);
+    place.state = LAPOR_STATE_SUBMITTED;
+    ngx_str_null(&place.agency);
+    place.entered_at = sub->now;
+    place.due = sub->due;
 
-    ngx_http_lapor_batch_cmd(&b, "ZADD");
-    ngx_http_lapor_batch_key(&b, "deadlines");
-    ngx_http_lapor_batch_int(&b, sub->due);
-    ngx_http_lapor_batch_int(&b, sub->id);
+    ngx_http_lapor_store_place(&b, sub->id, &place);
 
     /* statistics, incrementally: totals, and per year and month */
 
@@ -722,22 +807,22 @@ ngx_http_lapor_submit_write(ngx_http_request_t *r,
 
     ngx_http_lapor_batch_cmd(&b, "HINCRBY");
     ngx_http_lapor_batch_key(&b, "stats");
-    ngx_http_lapor_batch_key(&b, "type:%s", rep->type->code);
+    ngx_http_lapor_batch_fmt(&b, "type:%s", rep->type->code);
     ngx_http_lapor_batch_int(&b, 1);
 
     ngx_http_lapor_batch_cmd(&b, "HINCRBY");
     ngx_http_lapor_batch_key(&b, "stats");
-    ngx_http_lapor_batch_key(&b, "category:%s", rep->category->code);
+    ngx_http_lapor_batch_fmt(&b, "category:%s", rep->category->code);
     ngx_http_lapor_batch_int(&b, 1);
 
     ngx_http_lapor_batch_cmd(&b, "HINCRBY");
     ngx_http_lapor_batch_key(&b, "stats");
-    ngx_http_lapor_batch_key(&b, "agency:%s", rep->agency->code);
+    ngx_http_lapor_batch_fmt(&b, "agency:%s", rep->agency->code);
     ngx_http_lapor_batch_int(&b, 1);
 
     ngx_http_lapor_batch_cmd(&b, "HINCRBY");
     ngx_http_lapor_batch_key(&b, "stats");
-    ngx_http_lapor_batch_key(&b, "channel:%s", rep->channel);
+    ngx_http_lapor_batch_fmt(&b, "channel:%s", rep->channel);
     ngx_http_lapor_batch_int(&b, 1);
 
     day = lapor_calendar_day_of(&sub->cat->calendar, sub->now);

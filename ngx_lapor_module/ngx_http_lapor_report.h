@@ -12,6 +12,10 @@
 #include <ngx_core.h>
 #include <ngx_http.h>
 
+#include <hiredis/hiredis.h>
+
+#include "lapor_report.h"
+
 
 /* the fields of a report hash; their order is the HMGET order */
 
@@ -36,6 +40,14 @@ typedef enum {
     NGX_HTTP_LAPOR_F_VERSION,
     NGX_HTTP_LAPOR_F_TOKEN,
     NGX_HTTP_LAPOR_F_REPORTER,
+    NGX_HTTP_LAPOR_F_ENTERED_AT,
+    NGX_HTTP_LAPOR_F_FLAGGED,
+    NGX_HTTP_LAPOR_F_DISPATCHED_AT,
+    NGX_HTTP_LAPOR_F_RESPONDED_AT,
+    NGX_HTTP_LAPOR_F_FOLLOWED_UP_AT,
+    NGX_HTTP_LAPOR_F_CLOSED_AT,
+    NGX_HTTP_LAPOR_F_RATING,
+    NGX_HTTP_LAPOR_F_RESOLVED,
     NGX_HTTP_LAPOR_F_COUNT
 } ngx_http_lapor_field_e;
 
@@ -45,6 +57,16 @@ extern const char  *ngx_http_lapor_fields[];
 
 
 ngx_int_t ngx_http_lapor_reports_post(ngx_http_request_t *r);
+
+/* views: who reads (see ngx_http_lapor_view.c) */
+ngx_int_t ngx_http_lapor_viewer(ngx_http_request_t *r, redisReply **f,
+    unsigned *viewer, ngx_int_t *rc);
+ngx_uint_t ngx_http_lapor_view_with_agency(redisReply **f,
+    ngx_str_t *agency);
+
+/* 400 invalid-report with every field error, in the reader's language */
+ngx_int_t ngx_http_lapor_report_invalid(ngx_http_request_t *r,
+    lapor_report_error_t *errs, size_t n);
 ngx_int_t ngx_http_lapor_report_get(ngx_http_request_t *r);
 
 

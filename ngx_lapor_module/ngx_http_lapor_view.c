@@ -11,6 +11,7 @@
 #include <ngx_http.h>
 
 #include "ngx_http_lapor_module.h"
+#include "ngx_http_lapor_auth.h"
 #include "ngx_http_lapor_report.h"
 #include "ngx_http_lapor_batch.h"
 #include "ngx_http_lapor_identity.h"
@@ -19,6 +20,7 @@
 #include "ngx_http_lapor_problem.h"
 #include "lapor_crypto.h"
 #include "lapor_mask.h"
+#include "lapor_workflow.h"
 
 
 typedef struct {
@@ -26,6 +28,7 @@ typedef struct {
     ngx_http_lapor_loc_conf_t      *llcf;
     int64_t                         id;
     ngx_str_t                      *key;
+    unsigned                        viewer;   /* LAPOR_ROLE_*, 0: public */
 } ngx_http_lapor_view_t;
 
 
@@ -33,17 +36,26 @@ static ngx_int_t ngx_http_lapor_view_fetch(ngx_http_request_t *r,
     void *data);
 static void ngx_http_lapor_view_fetched(ngx_http_request_t *r, void *data,
     redisReply *reply, ngx_int_t rc);
+static ngx_int_t ngx_http_lapor_viewer_check(ngx_http_request_t *r,
+    redisReply **f, unsigned *viewer);
 static ngx_int_t ngx_http_lapor_view_send(ngx_http_request_t *r,
-    ngx_http_lapor_view_t *v, redisReply **f, ngx_uint_t owner);
+    ngx_http_lapor_view_t *v, redisReply **f);
 static void ngx_http_lapor_view_text(ngx_http_request_t *r, yajl_gen g,
     const char *name, redisReply *value, ngx_uint_t mask);
 static void ngx_http_lapor_view_time(ngx_http_request_t *r, yajl_gen g,
     lapor_catalog_t *cat, const char *name, int64_t t);
 static void ngx_http_lapor_view_reporter(ngx_http_request_t *r, yajl_gen g,
-    ngx_http_lapor_view_t *v, redisReply *sealed, ngx_uint_t owner);
-static ngx_int_t ngx_http_lapor_bearer(ngx_http_request_t *r,
-    ngx_str_t *token);
+    ngx_http_lapor_view_t *v, redisReply *sealed, ngx_uint_t contact);
 
+
+static ngx_http_lapor_text_t  ngx_http_lapor_t_forbidden = {
+    "Tidak berwenang", "Forbidden"
+};
+
+static ngx_http_lapor_text_t  ngx_http_lapor_d_agency = {
+    "Laporan ini tidak didisposisikan ke instansi Anda.",
+    "This report is not with your agency."
+};
 
 static ngx_http_lapor_text_t  ngx_http_lapor_t_not_found = {
     "Laporan tidak ditemukan", "Report not found"
@@ -54,14 +66,6 @@ static ngx_http_lapor_text_t  ngx_http_lapor_d_not_found = {
     "There is no report with this number."
 };
 
-static ngx_http_lapor_text_t  ngx_http_lapor_t_bad_token = {
-    "Token pelacakan tidak cocok", "Tracking token does not match"
-};
-
-static ngx_http_lapor_text_t  ngx_http_lapor_d_bad_token = {
-    "Token pelacakan tidak berlaku untuk laporan ini.",
-    "The tracking token is not valid for this report."
-};
 
 
 ngx_int_t
@@ -90,7 +94,8 @@ ngx_http_lapor_report_get(ngx_http_request_t *r)
     v->llcf = ngx_http_get_module_loc_conf(r, ngx_http_lapor_module);
     v->id = ctx->report_id;
 
-    return ngx_http_lapor_limit(r, "read", ngx_http_lapor_view_fetch, v);
+    return ngx_http_lapor_limit(r, "read", ngx_http_lapor_view_fetch, NULL,
+                                v);
 }
 
 
@@ -147,11 +152,7 @@ ngx_http_lapor_view_fetched(ngx_http_request_t *r, void *data,
 {
     ngx_http_lapor_view_t  *v = data;
 
-    ngx_str_t          token;
-    ngx_uint_t         owner;
-    redisReply       **f;
-    unsigned char      digest[LAPOR_SHA256_LEN];
-    char               hex[2 * LAPOR_SHA256_LEN];
+    redisReply  **f;
 
     if (rc != NGX_OK || reply->type != REDIS_REPLY_ARRAY
         || reply->elements != NGX_HTTP_LAPOR_F_COUNT)
@@ -172,16 +173,70 @@ ngx_http_lapor_view_fetched(ngx_http_request_t *r, void *data,
         return;
     }
 
-    owner = 0;
+    if (ngx_http_lapor_viewer(r, f, &v->viewer, &rc) != NGX_OK) {
+        ngx_http_finalize_request(r, rc);
+        return;
+    }
 
-    rc = ngx_http_lapor_bearer(r, &token);
+    ngx_http_finalize_request(r, ngx_http_lapor_view_send(r, v, f));
+}
 
-    if (rc == NGX_OK) {
-        /* hashes of equal length compared in constant time */
 
-        if (lapor_sha256(token.data, token.len, digest) != 0) {
-            ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
-            return;
+/*
+ * Who reads a report: NGX_OK with LAPOR_ROLE_ADMIN, _AGENCY (the report is
+ * with its agency), _REPORTER (the report's tracking token) or 0 for the
+ * public; otherwise NGX_DECLINED: the answer (401, 403) is made and *rc is
+ * what to finalize the request with.
+ */
+
+ngx_int_t
+ngx_http_lapor_viewer(ngx_http_request_t *r, redisReply **f,
+    unsigned *viewer, ngx_int_t *rc)
+{
+    ngx_int_t  answer;
+
+    answer = ngx_http_lapor_viewer_check(r, f, viewer);
+
+    if (answer == NGX_OK) {
+        return NGX_OK;
+    }
+
+    /* NGX_DECLINED stands for the NGX_OK of the sent answer */
+    *rc = (answer == NGX_DECLINED) ? NGX_OK : answer;
+
+    return NGX_DECLINED;
+}
+
+
+/* NGX_OK, or the answer's status; the answer is always sent here */
+
+static ngx_int_t
+ngx_http_lapor_viewer_check(ngx_http_request_t *r, redisReply **f,
+    unsigned *viewer)
+{
+    ngx_int_t                    rc;
+    ngx_http_lapor_principal_t   who;
+    unsigned char                digest[LAPOR_SHA256_LEN];
+    char                         hex[2 * LAPOR_SHA256_LEN];
+
+    rc = ngx_http_lapor_principal(r, &who);
+
+    if (rc == NGX_ERROR) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    if (rc == NGX_DECLINED) {
+        return ngx_http_lapor_answered(ngx_http_lapor_unauthorized(r));
+    }
+
+    *viewer = who.role;
+
+    if (who.role == 0 && who.bearer.len) {
+
+        /* a tracking token: its hash, compared in constant time */
+
+        if (lapor_sha256(who.bearer.data, who.bearer.len, digest) != 0) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
         }
 
         lapor_hex(digest, LAPOR_SHA256_LEN, hex);
@@ -190,103 +245,115 @@ ngx_http_lapor_view_fetched(ngx_http_request_t *r, void *data,
             || f[NGX_HTTP_LAPOR_F_TOKEN]->len != sizeof(hex)
             || !lapor_equal(f[NGX_HTTP_LAPOR_F_TOKEN]->str, hex, sizeof(hex)))
         {
-            rc = NGX_DECLINED;
-
-        } else {
-            owner = 1;
+            return ngx_http_lapor_answered(ngx_http_lapor_unauthorized(r));
         }
+
+        *viewer = LAPOR_ROLE_REPORTER;
     }
 
-    if (rc == NGX_DECLINED) {
-        ngx_http_finalize_request(r, ngx_http_lapor_problem(
-                                         r, NGX_HTTP_UNAUTHORIZED,
-                                         "invalid-token",
-                                         &ngx_http_lapor_t_bad_token,
-                                         &ngx_http_lapor_d_bad_token));
-        return;
+    if (who.role == LAPOR_ROLE_AGENCY
+        && !ngx_http_lapor_view_with_agency(f, &who.agency))
+    {
+        return ngx_http_lapor_answered(ngx_http_lapor_problem(
+                                           r, NGX_HTTP_FORBIDDEN,
+                                           "not-your-agency",
+                                           &ngx_http_lapor_t_forbidden,
+                                           &ngx_http_lapor_d_agency));
     }
 
-    ngx_http_finalize_request(r, ngx_http_lapor_view_send(r, v, f, owner));
+    return NGX_OK;
 }
 
 
 /*
- * NGX_OK with the token, NGX_DONE without an Authorization header,
- * NGX_DECLINED for anything else.
+ * An agency sees the reports dispatched to it and not yet handed back:
+ * its own inbox, in progress, followed up or closed by it.
  */
 
-static ngx_int_t
-ngx_http_lapor_bearer(ngx_http_request_t *r, ngx_str_t *token)
+ngx_uint_t
+ngx_http_lapor_view_with_agency(redisReply **f, ngx_str_t *agency)
 {
-    ngx_str_t  *value;
+    redisReply  *a, *st;
 
-    if (r->headers_in.authorization == NULL) {
-        return NGX_DONE;
-    }
+    a = f[NGX_HTTP_LAPOR_F_AGENCY];
+    st = f[NGX_HTTP_LAPOR_F_STATUS];
 
-    value = &r->headers_in.authorization->value;
-
-    if (value->len <= sizeof("Bearer ") - 1
-        || ngx_strncasecmp(value->data, (u_char *) "Bearer ",
-                           sizeof("Bearer ") - 1) != 0)
+    if (a->type != REDIS_REPLY_STRING || a->len != agency->len
+        || ngx_strncmp(a->str, agency->data, agency->len) != 0)
     {
-        return NGX_DECLINED;
+        return 0;
     }
 
-    token->data = value->data + sizeof("Bearer ") - 1;
-    token->len = value->len - (sizeof("Bearer ") - 1);
-
-    while (token->len && token->data[0] == ' ') {
-        token->data++;
-        token->len--;
-    }
-
-    return token->len ? NGX_OK : NGX_DECLINED;
+    return !ngx_http_lapor_redis_is(st, "submitted")
+           && !ngx_http_lapor_redis_is(st, "deferred")
+           && !ngx_http_lapor_redis_is(st, "archived");
 }
 
 
 /*
- * Three views of one report (SPEC section 4):
- *   - its reporter (tracking token): everything, identity included;
+ * The views of one report (SPEC section 4):
+ *   - admins: everything, the identity too, even of an anonymous report;
+ *   - the agency it is with: the content, and the identity unless the
+ *     report is anonymous;
+ *   - its reporter (tracking token): everything of their own;
  *   - the public, confidential report: number, status, dates and agency;
- *   - the public: the content with personal data in free text masked, and
- *     the reporter's name unless the report is anonymous; never a contact.
+ *   - the public: the content with personal data in free text masked, the
+ *     reporter's name unless anonymous, never a contact.
+ * A followed-up report past its auto-close time reads as closed even
+ * before the sweep has written it.
  */
 
 static ngx_int_t
 ngx_http_lapor_view_send(ngx_http_request_t *r, ngx_http_lapor_view_t *v,
-    redisReply **f, ngx_uint_t owner)
+    redisReply **f)
 {
-    int64_t                        created, updated, due, id;
+    u_char                        *p;
+    int64_t                        created, updated, due, id, version, n;
     yajl_gen                       g;
+    ngx_str_t                      etag;
     ngx_time_t                    *tp;
-    ngx_uint_t                     confidential, anonymous, open;
+    ngx_uint_t                     confidential, anonymous, open, public;
+    ngx_uint_t                     auto_closed, mask, identity, contact;
+    redisReply                    *status;
     lapor_catalog_t               *cat;
     const lapor_catalog_agency_t  *agency;
 
+    static ngx_str_t  etag_name = ngx_string("ETag");
+
     cat = v->llcf->catalog->catalog;
+    public = (v->viewer == 0);
 
     confidential = ngx_http_lapor_redis_is(f[NGX_HTTP_LAPOR_F_CONFIDENTIAL],
                                            "1");
     anonymous = ngx_http_lapor_redis_is(f[NGX_HTTP_LAPOR_F_ANONYMOUS], "1");
+    status = f[NGX_HTTP_LAPOR_F_STATUS];
 
     if (ngx_http_lapor_redis_int(f[NGX_HTTP_LAPOR_F_ID], &id) != NGX_OK
         || ngx_http_lapor_redis_int(f[NGX_HTTP_LAPOR_F_CREATED_AT], &created)
            != NGX_OK
         || ngx_http_lapor_redis_int(f[NGX_HTTP_LAPOR_F_UPDATED_AT], &updated)
            != NGX_OK
-        || ngx_http_lapor_redis_int(f[NGX_HTTP_LAPOR_F_DUE_AT], &due) != NGX_OK
-        || f[NGX_HTTP_LAPOR_F_STATUS]->type != REDIS_REPLY_STRING)
+        || ngx_http_lapor_redis_int(f[NGX_HTTP_LAPOR_F_VERSION], &version)
+           != NGX_OK
+        || status->type != REDIS_REPLY_STRING)
     {
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                       "lapor: report \"%V\" is incomplete", v->key);
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    open = !ngx_http_lapor_redis_is(f[NGX_HTTP_LAPOR_F_STATUS], "closed")
-           && !ngx_http_lapor_redis_is(f[NGX_HTTP_LAPOR_F_STATUS], "archived");
+    if (ngx_http_lapor_redis_int(f[NGX_HTTP_LAPOR_F_DUE_AT], &due) != NGX_OK) {
+        due = 0;
+    }
 
     tp = ngx_timeofday();
+
+    auto_closed = ngx_http_lapor_redis_is(status, "followed_up")
+                  && due && tp->sec > due;
+
+    open = !auto_closed
+           && !ngx_http_lapor_redis_is(status, "closed")
+           && !ngx_http_lapor_redis_is(status, "archived");
 
     g = ngx_http_lapor_json_gen(r);
     if (g == NULL) {
@@ -298,14 +365,34 @@ ngx_http_lapor_view_send(ngx_http_request_t *r, ngx_http_lapor_view_t *v,
     ngx_http_lapor_json_literal(g, "id");
     yajl_gen_integer(g, id);
 
-    ngx_http_lapor_view_text(r, g, "status", f[NGX_HTTP_LAPOR_F_STATUS], 0);
+    ngx_http_lapor_json_literal(g, "status");
+
+    if (auto_closed) {
+        ngx_http_lapor_json_literal(g, "closed");
+
+    } else {
+        yajl_gen_string(g, (const unsigned char *) status->str, status->len);
+    }
+
+    ngx_http_lapor_json_literal(g, "version");
+    yajl_gen_integer(g, version);
 
     ngx_http_lapor_view_time(r, g, cat, "created_at", created);
     ngx_http_lapor_view_time(r, g, cat, "updated_at", updated);
-    ngx_http_lapor_view_time(r, g, cat, "due_at", due);
+
+    if (open && due) {
+        ngx_http_lapor_view_time(r, g, cat, "due_at", due);
+
+    } else {
+        ngx_http_lapor_json_literal(g, "due_at");
+        yajl_gen_null(g);
+    }
+
+    /* a followed-up report waits for its reporter: not late */
 
     ngx_http_lapor_json_literal(g, "overdue");
-    yajl_gen_bool(g, open && tp->sec > due);
+    yajl_gen_bool(g, open && due && tp->sec > due
+                     && !ngx_http_lapor_redis_is(status, "followed_up"));
 
     ngx_http_lapor_json_literal(g, "agency");
 
@@ -341,20 +428,22 @@ ngx_http_lapor_view_send(ngx_http_request_t *r, ngx_http_lapor_view_t *v,
     ngx_http_lapor_json_literal(g, "confidential");
     yajl_gen_bool(g, confidential);
 
-    if (confidential && !owner) {
+    if (confidential && public) {
         yajl_gen_map_close(g);
-        return ngx_http_lapor_json_send(r, NGX_HTTP_OK,
-                                        &ngx_http_lapor_json_type, g);
+        goto send;
     }
+
+    mask = public;
 
     ngx_http_lapor_json_literal(g, "anonymous");
     yajl_gen_bool(g, anonymous);
 
     ngx_http_lapor_view_text(r, g, "type", f[NGX_HTTP_LAPOR_F_TYPE], 0);
-    ngx_http_lapor_view_text(r, g, "category", f[NGX_HTTP_LAPOR_F_CATEGORY], 0);
+    ngx_http_lapor_view_text(r, g, "category", f[NGX_HTTP_LAPOR_F_CATEGORY],
+                             0);
     ngx_http_lapor_view_text(r, g, "channel", f[NGX_HTTP_LAPOR_F_CHANNEL], 0);
-    ngx_http_lapor_view_text(r, g, "title", f[NGX_HTTP_LAPOR_F_TITLE], !owner);
-    ngx_http_lapor_view_text(r, g, "body", f[NGX_HTTP_LAPOR_F_BODY], !owner);
+    ngx_http_lapor_view_text(r, g, "title", f[NGX_HTTP_LAPOR_F_TITLE], mask);
+    ngx_http_lapor_view_text(r, g, "body", f[NGX_HTTP_LAPOR_F_BODY], mask);
 
     if (f[NGX_HTTP_LAPOR_F_PLACE]->type == REDIS_REPLY_STRING
         || f[NGX_HTTP_LAPOR_F_LAT]->type == REDIS_REPLY_STRING)
@@ -364,7 +453,7 @@ ngx_http_lapor_view_send(ngx_http_request_t *r, ngx_http_lapor_view_t *v,
 
         if (f[NGX_HTTP_LAPOR_F_PLACE]->type == REDIS_REPLY_STRING) {
             ngx_http_lapor_view_text(r, g, "text", f[NGX_HTTP_LAPOR_F_PLACE],
-                                     !owner);
+                                     mask);
         }
 
         if (f[NGX_HTTP_LAPOR_F_LAT]->type == REDIS_REPLY_STRING
@@ -387,17 +476,49 @@ ngx_http_lapor_view_send(ngx_http_request_t *r, ngx_http_lapor_view_t *v,
                                  f[NGX_HTTP_LAPOR_F_OCCURRED_ON], 0);
     }
 
-    if (owner) {
-        ngx_http_lapor_view_text(r, g, "version", f[NGX_HTTP_LAPOR_F_VERSION],
-                                 0);
+    if (ngx_http_lapor_redis_int(f[NGX_HTTP_LAPOR_F_RATING], &n) == NGX_OK) {
+        ngx_http_lapor_json_literal(g, "rating");
+        yajl_gen_integer(g, n);
+        ngx_http_lapor_view_text(r, g, "resolved",
+                                 f[NGX_HTTP_LAPOR_F_RESOLVED], 0);
     }
 
-    if (owner || !anonymous) {
+    if (v->viewer & (LAPOR_ROLE_ADMIN | LAPOR_ROLE_AGENCY)) {
+        ngx_http_lapor_json_literal(g, "flagged");
+        yajl_gen_bool(g, ngx_http_lapor_redis_is(f[NGX_HTTP_LAPOR_F_FLAGGED],
+                                                 "1"));
+    }
+
+    /*
+     * The reporter: admins and the reporter see who and how to reach;
+     * the agency too unless anonymous; the public a name unless anonymous.
+     */
+
+    identity = (v->viewer & (LAPOR_ROLE_ADMIN | LAPOR_ROLE_REPORTER))
+               || !anonymous;
+    contact = (v->viewer & (LAPOR_ROLE_ADMIN | LAPOR_ROLE_REPORTER))
+              || (v->viewer == LAPOR_ROLE_AGENCY && !anonymous);
+
+    if (identity) {
         ngx_http_lapor_view_reporter(r, g, v, f[NGX_HTTP_LAPOR_F_REPORTER],
-                                     owner);
+                                     contact);
     }
 
     yajl_gen_map_close(g);
+
+send:
+
+    p = ngx_pnalloc(r->pool, NGX_INT64_LEN + 2);
+    if (p == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    etag.data = p;
+    etag.len = ngx_sprintf(p, "\"%L\"", version) - p;
+
+    if (ngx_http_lapor_header_add(r, &etag_name, &etag) != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
 
     return ngx_http_lapor_json_send(r, NGX_HTTP_OK, &ngx_http_lapor_json_type,
                                     g);
@@ -454,11 +575,11 @@ ngx_http_lapor_view_time(ngx_http_request_t *r, yajl_gen g,
 
 static void
 ngx_http_lapor_view_reporter(ngx_http_request_t *r, yajl_gen g,
-    ngx_http_lapor_view_t *v, redisReply *sealed, ngx_uint_t owner)
+    ngx_http_lapor_view_t *v, redisReply *sealed, ngx_uint_t contact)
 {
     ngx_int_t             rc;
     ngx_str_t             text, plain;
-    lapor_json_t         *doc, *name, *contact;
+    lapor_json_t         *doc, *name, *reach;
     lapor_json_limits_t   limits;
     lapor_json_error_t    err;
 
@@ -495,10 +616,10 @@ ngx_http_lapor_view_reporter(ngx_http_request_t *r, yajl_gen g,
     doc = lapor_json_parse(plain.data, plain.len, &limits, &err);
 
     name = doc ? lapor_json_get(doc, "name") : NULL;
-    contact = doc ? lapor_json_get(doc, "contact") : NULL;
+    reach = doc ? lapor_json_get(doc, "contact") : NULL;
 
     if (name == NULL || name->type != LAPOR_JSON_STRING
-        || contact == NULL || contact->type != LAPOR_JSON_STRING)
+        || reach == NULL || reach->type != LAPOR_JSON_STRING)
     {
         yajl_gen_null(g);
         return;
@@ -510,10 +631,10 @@ ngx_http_lapor_view_reporter(ngx_http_request_t *r, yajl_gen g,
     yajl_gen_string(g, (const unsigned char *) name->u.string.data,
                     name->u.string.len);
 
-    if (owner) {
+    if (contact) {
         ngx_http_lapor_json_literal(g, "contact");
-        yajl_gen_string(g, (const unsigned char *) contact->u.string.data,
-                        contact->u.string.len);
+        yajl_gen_string(g, (const unsigned char *) reach->u.string.data,
+                        reach->u.string.len);
     }
 
     yajl_gen_map_close(g);

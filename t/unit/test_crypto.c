@@ -50,6 +50,23 @@ test_sha256_vectors(void)
 
 
 static void
+test_hmac_vector(void)
+{
+    unsigned char  d[LAPOR_SHA256_LEN];
+    char           hex[2 * LAPOR_SHA256_LEN + 1];
+
+    /* RFC 4231, test case 2 */
+
+    UNIT_EQ(lapor_hmac_sha256((const unsigned char *) "Jefe", 4,
+                              "what do ya want for nothing?", 28, d), 0);
+    lapor_hex(d, sizeof(d), hex);
+    hex[64] = '\0';
+    UNIT_TRUE(strcmp(hex, "5bdcc146bf60754e6a042426089575c7"
+                          "5a003f089d2739839dec58b964ec3843") == 0);
+}
+
+
+static void
 test_base64url_round_trip(void)
 {
     unsigned char  in[64], out[64];
@@ -216,6 +233,7 @@ int
 main(void)
 {
     test_sha256_vectors();
+    test_hmac_vector();
     test_base64url_round_trip();
     test_base64url_rejects();
     test_random_differs();

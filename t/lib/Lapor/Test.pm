@@ -1312,6 +1312,136 @@ my $JSON = JSON::PP->new->utf8->allow_nonref;
 sub json_decode { $JSON->decode($_[0]) }
 
 ###############################################################################
+# Reports: helpers for the tests of report intake (t/010-*.t and later).
+
+# A valid report as a Perl structure, the one the report tests start from.
+# Arguments replace members; an undef value removes the member.
+sub report_doc {
+    my ($self, %over) = @_;
+
+    my %doc = (
+        type => 'pengaduan',
+        category => 'infrastruktur',
+        title => 'Jalan berlubang di Jalan Gatot Subroto Barat',
+        body => 'Lubang besar di tengah jalan sejak dua minggu; sudah dua '
+            . 'pengendara motor jatuh di sana pada malam hari.',
+        location => {
+            text => 'Jl. Gatot Subroto Barat, Denpasar',
+            lat => -8.6289, lon => 115.1952,
+        },
+        occurred_on => '2025-06-02',
+        anonymous => JSON::PP::false,
+        confidential => JSON::PP::false,
+        reporter => {
+            name => 'Made Wirawan',
+            contact => 'made.wirawan@example.com',
+        },
+        channel => 'web',
+    );
+
+    for my $k (keys %over) {
+        if (defined $over{$k}) {
+            $doc{$k} = $over{$k};
+        } else {
+            delete $doc{$k};
+        }
+    }
+
+    return \%doc;
+}
+
+# The UTF-8 bytes of a JSON document, members sorted.
+sub report_json {
+    my ($self, $doc) = @_;
+    return JSON::PP->new->utf8->canonical->encode($doc);
+}
+
+# POST reports: $body is a structure (sent as JSON) or the raw bytes.
+# Options: path (default /api/v1/reports), content_type (default
+# application/json; undef sends none), headers, timeout.
+sub post_report {
+    my ($self, $body, %opts) = @_;
+
+    $body = $self->report_json($body) if ref $body;
+
+    my %headers = %{$opts{headers} || {}};
+    my $ct = exists $opts{content_type} ? $opts{content_type}
+        : 'application/json';
+    $headers{'Content-Type'} = $ct if defined $ct;
+
+    return $self->http_request('POST', $opts{path} || '/api/v1/reports',
+        headers => \%headers, body => $body,
+        ($opts{timeout} ? (timeout => $opts{timeout}) : ()));
+}
+
+# Every key matching a pattern, by SCAN (never KEYS).
+sub redis_scan {
+    my ($self, $pattern, %opts) = @_;
+    my $c = $self->redis_conn(%opts);
+    my ($cursor, %keys) = (0);
+
+    do {
+        my $r = $c->command('SCAN', $cursor, 'MATCH', $pattern || '*',
+            'COUNT', 1000);
+        die "SCAN: $r\n" if is_redis_error($r);
+        $cursor = $r->[0];
+        $keys{$_} = 1 for @{$r->[1]};
+    } while ($cursor ne '0');
+
+    $c->close;
+    return sort keys %keys;
+}
+
+# The content of every key matching a pattern, read with the type's own
+# commands (GET, HGETALL, LRANGE, SMEMBERS, ZRANGE, XRANGE): a hash of key
+# name => list of every string in it (names, members, fields, values).
+sub redis_contents {
+    my ($self, $pattern, %opts) = @_;
+    my $c = $self->redis_conn(%opts);
+    my %out;
+
+    for my $key ($self->redis_scan($pattern, %opts)) {
+        my $type = $c->command('TYPE', $key);
+        my $v;
+        if ($type eq 'string') {
+            $v = [$c->command('GET', $key)];
+        } elsif ($type eq 'hash') {
+            $v = $c->command('HGETALL', $key);
+        } elsif ($type eq 'list') {
+            $v = $c->command('LRANGE', $key, 0, -1);
+        } elsif ($type eq 'set') {
+            $v = $c->command('SMEMBERS', $key);
+        } elsif ($type eq 'zset') {
+            $v = $c->command('ZRANGE', $key, 0, -1, 'WITHSCORES');
+        } elsif ($type eq 'stream') {
+            $v = $c->command('XRANGE', $key, '-', '+');
+        } else {
+            next;
+        }
+        $out{$key} = [_flatten($v)];
+    }
+
+    $c->close;
+    return \%out;
+}
+
+sub _flatten {
+    return map {
+        ref $_ eq 'ARRAY' ? _flatten(@$_)
+            : ref $_ eq 'HASH' ? _flatten(%$_)
+            : defined $_ ? ($_) : ()
+    } @_;
+}
+
+# HGETALL as a Perl hash (empty when the key does not exist).
+sub redis_hash {
+    my ($self, $key, %opts) = @_;
+    my $r = $self->redis_cmd(\%opts, 'HGETALL', $key);
+    return {} if is_redis_error($r) || !defined $r;
+    return ref $r eq 'HASH' ? $r : { @$r };
+}
+
+###############################################################################
 
 package Lapor::Test::RedisError;
 

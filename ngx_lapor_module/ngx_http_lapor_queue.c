@@ -1,0 +1,687 @@
+
+/*
+ * GET queue?status=&agency=&overdue=1&cursor=&limit=: the officers' live
+ * queues, oldest (or most urgent) first, a page at a time with a keyset
+ * cursor: the score of the last entry shown (scores are unique, see
+ * ngx_http_lapor_store.h).  An agency token sees only its own inbox.
+ */
+
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_http.h>
+
+#include "ngx_http_lapor_module.h"
+#include "ngx_http_lapor_action.h"
+#include "ngx_http_lapor_auth.h"
+#include "ngx_http_lapor_batch.h"
+#include "ngx_http_lapor_json.h"
+#include "ngx_http_lapor_limit.h"
+#include "ngx_http_lapor_problem.h"
+#include "ngx_http_lapor_report.h"
+#include "ngx_http_lapor_store.h"
+#include "lapor_workflow.h"
+
+
+#define NGX_HTTP_LAPOR_QUEUE_LIMIT      20
+#define NGX_HTTP_LAPOR_QUEUE_LIMIT_MAX  100
+
+
+typedef struct {
+    ngx_http_lapor_redis_t         *rds;
+    ngx_http_lapor_loc_conf_t      *llcf;
+    ngx_str_t                      *key;
+    int64_t                         cursor;     /* -1: from the start */
+    int64_t                         max;        /* the last score wanted */
+    ngx_uint_t                      limit;
+    ngx_array_t                     ids;        /* int64_t */
+    ngx_array_t                     scores;     /* int64_t */
+    ngx_uint_t                      more;
+} ngx_http_lapor_queue_t;
+
+
+/* the summary of each report on a page */
+
+static ngx_uint_t  ngx_http_lapor_queue_fields[] = {
+    NGX_HTTP_LAPOR_F_ID,
+    NGX_HTTP_LAPOR_F_STATUS,
+    NGX_HTTP_LAPOR_F_TITLE,
+    NGX_HTTP_LAPOR_F_TYPE,
+    NGX_HTTP_LAPOR_F_CATEGORY,
+    NGX_HTTP_LAPOR_F_AGENCY,
+    NGX_HTTP_LAPOR_F_CREATED_AT,
+    NGX_HTTP_LAPOR_F_DUE_AT,
+    NGX_HTTP_LAPOR_F_CONFIDENTIAL,
+    NGX_HTTP_LAPOR_F_ANONYMOUS,
+    NGX_HTTP_LAPOR_F_FLAGGED,
+    NGX_HTTP_LAPOR_F_VERSION
+};
+
+#define NGX_HTTP_LAPOR_QUEUE_NFIELDS                                          \
+    (sizeof(ngx_http_lapor_queue_fields) / sizeof(ngx_uint_t))
+
+
+static ngx_int_t ngx_http_lapor_queue_args(ngx_http_request_t *r,
+    ngx_http_lapor_queue_t *q, ngx_http_lapor_principal_t *who);
+static ngx_int_t ngx_http_lapor_queue_range(ngx_http_request_t *r,
+    void *data);
+static void ngx_http_lapor_queue_ranged(ngx_http_request_t *r, void *data,
+    redisReply *reply, ngx_int_t rc);
+static void ngx_http_lapor_queue_fetched(ngx_http_request_t *r, void *data,
+    redisReply *reply, ngx_int_t rc);
+static ngx_int_t ngx_http_lapor_queue_send(ngx_http_request_t *r,
+    ngx_http_lapor_queue_t *q, redisReply *reply);
+static ngx_int_t ngx_http_lapor_queue_bad(ngx_http_request_t *r,
+    const char *field, ngx_http_lapor_text_t *message);
+
+
+static ngx_http_lapor_text_t  ngx_http_lapor_t_forbidden = {
+    "Tidak berwenang", "Forbidden"
+};
+
+static ngx_http_lapor_text_t  ngx_http_lapor_d_officers = {
+    "Antrean hanya untuk petugas dengan token.",
+    "Queues are for officers with a token."
+};
+
+static ngx_http_lapor_text_t  ngx_http_lapor_t_bad_query = {
+    "Parameter tidak valid", "Invalid query parameter"
+};
+
+static ngx_http_lapor_text_t  ngx_http_lapor_d_bad_query = {
+    "Beberapa parameter kueri perlu diperbaiki; lihat daftar errors.",
+    "Some query parameters need correcting; see the errors list."
+};
+
+static ngx_http_lapor_text_t  ngx_http_lapor_m_status = {
+    "harus status yang masih berjalan: submitted, deferred, dispatched, "
+    "in_progress, followed_up",
+    "must be an open state: submitted, deferred, dispatched, in_progress, "
+    "followed_up"
+};
+
+static ngx_http_lapor_text_t  ngx_http_lapor_m_agency_status = {
+    "antrean instansi hanya memuat dispatched dan in_progress",
+    "an agency's inbox holds dispatched and in_progress only"
+};
+
+static ngx_http_lapor_text_t  ngx_http_lapor_m_agency = {
+    "bukan instansi yang dikenal, atau bukan instansi Anda",
+    "is not a known agency, or not yours"
+};
+
+static ngx_http_lapor_text_t  ngx_http_lapor_m_overdue = {
+    "harus 1 atau 0", "must be 1 or 0"
+};
+
+static ngx_http_lapor_text_t  ngx_http_lapor_m_cursor = {
+    "bukan kursor dari halaman sebelumnya",
+    "is not a cursor from a previous page"
+};
+
+static ngx_http_lapor_text_t  ngx_http_lapor_m_limit = {
+    "harus antara 1 dan 100", "must be between 1 and 100"
+};
+
+
+ngx_int_t
+ngx_http_lapor_queue_handler(ngx_http_request_t *r)
+{
+    ngx_int_t                    rc;
+    ngx_http_lapor_queue_t      *q;
+    ngx_http_lapor_principal_t   who;
+    ngx_http_lapor_main_conf_t  *lmcf;
+
+    rc = ngx_http_discard_request_body(r);
+    if (rc != NGX_OK) {
+        return rc;
+    }
+
+    rc = ngx_http_lapor_principal(r, &who);
+
+    if (rc == NGX_ERROR) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    if (rc == NGX_DECLINED || (who.role == 0 && who.bearer.len)) {
+        return ngx_http_lapor_unauthorized(r);
+    }
+
+    if (who.role == 0) {
+        return ngx_http_lapor_problem(r, NGX_HTTP_UNAUTHORIZED,
+                                      "officers-only",
+                                      &ngx_http_lapor_t_forbidden,
+                                      &ngx_http_lapor_d_officers);
+    }
+
+    q = ngx_pcalloc(r->pool, sizeof(ngx_http_lapor_queue_t));
+    if (q == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    lmcf = ngx_http_get_module_main_conf(r, ngx_http_lapor_module);
+
+    q->rds = lmcf->redis_conn;
+    q->llcf = ngx_http_get_module_loc_conf(r, ngx_http_lapor_module);
+
+    rc = ngx_http_lapor_queue_args(r, q, &who);
+
+    if (rc != NGX_OK) {
+        /* the answer was sent (400) */
+        return rc == NGX_DECLINED ? NGX_OK : rc;
+    }
+
+    return ngx_http_lapor_limit(r, "read", ngx_http_lapor_queue_range, NULL,
+                                q);
+}
+
+
+/* which sorted set, and which part of it */
+
+static ngx_int_t
+ngx_http_lapor_queue_args(ngx_http_request_t *r, ngx_http_lapor_queue_t *q,
+    ngx_http_lapor_principal_t *who)
+{
+    int          st;
+    ngx_int_t    n;
+    ngx_str_t    status, agency, overdue, cursor, limit;
+    ngx_time_t  *tp;
+
+    ngx_str_null(&status);
+    ngx_str_null(&agency);
+    ngx_str_null(&overdue);
+    ngx_str_null(&cursor);
+    ngx_str_null(&limit);
+
+    (void) ngx_http_arg(r, (u_char *) "status", 6, &status);
+    (void) ngx_http_arg(r, (u_char *) "agency", 6, &agency);
+    (void) ngx_http_arg(r, (u_char *) "overdue", 7, &overdue);
+    (void) ngx_http_arg(r, (u_char *) "cursor", 6, &cursor);
+    (void) ngx_http_arg(r, (u_char *) "limit", 5, &limit);
+
+    st = -1;
+
+    if (status.len) {
+        st = lapor_state_find((const char *) status.data, status.len);
+
+        if (st < 0 || !lapor_state_open((lapor_state_e) st)) {
+            return ngx_http_lapor_queue_bad(r, "status",
+                                            &ngx_http_lapor_m_status);
+        }
+    }
+
+    /* an agency officer sees its own inbox, whatever it asks for */
+
+    if (who->role == LAPOR_ROLE_AGENCY) {
+        if (agency.len && (agency.len != who->agency.len
+                           || ngx_strncmp(agency.data, who->agency.data,
+                                          agency.len) != 0))
+        {
+            return ngx_http_lapor_queue_bad(r, "agency",
+                                            &ngx_http_lapor_m_agency);
+        }
+
+        agency = who->agency;
+
+    } else if (agency.len
+               && lapor_catalog_agency(q->llcf->catalog->catalog,
+                                       (const char *) agency.data,
+                                       agency.len)
+                  == NULL)
+    {
+        return ngx_http_lapor_queue_bad(r, "agency", &ngx_http_lapor_m_agency);
+    }
+
+    if (agency.len && st >= 0 && st != LAPOR_STATE_DISPATCHED
+        && st != LAPOR_STATE_IN_PROGRESS)
+    {
+        return ngx_http_lapor_queue_bad(r, "status",
+                                        &ngx_http_lapor_m_agency_status);
+    }
+
+    if (overdue.len
+        && !(overdue.len == 1 && (overdue.data[0] == '0'
+                                  || overdue.data[0] == '1')))
+    {
+        return ngx_http_lapor_queue_bad(r, "overdue",
+                                        &ngx_http_lapor_m_overdue);
+    }
+
+    q->cursor = -1;
+
+    if (cursor.len) {
+        n = ngx_atoi(cursor.data, cursor.len);
+
+        if (n == NGX_ERROR) {
+            return ngx_http_lapor_queue_bad(r, "cursor",
+                                            &ngx_http_lapor_m_cursor);
+        }
+
+        q->cursor = n;
+    }
+
+    q->limit = NGX_HTTP_LAPOR_QUEUE_LIMIT;
+
+    if (limit.len) {
+        n = ngx_atoi(limit.data, limit.len);
+
+        if (n < 1 || n > NGX_HTTP_LAPOR_QUEUE_LIMIT_MAX) {
+            return ngx_http_lapor_queue_bad(r, "limit",
+                                            &ngx_http_lapor_m_limit);
+        }
+
+        q->limit = n;
+    }
+
+    q->max = -1;
+
+    if (overdue.len && overdue.data[0] == '1') {
+        /* late: a deadline before now; followed-up reports are not late */
+        tp = ngx_timeofday();
+        q->max = ngx_http_lapor_score(tp->sec, 0) - 1;
+
+        if (st == LAPOR_STATE_FOLLOWED_UP || st == LAPOR_STATE_DEFERRED) {
+            return ngx_http_lapor_queue_bad(r, "status",
+                                            &ngx_http_lapor_m_status);
+        }
+
+        if (agency.len) {
+            q->key = st >= 0
+                     ? ngx_http_lapor_key(r->pool, &q->llcf->namespace,
+                                          "inbox:%V:%s", &agency,
+                                          lapor_state_name(st))
+                     : ngx_http_lapor_key(r->pool, &q->llcf->namespace,
+                                          "inbox:%V", &agency);
+
+        } else if (st >= 0 && st != LAPOR_STATE_SUBMITTED) {
+            /* the deadline index mixes states: use the state's queue */
+            return ngx_http_lapor_queue_bad(r, "status",
+                                            &ngx_http_lapor_m_agency_status);
+
+        } else {
+            q->key = ngx_http_lapor_key(r->pool, &q->llcf->namespace,
+                                        "deadlines");
+        }
+
+    } else if (agency.len) {
+        q->key = st >= 0
+                 ? ngx_http_lapor_key(r->pool, &q->llcf->namespace,
+                                      "inbox:%V:%s", &agency,
+                                      lapor_state_name(st))
+                 : ngx_http_lapor_key(r->pool, &q->llcf->namespace,
+                                      "inbox:%V", &agency);
+
+    } else {
+        q->key = ngx_http_lapor_key(r->pool, &q->llcf->namespace, "queue:%s",
+                                    lapor_state_name(st >= 0 ? st
+                                                     : LAPOR_STATE_SUBMITTED));
+    }
+
+    if (q->key == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    return NGX_OK;
+}
+
+
+/* sends 400; returns it as ngx_http_lapor_answered() does */
+
+static ngx_int_t
+ngx_http_lapor_queue_bad(ngx_http_request_t *r, const char *field,
+    ngx_http_lapor_text_t *message)
+{
+    ngx_http_lapor_problem_t       pr;
+    ngx_http_lapor_field_error_t  *fe;
+
+    ngx_memzero(&pr, sizeof(ngx_http_lapor_problem_t));
+
+    pr.status = NGX_HTTP_BAD_REQUEST;
+    pr.type = "invalid-query";
+    pr.title = &ngx_http_lapor_t_bad_query;
+    pr.detail = &ngx_http_lapor_d_bad_query;
+
+    pr.errors = ngx_array_create(r->pool, 1,
+                                 sizeof(ngx_http_lapor_field_error_t));
+    if (pr.errors == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    fe = ngx_array_push(pr.errors);
+    if (fe == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    fe->field.data = (u_char *) field;
+    fe->field.len = ngx_strlen(field);
+    fe->message = message;
+    ngx_str_null(&fe->arg);
+
+    return ngx_http_lapor_answered(ngx_http_lapor_problem_send(r, &pr));
+}
+
+
+static ngx_int_t
+ngx_http_lapor_queue_range(ngx_http_request_t *r, void *data)
+{
+    ngx_http_lapor_queue_t  *q = data;
+
+    u_char                      *p;
+    ngx_int_t                    rc;
+    ngx_str_t                    min;
+    ngx_uint_t                   n;
+    ngx_http_lapor_batch_t       b;
+    ngx_http_lapor_redis_cmd_t  *cmds;
+
+    if (ngx_http_lapor_batch_init(&b, r->pool, &q->llcf->namespace, 1)
+        != NGX_OK)
+    {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    p = ngx_pnalloc(r->pool, NGX_INT64_LEN + 1);
+    if (p == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    min.data = p;
+
+    if (q->cursor >= 0) {
+        /* exclusive: the page starts after the cursor */
+        min.len = ngx_sprintf(p, "(%L", q->cursor) - p;
+
+    } else {
+        min.len = ngx_sprintf(p, "-inf") - p;
+    }
+
+    ngx_http_lapor_batch_cmd(&b, "ZRANGEBYSCORE");
+    ngx_http_lapor_batch_str(&b, q->key);
+    ngx_http_lapor_batch_str(&b, &min);
+
+    if (q->max >= 0) {
+        ngx_http_lapor_batch_int(&b, q->max);
+
+    } else {
+        ngx_http_lapor_batch_cstr(&b, "+inf");
+    }
+
+    ngx_http_lapor_batch_cstr(&b, "WITHSCORES");
+    ngx_http_lapor_batch_cstr(&b, "LIMIT");
+    ngx_http_lapor_batch_cstr(&b, "0");
+
+    /* one more than the page: is there a next one? */
+    ngx_http_lapor_batch_int(&b, q->limit + 1);
+
+    cmds = ngx_http_lapor_batch_commands(&b, &n);
+    if (cmds == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    rc = ngx_http_lapor_redis_send(r, q->rds, cmds, n,
+                                   ngx_http_lapor_queue_ranged, q);
+
+    if (rc == NGX_OK) {
+        return NGX_DONE;
+    }
+
+    if (rc == NGX_ERROR) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    return ngx_http_lapor_problem_redis(r, q->rds, rc, NULL);
+}
+
+
+static void
+ngx_http_lapor_queue_ranged(ngx_http_request_t *r, void *data,
+    redisReply *reply, ngx_int_t rc)
+{
+    ngx_http_lapor_queue_t  *q = data;
+
+    size_t                       i;
+    int64_t                     *id, *score;
+    ngx_uint_t                   j, n;
+    ngx_http_lapor_batch_t       b;
+    ngx_http_lapor_redis_cmd_t  *cmds;
+
+    if (rc != NGX_OK || reply->type != REDIS_REPLY_ARRAY
+        || reply->elements % 2)
+    {
+        ngx_http_finalize_request(r, ngx_http_lapor_problem_redis(
+                                         r, q->rds, rc, reply));
+        return;
+    }
+
+    if (ngx_array_init(&q->ids, r->pool, q->limit, sizeof(int64_t)) != NGX_OK
+        || ngx_array_init(&q->scores, r->pool, q->limit, sizeof(int64_t))
+           != NGX_OK)
+    {
+        ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+        return;
+    }
+
+    for (i = 0; i + 1 < reply->elements; i += 2) {
+        if (q->ids.nelts == q->limit) {
+            q->more = 1;
+            break;
+        }
+
+        id = ngx_array_push(&q->ids);
+        score = ngx_array_push(&q->scores);
+
+        if (id == NULL || score == NULL) {
+            ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+            return;
+        }
+
+        /* scores are integers below 2^53: exact in Redis's doubles */
+
+        if (ngx_http_lapor_redis_int(reply->element[i], id) != NGX_OK
+            || ngx_http_lapor_redis_int(reply->element[i + 1], score)
+               != NGX_OK)
+        {
+            ngx_http_finalize_request(r, ngx_http_lapor_problem_redis(
+                                             r, q->rds, NGX_OK, reply));
+            return;
+        }
+    }
+
+    if (q->ids.nelts == 0) {
+        ngx_http_finalize_request(r, ngx_http_lapor_queue_send(r, q, NULL));
+        return;
+    }
+
+    if (ngx_http_lapor_batch_init(&b, r->pool, &q->llcf->namespace,
+                                  q->ids.nelts + 2)
+        != NGX_OK)
+    {
+        ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+        return;
+    }
+
+    ngx_http_lapor_batch_cmd(&b, "MULTI");
+
+    id = q->ids.elts;
+
+    for (j = 0; j < q->ids.nelts; j++) {
+        ngx_http_lapor_batch_cmd(&b, "HMGET");
+        ngx_http_lapor_batch_key(&b, "report:%L", id[j]);
+
+        for (n = 0; n < NGX_HTTP_LAPOR_QUEUE_NFIELDS; n++) {
+            ngx_http_lapor_batch_cstr(&b, ngx_http_lapor_fields[
+                                              ngx_http_lapor_queue_fields[n]]);
+        }
+    }
+
+    ngx_http_lapor_batch_cmd(&b, "EXEC");
+
+    cmds = ngx_http_lapor_batch_commands(&b, &n);
+    if (cmds == NULL) {
+        ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+        return;
+    }
+
+    rc = ngx_http_lapor_redis_send(r, q->rds, cmds, n,
+                                   ngx_http_lapor_queue_fetched, q);
+
+    if (rc == NGX_OK) {
+        rc = NGX_DONE;
+
+    } else if (rc == NGX_ERROR) {
+        rc = NGX_HTTP_INTERNAL_SERVER_ERROR;
+
+    } else {
+        rc = ngx_http_lapor_problem_redis(r, q->rds, rc, NULL);
+    }
+
+    ngx_http_finalize_request(r, rc);
+}
+
+
+static void
+ngx_http_lapor_queue_fetched(ngx_http_request_t *r, void *data,
+    redisReply *reply, ngx_int_t rc)
+{
+    ngx_http_lapor_queue_t  *q = data;
+
+    if (rc != NGX_OK || !ngx_http_lapor_redis_exec_ok(reply, q->ids.nelts)) {
+        ngx_http_finalize_request(r, ngx_http_lapor_problem_redis(
+                                         r, q->rds, rc, reply));
+        return;
+    }
+
+    ngx_http_finalize_request(r, ngx_http_lapor_queue_send(r, q, reply));
+}
+
+
+static ngx_int_t
+ngx_http_lapor_queue_send(ngx_http_request_t *r, ngx_http_lapor_queue_t *q,
+    redisReply *reply)
+{
+    size_t           i, k;
+    int64_t          t, *score;
+    yajl_gen         g;
+    ngx_str_t        s;
+    ngx_time_t      *tp;
+    redisReply      *row, *v;
+    lapor_catalog_t *cat;
+
+    cat = q->llcf->catalog->catalog;
+    tp = ngx_timeofday();
+
+    g = ngx_http_lapor_json_gen(r);
+    if (g == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    yajl_gen_map_open(g);
+
+    ngx_http_lapor_json_literal(g, "items");
+    yajl_gen_array_open(g);
+
+    for (i = 0; reply && i < reply->elements; i++) {
+        row = reply->element[i];
+
+        if (row->type != REDIS_REPLY_ARRAY
+            || row->elements != NGX_HTTP_LAPOR_QUEUE_NFIELDS
+            || row->element[0]->type != REDIS_REPLY_STRING)
+        {
+            /* gone since the page was read: left out */
+            continue;
+        }
+
+        yajl_gen_map_open(g);
+
+        for (k = 0; k < NGX_HTTP_LAPOR_QUEUE_NFIELDS; k++) {
+            v = row->element[k];
+
+            switch (ngx_http_lapor_queue_fields[k]) {
+
+            case NGX_HTTP_LAPOR_F_ID:
+            case NGX_HTTP_LAPOR_F_VERSION:
+                if (ngx_http_lapor_redis_int(v, &t) == NGX_OK) {
+                    ngx_http_lapor_json_cstr(g, ngx_http_lapor_fields[
+                                                ngx_http_lapor_queue_fields[k]]);
+                    yajl_gen_integer(g, t);
+                }
+
+                break;
+
+            case NGX_HTTP_LAPOR_F_CREATED_AT:
+            case NGX_HTTP_LAPOR_F_DUE_AT:
+                ngx_http_lapor_json_cstr(g, ngx_http_lapor_fields[
+                                                ngx_http_lapor_queue_fields[k]]);
+
+                if (ngx_http_lapor_redis_int(v, &t) == NGX_OK && t
+                    && ngx_http_lapor_catalog_time(r->pool, cat, t, &s)
+                       == NGX_OK)
+                {
+                    ngx_http_lapor_json_str(g, &s);
+
+                    if (ngx_http_lapor_queue_fields[k]
+                        == NGX_HTTP_LAPOR_F_DUE_AT)
+                    {
+                        ngx_http_lapor_json_literal(g, "overdue");
+                        yajl_gen_bool(g, tp->sec > t
+                            && !ngx_http_lapor_redis_is(row->element[1],
+                                                        "followed_up"));
+                    }
+
+                } else {
+                    yajl_gen_null(g);
+                }
+
+                break;
+
+            case NGX_HTTP_LAPOR_F_CONFIDENTIAL:
+            case NGX_HTTP_LAPOR_F_ANONYMOUS:
+            case NGX_HTTP_LAPOR_F_FLAGGED:
+                ngx_http_lapor_json_cstr(g, ngx_http_lapor_fields[
+                                                ngx_http_lapor_queue_fields[k]]);
+                yajl_gen_bool(g, ngx_http_lapor_redis_is(v, "1"));
+                break;
+
+            default:
+                ngx_http_lapor_json_cstr(g, ngx_http_lapor_fields[
+                                                ngx_http_lapor_queue_fields[k]]);
+
+                if (v->type == REDIS_REPLY_STRING) {
+                    yajl_gen_string(g, (const unsigned char *) v->str, v->len);
+
+                } else {
+                    yajl_gen_null(g);
+                }
+
+                break;
+            }
+        }
+
+        yajl_gen_map_close(g);
+    }
+
+    yajl_gen_array_close(g);
+
+    /* the cursor: the score of the last entry of this page */
+
+    ngx_http_lapor_json_literal(g, "next_cursor");
+
+    if (q->more && q->scores.nelts) {
+        score = q->scores.elts;
+        s.data = ngx_pnalloc(r->pool, NGX_INT64_LEN);
+        if (s.data == NULL) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        s.len = ngx_sprintf(s.data, "%L", score[q->scores.nelts - 1])
+                - s.data;
+        ngx_http_lapor_json_str(g, &s);
+
+    } else {
+        yajl_gen_null(g);
+    }
+
+    yajl_gen_map_close(g);
+
+    return ngx_http_lapor_json_send(r, NGX_HTTP_OK, &ngx_http_lapor_json_type,
+                                    g);
+}

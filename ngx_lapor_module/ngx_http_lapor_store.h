@@ -1,0 +1,58 @@
+
+/*
+ * Where a report lives in Redis besides its hash: the live queues, agency
+ * inboxes, the deadline and auto-close indexes.  One place decides it for
+ * submission, every action and the auto-close sweep.
+ */
+
+
+#ifndef _NGX_HTTP_LAPOR_STORE_H_INCLUDED_
+#define _NGX_HTTP_LAPOR_STORE_H_INCLUDED_
+
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+
+#include "ngx_http_lapor_batch.h"
+#include "lapor_catalog.h"
+#include "lapor_workflow.h"
+
+
+/*
+ * Sorted-set scores are unique and ordered by time: t * 2^20 plus the low
+ * 20 bits of the id.  They stay exact in a double for every time before
+ * the year 2250, and keyset cursors need no tie-breaking.  An operator gets
+ * the Unix time back as score / 1048576.
+ */
+#define NGX_HTTP_LAPOR_SCORE_SHIFT  20
+
+#define ngx_http_lapor_score(t, id)                                           \
+    (((int64_t) (t) << NGX_HTTP_LAPOR_SCORE_SHIFT)                            \
+     | ((int64_t) (id) & ((1 << NGX_HTTP_LAPOR_SCORE_SHIFT) - 1)))
+
+
+typedef struct {
+    lapor_state_e                 state;
+    ngx_str_t                     agency;      /* the current agency */
+    int64_t                       entered_at;  /* into this state */
+    int64_t                       due;         /* 0 when there is none */
+} ngx_http_lapor_place_t;
+
+
+/*
+ * The deadline of a state entered at "since": dispatch (submitted), follow-
+ * up (dispatched, in progress: counted from the dispatch) and auto-close
+ * (followed up); none for the others (0).
+ */
+int64_t ngx_http_lapor_store_due(lapor_catalog_t *cat,
+    const lapor_catalog_category_t *category, lapor_state_e state,
+    int64_t since);
+
+/* ZADD / ZREM of the report in every sorted set its place puts it in */
+void ngx_http_lapor_store_place(ngx_http_lapor_batch_t *b, int64_t id,
+    ngx_http_lapor_place_t *p);
+void ngx_http_lapor_store_unplace(ngx_http_lapor_batch_t *b, int64_t id,
+    ngx_http_lapor_place_t *p);
+
+
+#endif /* _NGX_HTTP_LAPOR_STORE_H_INCLUDED_ */

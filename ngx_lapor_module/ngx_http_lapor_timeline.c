@@ -1,0 +1,338 @@
+
+/*
+ * GET reports/{id}/events: the timeline of a report.  Every status change
+ * is shown to everyone who may see the report; the words of an entry only
+ * to those its visibility allows ("public", "reporter": the reporter and
+ * officers, "officer"), never for a confidential report's public, and
+ * masked for the public.  Actors appear by role, never by name.
+ */
+
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_http.h>
+
+#include "ngx_http_lapor_module.h"
+#include "ngx_http_lapor_action.h"
+#include "ngx_http_lapor_batch.h"
+#include "ngx_http_lapor_json.h"
+#include "ngx_http_lapor_limit.h"
+#include "ngx_http_lapor_problem.h"
+#include "ngx_http_lapor_report.h"
+#include "ngx_http_lapor_transition.h"
+#include "lapor_mask.h"
+#include "lapor_utf8.h"
+
+
+typedef struct {
+    ngx_http_lapor_redis_t         *rds;
+    ngx_http_lapor_loc_conf_t      *llcf;
+    int64_t                         id;
+} ngx_http_lapor_timeline_t;
+
+
+static ngx_int_t ngx_http_lapor_timeline_fetch(ngx_http_request_t *r,
+    void *data);
+static void ngx_http_lapor_timeline_fetched(ngx_http_request_t *r,
+    void *data, redisReply *reply, ngx_int_t rc);
+static ngx_int_t ngx_http_lapor_timeline_send(ngx_http_request_t *r,
+    ngx_http_lapor_timeline_t *tl, redisReply *events, unsigned viewer,
+    ngx_uint_t confidential);
+static void ngx_http_lapor_timeline_event(ngx_http_request_t *r, yajl_gen g,
+    lapor_catalog_t *cat, lapor_json_t *ev, unsigned viewer,
+    ngx_uint_t words);
+static void ngx_http_lapor_timeline_copy(yajl_gen g, lapor_json_t *ev,
+    const char *name);
+
+
+static ngx_http_lapor_text_t  ngx_http_lapor_t_not_found = {
+    "Laporan tidak ditemukan", "Report not found"
+};
+
+static ngx_http_lapor_text_t  ngx_http_lapor_d_not_found = {
+    "Tidak ada laporan dengan nomor ini.",
+    "There is no report with this number."
+};
+
+
+ngx_int_t
+ngx_http_lapor_timeline_handler(ngx_http_request_t *r)
+{
+    ngx_int_t                    rc;
+    ngx_http_lapor_ctx_t        *ctx;
+    ngx_http_lapor_timeline_t   *tl;
+    ngx_http_lapor_main_conf_t  *lmcf;
+
+    rc = ngx_http_discard_request_body(r);
+    if (rc != NGX_OK) {
+        return rc;
+    }
+
+    ctx = ngx_http_lapor_get_ctx(r);
+    tl = ngx_pcalloc(r->pool, sizeof(ngx_http_lapor_timeline_t));
+
+    if (ctx == NULL || tl == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    lmcf = ngx_http_get_module_main_conf(r, ngx_http_lapor_module);
+
+    tl->rds = lmcf->redis_conn;
+    tl->llcf = ngx_http_get_module_loc_conf(r, ngx_http_lapor_module);
+    tl->id = ctx->report_id;
+
+    return ngx_http_lapor_limit(r, "read", ngx_http_lapor_timeline_fetch,
+                                NULL, tl);
+}
+
+
+static ngx_int_t
+ngx_http_lapor_timeline_fetch(ngx_http_request_t *r, void *data)
+{
+    ngx_http_lapor_timeline_t  *tl = data;
+
+    ngx_int_t                    rc;
+    ngx_uint_t                   n;
+    ngx_http_lapor_batch_t       b;
+    ngx_http_lapor_redis_cmd_t  *cmds;
+
+    if (ngx_http_lapor_batch_init(&b, r->pool, &tl->llcf->namespace, 4)
+        != NGX_OK)
+    {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    /* the report and its timeline as of one moment */
+
+    ngx_http_lapor_batch_cmd(&b, "MULTI");
+    ngx_http_lapor_fetch_report(&b, tl->id);
+    ngx_http_lapor_batch_cmd(&b, "LRANGE");
+    ngx_http_lapor_batch_key(&b, "report:%L:events", tl->id);
+    ngx_http_lapor_batch_cstr(&b, "0");
+    ngx_http_lapor_batch_cstr(&b, "-1");
+    ngx_http_lapor_batch_cmd(&b, "EXEC");
+
+    cmds = ngx_http_lapor_batch_commands(&b, &n);
+    if (cmds == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    rc = ngx_http_lapor_redis_send(r, tl->rds, cmds, n,
+                                   ngx_http_lapor_timeline_fetched, tl);
+
+    if (rc == NGX_OK) {
+        return NGX_DONE;
+    }
+
+    if (rc == NGX_ERROR) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    return ngx_http_lapor_problem_redis(r, tl->rds, rc, NULL);
+}
+
+
+static void
+ngx_http_lapor_timeline_fetched(ngx_http_request_t *r, void *data,
+    redisReply *reply, ngx_int_t rc)
+{
+    ngx_http_lapor_timeline_t  *tl = data;
+
+    unsigned     viewer;
+    redisReply  *report, **f;
+
+    if (rc != NGX_OK || !ngx_http_lapor_redis_exec_ok(reply, 2)
+        || reply->element[0]->type != REDIS_REPLY_ARRAY
+        || reply->element[0]->elements != NGX_HTTP_LAPOR_F_COUNT
+        || reply->element[1]->type != REDIS_REPLY_ARRAY)
+    {
+        ngx_http_finalize_request(r, ngx_http_lapor_problem_redis(
+                                         r, tl->rds, rc, reply));
+        return;
+    }
+
+    report = reply->element[0];
+    f = report->element;
+
+    if (f[NGX_HTTP_LAPOR_F_ID]->type != REDIS_REPLY_STRING) {
+        ngx_http_finalize_request(r, ngx_http_lapor_problem(
+                                         r, NGX_HTTP_NOT_FOUND,
+                                         "report-not-found",
+                                         &ngx_http_lapor_t_not_found,
+                                         &ngx_http_lapor_d_not_found));
+        return;
+    }
+
+    if (ngx_http_lapor_viewer(r, f, &viewer, &rc) != NGX_OK) {
+        ngx_http_finalize_request(r, rc);
+        return;
+    }
+
+    ngx_http_finalize_request(r, ngx_http_lapor_timeline_send(
+        r, tl, reply->element[1], viewer,
+        ngx_http_lapor_redis_is(f[NGX_HTTP_LAPOR_F_CONFIDENTIAL], "1")));
+}
+
+
+static ngx_int_t
+ngx_http_lapor_timeline_send(ngx_http_request_t *r,
+    ngx_http_lapor_timeline_t *tl, redisReply *events, unsigned viewer,
+    ngx_uint_t confidential)
+{
+    size_t                i;
+    yajl_gen              g;
+    lapor_json_t         *ev;
+    lapor_catalog_t      *cat;
+    lapor_json_error_t    err;
+    lapor_json_limits_t   limits;
+
+    cat = tl->llcf->catalog->catalog;
+
+    ngx_memzero(&limits, sizeof(lapor_json_limits_t));
+
+    limits.alloc = ngx_http_lapor_pool_alloc;
+    limits.ctx = r->pool;
+    limits.max_depth = 2;
+    limits.max_string = 32768;
+    limits.max_elements = 32;
+    limits.max_number = 32;
+    limits.string_flags = LAPOR_UTF8_ALLOW_NEWLINES;
+
+    g = ngx_http_lapor_json_gen(r);
+    if (g == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    yajl_gen_map_open(g);
+
+    ngx_http_lapor_json_literal(g, "id");
+    yajl_gen_integer(g, tl->id);
+
+    ngx_http_lapor_json_literal(g, "events");
+    yajl_gen_array_open(g);
+
+    for (i = 0; i < events->elements; i++) {
+        if (events->element[i]->type != REDIS_REPLY_STRING) {
+            continue;
+        }
+
+        ev = lapor_json_parse((const unsigned char *) events->element[i]->str,
+                              events->element[i]->len, &limits, &err);
+
+        if (ev == NULL || ev->type != LAPOR_JSON_OBJECT) {
+            ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                          "lapor: timeline entry %uz of report %L is damaged",
+                          i, tl->id);
+            continue;
+        }
+
+        ngx_http_lapor_timeline_event(r, g, cat, ev, viewer,
+                                      !(confidential && viewer == 0));
+    }
+
+    yajl_gen_array_close(g);
+    yajl_gen_map_close(g);
+
+    return ngx_http_lapor_json_send(r, NGX_HTTP_OK, &ngx_http_lapor_json_type,
+                                    g);
+}
+
+
+static void
+ngx_http_lapor_timeline_event(ngx_http_request_t *r, yajl_gen g,
+    lapor_catalog_t *cat, lapor_json_t *ev, unsigned viewer, ngx_uint_t words)
+{
+    u_char        *masked;
+    int64_t        at;
+    ngx_str_t      t;
+    ngx_uint_t     show;
+    lapor_json_t  *v, *msg;
+
+    yajl_gen_map_open(g);
+
+    ngx_http_lapor_timeline_copy(g, ev, "type");
+
+    v = lapor_json_get(ev, "at");
+
+    if (v && lapor_json_int64(v, &at) == 0
+        && ngx_http_lapor_catalog_time(r->pool, cat, at, &t) == NGX_OK)
+    {
+        ngx_http_lapor_json_literal(g, "at");
+        ngx_http_lapor_json_str(g, &t);
+    }
+
+    ngx_http_lapor_timeline_copy(g, ev, "actor");
+    ngx_http_lapor_timeline_copy(g, ev, "from");
+    ngx_http_lapor_timeline_copy(g, ev, "status");
+    ngx_http_lapor_timeline_copy(g, ev, "agency");
+    ngx_http_lapor_timeline_copy(g, ev, "rating");
+    ngx_http_lapor_timeline_copy(g, ev, "resolved");
+
+    msg = lapor_json_get(ev, "message");
+    v = lapor_json_get(ev, "visibility");
+
+    show = 0;
+
+    if (words && msg && msg->type == LAPOR_JSON_STRING
+        && v && v->type == LAPOR_JSON_STRING)
+    {
+        if (ngx_strcmp(v->u.string.data, "public") == 0) {
+            show = 1;
+
+        } else if (ngx_strcmp(v->u.string.data, "reporter") == 0) {
+            show = (viewer != 0);
+
+        } else if (ngx_strcmp(v->u.string.data, "officer") == 0) {
+            show = (viewer & (LAPOR_ROLE_ADMIN | LAPOR_ROLE_AGENCY)) != 0;
+        }
+    }
+
+    if (show) {
+        ngx_http_lapor_json_literal(g, "message");
+
+        if (viewer != 0) {
+            yajl_gen_string(g, (const unsigned char *) msg->u.string.data,
+                            msg->u.string.len);
+
+        } else {
+            masked = ngx_pnalloc(r->pool, msg->u.string.len + 1);
+
+            if (masked == NULL) {
+                /* never the unmasked words */
+                yajl_gen_null(g);
+
+            } else {
+                (void) lapor_mask((const unsigned char *) msg->u.string.data,
+                                  msg->u.string.len, masked);
+                yajl_gen_string(g, masked, msg->u.string.len);
+            }
+        }
+    }
+
+    yajl_gen_map_close(g);
+}
+
+
+/* a string or number member as it is, when present */
+
+static void
+ngx_http_lapor_timeline_copy(yajl_gen g, lapor_json_t *ev, const char *name)
+{
+    lapor_json_t  *v;
+
+    v = lapor_json_get(ev, name);
+
+    if (v == NULL) {
+        return;
+    }
+
+    if (v->type == LAPOR_JSON_STRING) {
+        ngx_http_lapor_json_cstr(g, name);
+        yajl_gen_string(g, (const unsigned char *) v->u.string.data,
+                        v->u.string.len);
+
+    } else if (v->type == LAPOR_JSON_NUMBER) {
+        ngx_http_lapor_json_cstr(g, name);
+        yajl_gen_number(g, v->u.number.text, v->u.number.len);
+    }
+}
