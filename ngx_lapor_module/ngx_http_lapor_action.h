@@ -19,6 +19,9 @@ ngx_int_t ngx_http_lapor_action_handler(ngx_http_request_t *r);
 /* GET reports/{id}/events */
 ngx_int_t ngx_http_lapor_timeline_handler(ngx_http_request_t *r);
 
+/* GET stats */
+ngx_int_t ngx_http_lapor_stats_handler(ngx_http_request_t *r);
+
 /* GET queue */
 ngx_int_t ngx_http_lapor_queue_handler(ngx_http_request_t *r);
 

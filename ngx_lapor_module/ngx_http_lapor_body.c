@@ -168,12 +168,21 @@ ngx_http_lapor_body_read(ngx_http_request_t *r)
 
     if (rc == NGX_OK) {
         rc = ctx->body_handler(r, doc, digest);
+
+    } else if (rc == NGX_DECLINED) {
+        /* the 400 was sent */
+        rc = NGX_OK;
     }
 
     /* this drops the reference taken for reading the body */
     ngx_http_finalize_request(r, rc);
 }
 
+
+/*
+ * NGX_OK with the document; NGX_DECLINED when the 400 answer was sent; an
+ * HTTP status to finalize with otherwise.
+ */
 
 static ngx_int_t
 ngx_http_lapor_body_parse(ngx_http_request_t *r, lapor_json_t **doc,
@@ -362,7 +371,8 @@ ngx_http_lapor_body_invalid(ngx_http_request_t *r, lapor_json_error_t *err)
     pr.extend = ngx_http_lapor_body_json_error;
     pr.data = err;
 
-    return ngx_http_lapor_problem_send(r, &pr);
+    /* the answer is made: never NGX_OK, which would mean "parsed" */
+    return ngx_http_lapor_answered(ngx_http_lapor_problem_send(r, &pr));
 }
 
 

@@ -87,6 +87,11 @@ static ngx_http_lapor_route_t  ngx_http_lapor_routes[] = {
       ngx_string("POST"),
       ngx_http_lapor_action_handler },
 
+    { ngx_string("stats"),
+      NGX_HTTP_GET|NGX_HTTP_HEAD,
+      ngx_string("GET, HEAD"),
+      ngx_http_lapor_stats_handler },
+
     { ngx_string("queue"),
       NGX_HTTP_GET|NGX_HTTP_HEAD,
       ngx_string("GET, HEAD"),

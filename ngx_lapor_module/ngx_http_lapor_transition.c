@@ -17,6 +17,7 @@
 #include "ngx_http_lapor_report.h"
 #include "ngx_http_lapor_store.h"
 #include "ngx_http_lapor_json.h"
+#include "lapor_stats.h"
 
 
 #define NGX_HTTP_LAPOR_CLAIM_MS        60000
@@ -50,6 +51,13 @@ static const char  *ngx_http_lapor_visibility[LAPOR_ACTION_COUNT] = {
 
 
 static const char *ngx_http_lapor_actor(unsigned role);
+static void ngx_http_lapor_transition_stats(ngx_http_lapor_batch_t *b,
+    lapor_catalog_t *cat, ngx_http_lapor_current_t *cur,
+    ngx_http_lapor_change_t *ch);
+static void ngx_http_lapor_stats_incr(ngx_http_lapor_batch_t *b,
+    const char *key, const char *field, int64_t by);
+static void ngx_http_lapor_stats_cohort(ngx_http_lapor_batch_t *b,
+    lapor_catalog_t *cat, int64_t created, const char *field);
 static ngx_int_t ngx_http_lapor_transition_event(ngx_http_lapor_batch_t *b,
     ngx_http_lapor_current_t *cur, ngx_http_lapor_change_t *ch,
     ngx_str_t *agency, ngx_str_t *event);
@@ -139,6 +147,15 @@ ngx_http_lapor_current(ngx_pool_t *pool, redisReply *reply,
         cur->due = 0;
     }
 
+    (void) ngx_http_lapor_redis_int(f[NGX_HTTP_LAPOR_F_CREATED_AT],
+                                    &cur->created_at);
+    (void) ngx_http_lapor_redis_int(f[NGX_HTTP_LAPOR_F_DISPATCHED_AT],
+                                    &cur->dispatched_at);
+    (void) ngx_http_lapor_redis_int(f[NGX_HTTP_LAPOR_F_RESPONDED_AT],
+                                    &cur->responded_at);
+    (void) ngx_http_lapor_redis_int(f[NGX_HTTP_LAPOR_F_FOLLOWED_UP_AT],
+                                    &cur->followed_up_at);
+
     return NGX_OK;
 }
 
@@ -161,9 +178,7 @@ ngx_http_lapor_transition(ngx_http_lapor_batch_t *b, lapor_catalog_t *cat,
     ngx_http_lapor_current_t *cur, ngx_http_lapor_change_t *ch,
     ngx_uint_t *expect)
 {
-    int                      y;
-    unsigned                 m, d;
-    int64_t                  day, since;
+    int64_t                  since;
     ngx_str_t                agency, event, from_key;
     ngx_uint_t               first, moved;
     const char              *to, *from;
@@ -322,42 +337,7 @@ ngx_http_lapor_transition(ngx_http_lapor_batch_t *b, lapor_catalog_t *cat,
 
     /* statistics */
 
-    if (ch->to != cur->state) {
-        ngx_http_lapor_batch_cmd(b, "HINCRBY");
-        ngx_http_lapor_batch_key(b, "stats");
-        ngx_http_lapor_batch_fmt(b, "status:%s", from);
-        ngx_http_lapor_batch_int(b, -1);
-
-        ngx_http_lapor_batch_cmd(b, "HINCRBY");
-        ngx_http_lapor_batch_key(b, "stats");
-        ngx_http_lapor_batch_fmt(b, "status:%s", to);
-        ngx_http_lapor_batch_int(b, 1);
-    }
-
-    ngx_http_lapor_batch_cmd(b, "HINCRBY");
-    ngx_http_lapor_batch_key(b, "stats");
-    ngx_http_lapor_batch_fmt(b, "action:%s", lapor_actions[ch->action].name);
-    ngx_http_lapor_batch_int(b, 1);
-
-    day = lapor_calendar_day_of(&cat->calendar, ch->now);
-    lapor_calendar_civil_from_days(day, &y, &m, &d);
-
-    if (ch->to != cur->state
-        && (ch->to == LAPOR_STATE_DISPATCHED
-            || ch->to == LAPOR_STATE_FOLLOWED_UP
-            || ch->to == LAPOR_STATE_CLOSED
-            || ch->to == LAPOR_STATE_ARCHIVED))
-    {
-        ngx_http_lapor_batch_cmd(b, "HINCRBY");
-        ngx_http_lapor_batch_key(b, "stats:%04d", y);
-        ngx_http_lapor_batch_cstr(b, to);
-        ngx_http_lapor_batch_int(b, 1);
-
-        ngx_http_lapor_batch_cmd(b, "HINCRBY");
-        ngx_http_lapor_batch_key(b, "stats:%04d-%02ud", y, m);
-        ngx_http_lapor_batch_cstr(b, to);
-        ngx_http_lapor_batch_int(b, 1);
-    }
+    ngx_http_lapor_transition_stats(b, cat, cur, ch);
 
     /* the event stream: no words, no personal data */
 
@@ -492,4 +472,147 @@ ngx_http_lapor_transition_event(ngx_http_lapor_batch_t *b,
     event->len = len;
 
     return NGX_OK;
+}
+
+
+/*
+ * The statistics of a change, counted when it happens (docs/statistics.md
+ * defines each figure):
+ *   - per state, per action: status:<state> moves, action:<name>;
+ *   - per submission cohort (the year and month a report came in):
+ *     dispatched, followed_up, closed, archived: each report once;
+ *   - speed: the first dispatch after submission and the first agency
+ *     answer after dispatch, as histograms; the first dispatch and the
+ *     first follow-up within their deadlines;
+ *   - satisfaction: ratings and whether it was resolved.
+ */
+
+static void
+ngx_http_lapor_transition_stats(ngx_http_lapor_batch_t *b,
+    lapor_catalog_t *cat, ngx_http_lapor_current_t *cur,
+    ngx_http_lapor_change_t *ch)
+{
+    const char  *from, *to;
+
+    from = lapor_state_name(cur->state);
+    to = lapor_state_name(ch->to);
+
+    if (ch->to != cur->state) {
+        ngx_http_lapor_batch_cmd(b, "HINCRBY");
+        ngx_http_lapor_batch_key(b, "stats");
+        ngx_http_lapor_batch_fmt(b, "status:%s", from);
+        ngx_http_lapor_batch_int(b, -1);
+
+        ngx_http_lapor_batch_cmd(b, "HINCRBY");
+        ngx_http_lapor_batch_key(b, "stats");
+        ngx_http_lapor_batch_fmt(b, "status:%s", to);
+        ngx_http_lapor_batch_int(b, 1);
+    }
+
+    ngx_http_lapor_batch_cmd(b, "HINCRBY");
+    ngx_http_lapor_batch_key(b, "stats");
+    ngx_http_lapor_batch_fmt(b, "action:%s", lapor_actions[ch->action].name);
+    ngx_http_lapor_batch_int(b, 1);
+
+    switch (ch->action) {
+
+    case LAPOR_ACTION_DISPATCH:
+        if (cur->dispatched_at) {
+            break;
+        }
+
+        ngx_http_lapor_stats_cohort(b, cat, cur->created_at, "dispatched");
+        ngx_http_lapor_stats_incr(b, "stats:hist:dispatch",
+                                  lapor_stats_fields[lapor_stats_bucket(
+                                      ch->now - cur->created_at)], 1);
+
+        /* within the dispatch deadline of a submitted report */
+        ngx_http_lapor_stats_incr(b, "stats", "dispatched_first", 1);
+
+        if (cur->due && ch->now <= cur->due) {
+            ngx_http_lapor_stats_incr(b, "stats", "dispatched_in_time", 1);
+        }
+
+        break;
+
+    case LAPOR_ACTION_RESPOND:
+    case LAPOR_ACTION_FOLLOW_UP:
+        if (!cur->responded_at && cur->dispatched_at) {
+            ngx_http_lapor_stats_incr(b, "stats:hist:response",
+                                      lapor_stats_fields[lapor_stats_bucket(
+                                          ch->now - cur->dispatched_at)], 1);
+        }
+
+        if (ch->action != LAPOR_ACTION_FOLLOW_UP || cur->followed_up_at) {
+            break;
+        }
+
+        ngx_http_lapor_stats_cohort(b, cat, cur->created_at, "followed_up");
+        ngx_http_lapor_stats_incr(b, "stats", "followed_up_first", 1);
+
+        if (cur->due && ch->now <= cur->due) {
+            ngx_http_lapor_stats_incr(b, "stats", "followed_up_in_time", 1);
+        }
+
+        break;
+
+    case LAPOR_ACTION_FEEDBACK:
+        ngx_http_lapor_stats_incr(b, "stats", "rating_count", 1);
+        ngx_http_lapor_stats_incr(b, "stats", "rating_sum",
+                                  ch->input->rating);
+
+        if (ch->input->resolved) {
+            ngx_http_lapor_batch_cmd(b, "HINCRBY");
+            ngx_http_lapor_batch_key(b, "stats");
+            ngx_http_lapor_batch_fmt(b, "resolved:%s", ch->input->resolved);
+            ngx_http_lapor_batch_int(b, 1);
+        }
+
+        break;
+
+    default:
+        break;
+    }
+
+    if (ch->to != cur->state
+        && (ch->to == LAPOR_STATE_CLOSED || ch->to == LAPOR_STATE_ARCHIVED))
+    {
+        ngx_http_lapor_stats_cohort(b, cat, cur->created_at, to);
+    }
+}
+
+
+static void
+ngx_http_lapor_stats_incr(ngx_http_lapor_batch_t *b, const char *key,
+    const char *field, int64_t by)
+{
+    ngx_http_lapor_batch_cmd(b, "HINCRBY");
+    ngx_http_lapor_batch_key(b, "%s", key);
+    ngx_http_lapor_batch_cstr(b, field);
+    ngx_http_lapor_batch_int(b, by);
+}
+
+
+/* the year and month the report came in, in the catalog's time zone */
+
+static void
+ngx_http_lapor_stats_cohort(ngx_http_lapor_batch_t *b, lapor_catalog_t *cat,
+    int64_t created, const char *field)
+{
+    int       y;
+    unsigned  m, d;
+
+    lapor_calendar_civil_from_days(lapor_calendar_day_of(&cat->calendar,
+                                                         created),
+                                   &y, &m, &d);
+
+    ngx_http_lapor_batch_cmd(b, "HINCRBY");
+    ngx_http_lapor_batch_key(b, "stats:%04d", y);
+    ngx_http_lapor_batch_cstr(b, field);
+    ngx_http_lapor_batch_int(b, 1);
+
+    ngx_http_lapor_batch_cmd(b, "HINCRBY");
+    ngx_http_lapor_batch_key(b, "stats:%04d-%02ud", y, m);
+    ngx_http_lapor_batch_cstr(b, field);
+    ngx_http_lapor_batch_int(b, 1);
 }

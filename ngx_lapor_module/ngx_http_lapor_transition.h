@@ -29,6 +29,12 @@ typedef struct {
     const lapor_catalog_category_t  *category;
     int64_t                          entered_at;
     int64_t                          due;
+
+    /* 0 when not yet: what the statistics count as first */
+    int64_t                          created_at;
+    int64_t                          dispatched_at;
+    int64_t                          responded_at;
+    int64_t                          followed_up_at;
 } ngx_http_lapor_current_t;
 
 
