@@ -16,7 +16,7 @@ MODULE_CFLAGS ?= -g -O2 -fPIC -fstack-protector-strong -Wformat \
                  -Werror=format-security -D_FORTIFY_SOURCE=2
 
 # Debian packages the build, the local run and the tests need
-PACKAGES      := nginx nginx-dev libhiredis-dev libyajl-dev libssl-dev \
+PACKAGES      := nginx nginx-dev libhiredis-dev libyajl-dev libssl-dev prometheus \
                  redis-server curl perl make gcc
 VALGRIND_PACKAGES := valgrind
 

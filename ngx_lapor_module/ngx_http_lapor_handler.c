@@ -14,6 +14,7 @@
 #include "ngx_http_lapor_catalog.h"
 #include "ngx_http_lapor_report.h"
 #include "ngx_http_lapor_action.h"
+#include "ngx_http_lapor_metrics.h"
 
 
 /* report numbers: 1 to 15 digits, no leading zero */
@@ -28,6 +29,7 @@ typedef struct {
     ngx_uint_t            methods;
     ngx_str_t             allow;
     ngx_http_handler_pt   handler;
+    ngx_uint_t            endpoint;  /* ngx_http_lapor_endpoint_e */
 } ngx_http_lapor_route_t;
 
 
@@ -60,44 +62,52 @@ static ngx_http_lapor_route_t  ngx_http_lapor_routes[] = {
     { ngx_string("health"),
       NGX_HTTP_GET|NGX_HTTP_HEAD,
       ngx_string("GET, HEAD"),
-      ngx_http_lapor_health_handler },
+      ngx_http_lapor_health_handler,
+      NGX_HTTP_LAPOR_EP_HEALTH },
 
     { ngx_string("catalog"),
       NGX_HTTP_GET|NGX_HTTP_HEAD,
       ngx_string("GET, HEAD"),
-      ngx_http_lapor_catalog_handler },
+      ngx_http_lapor_catalog_handler,
+      NGX_HTTP_LAPOR_EP_CATALOG },
 
     { ngx_string("reports"),
       NGX_HTTP_POST,
       ngx_string("POST"),
-      ngx_http_lapor_reports_post },
+      ngx_http_lapor_reports_post,
+      NGX_HTTP_LAPOR_EP_SUBMIT },
 
     { ngx_string("reports/{id}"),
       NGX_HTTP_GET|NGX_HTTP_HEAD,
       ngx_string("GET, HEAD"),
-      ngx_http_lapor_report_get },
+      ngx_http_lapor_report_get,
+      NGX_HTTP_LAPOR_EP_REPORT },
 
     { ngx_string("reports/{id}/events"),
       NGX_HTTP_GET|NGX_HTTP_HEAD,
       ngx_string("GET, HEAD"),
-      ngx_http_lapor_timeline_handler },
+      ngx_http_lapor_timeline_handler,
+      NGX_HTTP_LAPOR_EP_EVENTS },
 
     { ngx_string("reports/{id}/{action}"),
       NGX_HTTP_POST,
       ngx_string("POST"),
-      ngx_http_lapor_action_handler },
+      ngx_http_lapor_action_handler,
+      NGX_HTTP_LAPOR_EP_ACTION },
 
     { ngx_string("stats"),
       NGX_HTTP_GET|NGX_HTTP_HEAD,
       ngx_string("GET, HEAD"),
-      ngx_http_lapor_stats_handler },
+      ngx_http_lapor_stats_handler,
+      NGX_HTTP_LAPOR_EP_STATS },
 
     { ngx_string("queue"),
       NGX_HTTP_GET|NGX_HTTP_HEAD,
       ngx_string("GET, HEAD"),
-      ngx_http_lapor_queue_handler },
+      ngx_http_lapor_queue_handler,
+      NGX_HTTP_LAPOR_EP_QUEUE },
 
-    { ngx_null_string, 0, ngx_null_string, NULL }
+    { ngx_null_string, 0, ngx_null_string, NULL, 0 }
 };
 
 
@@ -106,6 +116,7 @@ ngx_http_lapor_api_handler(ngx_http_request_t *r)
 {
     ngx_int_t                  rc;
     ngx_str_t                  path;
+    ngx_http_lapor_ctx_t      *ctx;
     ngx_http_lapor_route_t    *rt;
     ngx_http_lapor_problem_t   pr;
     ngx_http_core_loc_conf_t  *clcf;
@@ -139,6 +150,13 @@ ngx_http_lapor_api_handler(ngx_http_request_t *r)
         if (rc != NGX_OK) {
             continue;
         }
+
+        ctx = ngx_http_lapor_get_ctx(r);
+        if (ctx == NULL) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        ctx->endpoint = rt->endpoint;
 
         if (!(r->method & rt->methods)) {
             rc = ngx_http_discard_request_body(r);

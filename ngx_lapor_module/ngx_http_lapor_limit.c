@@ -18,6 +18,7 @@
 #include "ngx_http_lapor_limit.h"
 #include "ngx_http_lapor_batch.h"
 #include "ngx_http_lapor_problem.h"
+#include "ngx_http_lapor_metrics.h"
 #include "lapor_crypto.h"
 
 
@@ -409,6 +410,8 @@ ngx_http_lapor_limit_reject(ngx_http_request_t *r,
 
     ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
                   "lapor: rate limit \"%V\" exceeded", &ctx->limit->zone);
+
+    ngx_http_lapor_metrics_limited(r, &ctx->limit->zone);
 
     /* the counter starts again at the next window: that is the truth */
     retry_after = ctx->window_end > now

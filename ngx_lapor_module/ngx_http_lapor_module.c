@@ -16,6 +16,7 @@
 #include "ngx_http_lapor_catalog.h"
 #include "ngx_http_lapor_identity.h"
 #include "ngx_http_lapor_sweep.h"
+#include "ngx_http_lapor_metrics.h"
 
 
 #define NGX_HTTP_LAPOR_REDIS_DEFAULT_PORT  6379
@@ -116,6 +117,13 @@ static ngx_command_t  ngx_http_lapor_commands[] = {
     { ngx_string("lapor_limit"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_2MORE,
       ngx_http_lapor_limit_directive,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("lapor_metrics"),
+      NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
+      ngx_http_lapor_metrics_directive,
       NGX_HTTP_LOC_CONF_OFFSET,
       0,
       NULL },
@@ -548,15 +556,34 @@ ngx_http_lapor_get_ctx(ngx_http_request_t *r)
 static ngx_int_t
 ngx_http_lapor_postconfiguration(ngx_conf_t *cf)
 {
+    ngx_http_handler_pt         *h;
+    ngx_http_core_main_conf_t   *cmcf;
     ngx_http_lapor_main_conf_t  *lmcf;
 
     lmcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_lapor_module);
 
     /* a configuration without "lapor_api" pays nothing for the module */
 
+    if (!lmcf->api_used && !lmcf->metrics_used) {
+        return NGX_OK;
+    }
+
+    if (ngx_http_lapor_metrics_init_conf(cf) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
     if (!lmcf->api_used) {
         return NGX_OK;
     }
+
+    cmcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_core_module);
+
+    h = ngx_array_push(&cmcf->phases[NGX_HTTP_LOG_PHASE].handlers);
+    if (h == NULL) {
+        return NGX_ERROR;
+    }
+
+    *h = ngx_http_lapor_metrics_log;
 
     return ngx_http_lapor_error_filter_init(cf);
 }

@@ -27,6 +27,8 @@ typedef struct {
     ngx_flag_t                    api_used;    /* some "lapor_api" */
     ngx_array_t                   tenants;     /* ngx_http_lapor_tenant_t */
     ngx_msec_t                    sweep_interval;
+    ngx_flag_t                    metrics_used;  /* some "lapor_metrics" */
+    ngx_shm_zone_t               *metrics_zone;
 
     /* per worker process, created in init_process; NULL elsewhere */
     ngx_http_lapor_redis_t       *redis_conn;
@@ -64,6 +66,7 @@ typedef struct {
     ngx_int_t                     lang;         /* -1 until looked up */
     ngx_chain_t                  *error_page;   /* replacing nginx's page */
     ngx_http_lapor_body_pt        body_handler;
+    ngx_uint_t                    endpoint;     /* for the metrics */
     int64_t                       report_id;    /* from the path */
     ngx_str_t                     action;       /* from the path */
     void                         *data;         /* the handler's state */

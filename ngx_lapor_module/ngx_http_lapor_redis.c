@@ -27,7 +27,10 @@
 #include <hiredis/hiredis.h>
 #include <hiredis/async.h>
 
+#include <time.h>
+
 #include "ngx_http_lapor_redis.h"
+#include "ngx_http_lapor_metrics.h"
 #include "lapor_backoff.h"
 
 
@@ -46,6 +49,7 @@ struct ngx_http_lapor_redis_s {
     ngx_uint_t                        inflight;    /* commands sent */
     ngx_event_t                       connect_timer;
     ngx_event_t                       reconnect_timer;
+    ngx_http_lapor_metrics_t         *metrics;
     unsigned                          exiting:1;
 };
 
@@ -60,6 +64,7 @@ typedef struct {
     void                             *data;
     ngx_event_t                       timer;
     ngx_uint_t                        outstanding;
+    struct timespec                   sent;
     size_t                            error_len;
     u_char                            error[NGX_HTTP_LAPOR_REDIS_ERRSTR_MAX];
     unsigned                          failed:1;
@@ -121,6 +126,7 @@ ngx_http_lapor_redis_create(ngx_cycle_t *cycle,
     rds->conf = conf;
     rds->log = cycle->log;
     rds->state = NGX_HTTP_LAPOR_REDIS_DISCONNECTED;
+    rds->metrics = ngx_http_lapor_metrics(cycle);
 
     /*
      * Housekeeping timers are cancelable: a worker that shuts down gracefully
@@ -441,6 +447,8 @@ ngx_http_lapor_redis_handshake_reply(redisAsyncContext *ac, void *reply,
 
     rds->state = NGX_HTTP_LAPOR_REDIS_READY;
     rds->failures = 0;
+
+    ngx_http_lapor_metrics_ready(rds->metrics, 1, 0);
 }
 
 
@@ -594,6 +602,8 @@ ngx_http_lapor_redis_cleanup(void *privdata)
             ngx_del_timer(&rds->connect_timer);
         }
 
+        ngx_http_lapor_metrics_ready(rds->metrics, 0, !rds->exiting);
+
         ngx_http_lapor_redis_schedule_reconnect(rds);
     }
 }
@@ -734,6 +744,8 @@ ngx_http_lapor_redis_send(ngx_http_request_t *r, ngx_http_lapor_redis_t *rds,
     op->handler = handler;
     op->data = data;
 
+    (void) clock_gettime(CLOCK_MONOTONIC, &op->sent);
+
     for (i = 0; i < ncmds; i++) {
         if (redisAsyncCommandArgv(rds->ac, ngx_http_lapor_redis_reply, op,
                                   cmds[i].argc, cmds[i].argv, cmds[i].argvlen)
@@ -821,6 +833,8 @@ ngx_http_lapor_redis_send_internal(ngx_http_lapor_redis_t *rds,
     op->internal = handler;
     op->data = data;
 
+    (void) clock_gettime(CLOCK_MONOTONIC, &op->sent);
+
     for (i = 0; i < ncmds; i++) {
         if (redisAsyncCommandArgv(rds->ac, ngx_http_lapor_redis_reply, op,
                                   cmds[i].argc, cmds[i].argv, cmds[i].argvlen)
@@ -863,6 +877,7 @@ ngx_http_lapor_redis_reply(redisAsyncContext *ac, void *reply, void *privdata)
     ngx_int_t                   rc;
     redisReply                 *rep = reply;
     redisReply                  first;
+    struct timespec             now;
     ngx_connection_t           *c;
     ngx_http_request_t         *r;
     ngx_http_lapor_redis_t     *rds;
@@ -902,6 +917,14 @@ ngx_http_lapor_redis_reply(redisAsyncContext *ac, void *reply, void *privdata)
 
     if (op->outstanding) {
         return;
+    }
+
+    if (!op->lost && !op->timed_out) {
+        (void) clock_gettime(CLOCK_MONOTONIC, &now);
+
+        ngx_http_lapor_metrics_latency(rds->metrics,
+            (uint64_t) ((now.tv_sec - op->sent.tv_sec) * 1000000
+                        + (now.tv_nsec - op->sent.tv_nsec) / 1000));
     }
 
     if (op->internal) {

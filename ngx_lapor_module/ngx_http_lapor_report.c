@@ -29,6 +29,7 @@
 #include "ngx_http_lapor_limit.h"
 #include "ngx_http_lapor_problem.h"
 #include "ngx_http_lapor_store.h"
+#include "ngx_http_lapor_metrics.h"
 #include "lapor_crypto.h"
 #include "lapor_report.h"
 
@@ -595,6 +596,8 @@ ngx_http_lapor_submit_existing(ngx_http_request_t *r,
     if (rc != NGX_OK) {
         goto broken;
     }
+
+    ngx_http_lapor_metrics_replay(r);
 
     return ngx_http_lapor_submit_created(r, id, &body, 1);
 
