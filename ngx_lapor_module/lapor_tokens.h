@@ -3,7 +3,7 @@
  * Officer API tokens: the file of "lapor_tokens".  Only SHA-256 hashes of
  * tokens are ever stored; a line is
  *
- *   <64 hex digits: SHA-256 of the token> <admin|agency> <agency code|-> <label>
+ *   <SHA-256 of the token: 64 hex> <admin|agency> <agency code|-> <label>
  *
  * with "#" comments and blank lines.  Plain C, unit tested directly.
  */

@@ -277,26 +277,7 @@ static ngx_int_t
 ngx_http_lapor_action_send(ngx_http_request_t *r, ngx_http_lapor_act_t *act,
     ngx_http_lapor_batch_t *b, ngx_http_lapor_redis_handler_pt handler)
 {
-    ngx_int_t                    rc;
-    ngx_uint_t                   n;
-    ngx_http_lapor_redis_cmd_t  *cmds;
-
-    cmds = ngx_http_lapor_batch_commands(b, &n);
-    if (cmds == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    rc = ngx_http_lapor_redis_send(r, act->rds, cmds, n, handler, act);
-
-    if (rc == NGX_OK) {
-        return NGX_DONE;
-    }
-
-    if (rc == NGX_ERROR) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    return ngx_http_lapor_problem_redis(r, act->rds, rc, NULL);
+    return ngx_http_lapor_batch_send(r, act->rds, b, handler, act);
 }
 
 
@@ -320,13 +301,10 @@ static ngx_int_t
 ngx_http_lapor_action_check(ngx_http_request_t *r, ngx_http_lapor_act_t *act,
     redisReply *reply)
 {
-    char                     hex[2 * LAPOR_SHA256_LEN];
     ngx_int_t                rc;
-    redisReply              *token;
     lapor_state_e            to;
     ngx_time_t              *tp;
     ngx_http_lapor_batch_t   b;
-    unsigned char            digest[LAPOR_SHA256_LEN];
 
     rc = ngx_http_lapor_current(r->pool, reply, act->cat, &act->cur);
 
@@ -346,19 +324,14 @@ ngx_http_lapor_action_check(ngx_http_request_t *r, ngx_http_lapor_act_t *act,
     /* a reporter acts only on the report whose token it holds */
 
     if (act->role == LAPOR_ROLE_REPORTER) {
-        token = reply->element[NGX_HTTP_LAPOR_F_TOKEN];
+        rc = ngx_http_lapor_tracking_token(
+                 reply->element[NGX_HTTP_LAPOR_F_TOKEN], &act->who.bearer);
 
-        if (lapor_sha256(act->who.bearer.data, act->who.bearer.len, digest)
-            != 0)
-        {
+        if (rc == NGX_ERROR) {
             return NGX_HTTP_INTERNAL_SERVER_ERROR;
         }
 
-        lapor_hex(digest, LAPOR_SHA256_LEN, hex);
-
-        if (token->type != REDIS_REPLY_STRING || token->len != sizeof(hex)
-            || !lapor_equal(token->str, hex, sizeof(hex)))
-        {
+        if (rc == NGX_DECLINED) {
             return ngx_http_lapor_unauthorized(r);
         }
     }
@@ -388,7 +361,8 @@ ngx_http_lapor_action_check(ngx_http_request_t *r, ngx_http_lapor_act_t *act,
     if (lapor_workflow_next(act->action, act->role, act->cur.state, &to)
         != LAPOR_WORKFLOW_OK)
     {
-        return ngx_http_lapor_problem(r, NGX_HTTP_CONFLICT, "invalid-transition",
+        return ngx_http_lapor_problem(r, NGX_HTTP_CONFLICT,
+                                      "invalid-transition",
                                       &ngx_http_lapor_t_conflict,
                                       &ngx_http_lapor_d_conflict);
     }

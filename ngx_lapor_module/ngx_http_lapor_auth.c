@@ -190,3 +190,27 @@ ngx_http_lapor_unauthorized(ngx_http_request_t *r)
 
     return ngx_http_lapor_problem_send(r, &pr);
 }
+
+
+ngx_int_t
+ngx_http_lapor_tracking_token(redisReply *stored, ngx_str_t *token)
+{
+    char           hex[2 * LAPOR_SHA256_LEN];
+    unsigned char  digest[LAPOR_SHA256_LEN];
+
+    if (lapor_sha256(token->data, token->len, digest) != 0) {
+        return NGX_ERROR;
+    }
+
+    lapor_hex(digest, LAPOR_SHA256_LEN, hex);
+
+    /* hashes of equal length, compared in constant time */
+
+    if (stored->type != REDIS_REPLY_STRING || stored->len != sizeof(hex)
+        || !lapor_equal(stored->str, hex, sizeof(hex)))
+    {
+        return NGX_DECLINED;
+    }
+
+    return NGX_OK;
+}

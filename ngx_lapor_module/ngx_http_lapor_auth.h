@@ -13,6 +13,8 @@
 #include <ngx_core.h>
 #include <ngx_http.h>
 
+#include <hiredis/hiredis.h>
+
 #include "lapor_tokens.h"
 
 
@@ -45,6 +47,12 @@ char *ngx_http_lapor_tokens_check(ngx_conf_t *cf,
  */
 ngx_int_t ngx_http_lapor_principal(ngx_http_request_t *r,
     ngx_http_lapor_principal_t *p);
+
+/*
+ * Is token the report's tracking token (stored: the report's token_sha256
+ * field)?  NGX_OK, NGX_DECLINED, or NGX_ERROR.
+ */
+ngx_int_t ngx_http_lapor_tracking_token(redisReply *stored, ngx_str_t *token);
 
 /* 401 problem+json with WWW-Authenticate */
 ngx_int_t ngx_http_lapor_unauthorized(ngx_http_request_t *r);

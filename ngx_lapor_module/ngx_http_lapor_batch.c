@@ -10,6 +10,7 @@
 #include <ngx_core.h>
 
 #include "ngx_http_lapor_batch.h"
+#include "ngx_http_lapor_problem.h"
 
 
 #define NGX_HTTP_LAPOR_KEY_MAX  512
@@ -235,4 +236,32 @@ ngx_http_lapor_batch_commands(ngx_http_lapor_batch_t *b, ngx_uint_t *n)
     *n = b->cmds.nelts;
 
     return cmds;
+}
+
+
+ngx_int_t
+ngx_http_lapor_batch_send(ngx_http_request_t *r, ngx_http_lapor_redis_t *rds,
+    ngx_http_lapor_batch_t *b, ngx_http_lapor_redis_handler_pt handler,
+    void *data)
+{
+    ngx_int_t                    rc;
+    ngx_uint_t                   n;
+    ngx_http_lapor_redis_cmd_t  *cmds;
+
+    cmds = ngx_http_lapor_batch_commands(b, &n);
+    if (cmds == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    rc = ngx_http_lapor_redis_send(r, rds, cmds, n, handler, data);
+
+    if (rc == NGX_OK) {
+        return NGX_DONE;
+    }
+
+    if (rc == NGX_ERROR) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    return ngx_http_lapor_problem_redis(r, rds, rc, NULL);
 }

@@ -11,6 +11,7 @@
 
 #include <ngx_config.h>
 #include <ngx_core.h>
+#include <ngx_http.h>
 
 #include "ngx_http_lapor_redis.h"
 
@@ -52,6 +53,16 @@ ngx_str_t *ngx_http_lapor_key(ngx_pool_t *pool, ngx_str_t *ns,
 /* the commands ready for ngx_http_lapor_redis_send(), or NULL */
 ngx_http_lapor_redis_cmd_t *ngx_http_lapor_batch_commands(
     ngx_http_lapor_batch_t *b, ngx_uint_t *n);
+
+
+/*
+ * Sends the batch for request r; returns like a content handler: NGX_DONE
+ * when the handler will answer, otherwise the answer (503 problem+json when
+ * Redis is not ready) or an error status.
+ */
+ngx_int_t ngx_http_lapor_batch_send(ngx_http_request_t *r,
+    ngx_http_lapor_redis_t *rds, ngx_http_lapor_batch_t *b,
+    ngx_http_lapor_redis_handler_pt handler, void *data);
 
 
 #endif /* _NGX_HTTP_LAPOR_BATCH_H_INCLUDED_ */

@@ -35,6 +35,8 @@ typedef struct {
 } ngx_http_lapor_limit_ctx_t;
 
 
+static ngx_http_complex_value_t *ngx_http_lapor_limit_key(ngx_conf_t *cf,
+    ngx_str_t *value);
 static ngx_http_lapor_limit_t *ngx_http_lapor_limit_find(
     ngx_http_request_t *r, const char *zone);
 static void ngx_http_lapor_limit_done(ngx_http_request_t *r, void *data,
@@ -66,13 +68,12 @@ ngx_http_lapor_limit_directive(ngx_conf_t *cf, ngx_command_t *cmd,
 {
     ngx_http_lapor_loc_conf_t  *llcf = conf;
 
-    u_char                            *p, *last;
-    ngx_int_t                          n;
-    ngx_str_t                         *value, s;
-    ngx_uint_t                         i;
-    const char                       **z;
-    ngx_http_lapor_limit_t            *lim;
-    ngx_http_compile_complex_value_t   ccv;
+    u_char                   *p, *last;
+    ngx_int_t                 n;
+    ngx_str_t                *value, s;
+    ngx_uint_t                i;
+    const char              **z;
+    ngx_http_lapor_limit_t   *lim;
 
     value = cf->args->elts;
 
@@ -181,18 +182,8 @@ ngx_http_lapor_limit_directive(ngx_conf_t *cf, ngx_command_t *cmd,
                 return NGX_CONF_ERROR;
             }
 
-            lim->key = ngx_palloc(cf->pool, sizeof(ngx_http_complex_value_t));
+            lim->key = ngx_http_lapor_limit_key(cf, &s);
             if (lim->key == NULL) {
-                return NGX_CONF_ERROR;
-            }
-
-            ngx_memzero(&ccv, sizeof(ngx_http_compile_complex_value_t));
-
-            ccv.cf = cf;
-            ccv.value = &s;
-            ccv.complex_value = lim->key;
-
-            if (ngx_http_compile_complex_value(&ccv) != NGX_OK) {
                 return NGX_CONF_ERROR;
             }
 
@@ -208,18 +199,8 @@ ngx_http_lapor_limit_directive(ngx_conf_t *cf, ngx_command_t *cmd,
     if (lim->key == NULL) {
         ngx_str_set(&s, "$binary_remote_addr");
 
-        lim->key = ngx_palloc(cf->pool, sizeof(ngx_http_complex_value_t));
+        lim->key = ngx_http_lapor_limit_key(cf, &s);
         if (lim->key == NULL) {
-            return NGX_CONF_ERROR;
-        }
-
-        ngx_memzero(&ccv, sizeof(ngx_http_compile_complex_value_t));
-
-        ccv.cf = cf;
-        ccv.value = &s;
-        ccv.complex_value = lim->key;
-
-        if (ngx_http_compile_complex_value(&ccv) != NGX_OK) {
             return NGX_CONF_ERROR;
         }
     }
@@ -232,6 +213,31 @@ invalid_rate:
                        "invalid rate \"%V\" in \"lapor_limit\", expected "
                        "e.g. 10r/m (per s, m, h or d)", &value[2]);
     return NGX_CONF_ERROR;
+}
+
+
+static ngx_http_complex_value_t *
+ngx_http_lapor_limit_key(ngx_conf_t *cf, ngx_str_t *value)
+{
+    ngx_http_complex_value_t          *cv;
+    ngx_http_compile_complex_value_t   ccv;
+
+    cv = ngx_palloc(cf->pool, sizeof(ngx_http_complex_value_t));
+    if (cv == NULL) {
+        return NULL;
+    }
+
+    ngx_memzero(&ccv, sizeof(ngx_http_compile_complex_value_t));
+
+    ccv.cf = cf;
+    ccv.value = value;
+    ccv.complex_value = cv;
+
+    if (ngx_http_compile_complex_value(&ccv) != NGX_OK) {
+        return NULL;
+    }
+
+    return cv;
 }
 
 
@@ -269,15 +275,12 @@ ngx_http_lapor_limit(ngx_http_request_t *r, const char *zone,
     ngx_http_lapor_step_pt next, ngx_http_lapor_reject_pt reject, void *data)
 {
     char                         hex[2 * LAPOR_SHA256_LEN];
-    ngx_int_t                    rc;
     ngx_str_t                    key;
     ngx_msec_t                   now, window;
     ngx_time_t                  *tp;
-    ngx_uint_t                   n;
     unsigned char                digest[LAPOR_SHA256_LEN];
     ngx_http_lapor_batch_t       b;
     ngx_http_lapor_limit_t      *lim;
-    ngx_http_lapor_redis_cmd_t  *cmds;
     ngx_http_lapor_limit_ctx_t  *ctx;
     ngx_http_lapor_loc_conf_t   *llcf;
     ngx_http_lapor_main_conf_t  *lmcf;
@@ -348,23 +351,8 @@ ngx_http_lapor_limit(ngx_http_request_t *r, const char *zone,
 
     ngx_http_lapor_batch_cmd(&b, "EXEC");
 
-    cmds = ngx_http_lapor_batch_commands(&b, &n);
-    if (cmds == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    rc = ngx_http_lapor_redis_send(r, ctx->rds, cmds, n,
-                                   ngx_http_lapor_limit_done, ctx);
-
-    if (rc == NGX_OK) {
-        return NGX_DONE;
-    }
-
-    if (rc == NGX_ERROR) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    return ngx_http_lapor_problem_redis(r, ctx->rds, rc, NULL);
+    return ngx_http_lapor_batch_send(r, ctx->rds, &b,
+                                     ngx_http_lapor_limit_done, ctx);
 }
 
 

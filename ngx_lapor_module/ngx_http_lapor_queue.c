@@ -367,11 +367,8 @@ ngx_http_lapor_queue_range(ngx_http_request_t *r, void *data)
     ngx_http_lapor_queue_t  *q = data;
 
     u_char                      *p;
-    ngx_int_t                    rc;
     ngx_str_t                    min;
-    ngx_uint_t                   n;
     ngx_http_lapor_batch_t       b;
-    ngx_http_lapor_redis_cmd_t  *cmds;
 
     if (ngx_http_lapor_batch_init(&b, r->pool, &q->llcf->namespace, 1)
         != NGX_OK)
@@ -412,23 +409,8 @@ ngx_http_lapor_queue_range(ngx_http_request_t *r, void *data)
     /* one more than the page: is there a next one? */
     ngx_http_lapor_batch_int(&b, q->limit + 1);
 
-    cmds = ngx_http_lapor_batch_commands(&b, &n);
-    if (cmds == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    rc = ngx_http_lapor_redis_send(r, q->rds, cmds, n,
-                                   ngx_http_lapor_queue_ranged, q);
-
-    if (rc == NGX_OK) {
-        return NGX_DONE;
-    }
-
-    if (rc == NGX_ERROR) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    return ngx_http_lapor_problem_redis(r, q->rds, rc, NULL);
+    return ngx_http_lapor_batch_send(r, q->rds, &b,
+                                     ngx_http_lapor_queue_ranged, q);
 }
 
 
@@ -442,7 +424,6 @@ ngx_http_lapor_queue_ranged(ngx_http_request_t *r, void *data,
     int64_t                     *id, *score;
     ngx_uint_t                   j, n;
     ngx_http_lapor_batch_t       b;
-    ngx_http_lapor_redis_cmd_t  *cmds;
 
     if (rc != NGX_OK || reply->type != REDIS_REPLY_ARRAY
         || reply->elements % 2)
@@ -515,26 +496,9 @@ ngx_http_lapor_queue_ranged(ngx_http_request_t *r, void *data,
 
     ngx_http_lapor_batch_cmd(&b, "EXEC");
 
-    cmds = ngx_http_lapor_batch_commands(&b, &n);
-    if (cmds == NULL) {
-        ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
-        return;
-    }
-
-    rc = ngx_http_lapor_redis_send(r, q->rds, cmds, n,
-                                   ngx_http_lapor_queue_fetched, q);
-
-    if (rc == NGX_OK) {
-        rc = NGX_DONE;
-
-    } else if (rc == NGX_ERROR) {
-        rc = NGX_HTTP_INTERNAL_SERVER_ERROR;
-
-    } else {
-        rc = ngx_http_lapor_problem_redis(r, q->rds, rc, NULL);
-    }
-
-    ngx_http_finalize_request(r, rc);
+    ngx_http_finalize_request(r, ngx_http_lapor_batch_send(
+                                     r, q->rds, &b,
+                                     ngx_http_lapor_queue_fetched, q));
 }
 
 
@@ -560,6 +524,7 @@ ngx_http_lapor_queue_send(ngx_http_request_t *r, ngx_http_lapor_queue_t *q,
 {
     size_t           i, k;
     int64_t          t, *score;
+    const char      *name;
     yajl_gen         g;
     ngx_str_t        s;
     ngx_time_t      *tp;
@@ -594,14 +559,14 @@ ngx_http_lapor_queue_send(ngx_http_request_t *r, ngx_http_lapor_queue_t *q,
 
         for (k = 0; k < NGX_HTTP_LAPOR_QUEUE_NFIELDS; k++) {
             v = row->element[k];
+            name = ngx_http_lapor_fields[ngx_http_lapor_queue_fields[k]];
 
             switch (ngx_http_lapor_queue_fields[k]) {
 
             case NGX_HTTP_LAPOR_F_ID:
             case NGX_HTTP_LAPOR_F_VERSION:
                 if (ngx_http_lapor_redis_int(v, &t) == NGX_OK) {
-                    ngx_http_lapor_json_cstr(g, ngx_http_lapor_fields[
-                                                ngx_http_lapor_queue_fields[k]]);
+                    ngx_http_lapor_json_cstr(g, name);
                     yajl_gen_integer(g, t);
                 }
 
@@ -609,8 +574,7 @@ ngx_http_lapor_queue_send(ngx_http_request_t *r, ngx_http_lapor_queue_t *q,
 
             case NGX_HTTP_LAPOR_F_CREATED_AT:
             case NGX_HTTP_LAPOR_F_DUE_AT:
-                ngx_http_lapor_json_cstr(g, ngx_http_lapor_fields[
-                                                ngx_http_lapor_queue_fields[k]]);
+                ngx_http_lapor_json_cstr(g, name);
 
                 if (ngx_http_lapor_redis_int(v, &t) == NGX_OK && t
                     && ngx_http_lapor_catalog_time(r->pool, cat, t, &s)
@@ -636,14 +600,12 @@ ngx_http_lapor_queue_send(ngx_http_request_t *r, ngx_http_lapor_queue_t *q,
             case NGX_HTTP_LAPOR_F_CONFIDENTIAL:
             case NGX_HTTP_LAPOR_F_ANONYMOUS:
             case NGX_HTTP_LAPOR_F_FLAGGED:
-                ngx_http_lapor_json_cstr(g, ngx_http_lapor_fields[
-                                                ngx_http_lapor_queue_fields[k]]);
+                ngx_http_lapor_json_cstr(g, name);
                 yajl_gen_bool(g, ngx_http_lapor_redis_is(v, "1"));
                 break;
 
             default:
-                ngx_http_lapor_json_cstr(g, ngx_http_lapor_fields[
-                                                ngx_http_lapor_queue_fields[k]]);
+                ngx_http_lapor_json_cstr(g, name);
 
                 if (v->type == REDIS_REPLY_STRING) {
                     yajl_gen_string(g, (const unsigned char *) v->str, v->len);

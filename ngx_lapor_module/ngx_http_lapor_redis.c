@@ -96,6 +96,9 @@ static void ngx_http_lapor_redis_add_event(ngx_event_t *ev, ngx_int_t event);
 static void ngx_http_lapor_redis_del_event(ngx_event_t *ev, ngx_int_t event);
 static void ngx_http_lapor_redis_cleanup(void *privdata);
 
+static ngx_int_t ngx_http_lapor_redis_queue(ngx_http_lapor_redis_t *rds,
+    ngx_http_lapor_redis_op_t *op, ngx_http_lapor_redis_cmd_t *cmds,
+    ngx_uint_t ncmds);
 static void ngx_http_lapor_redis_reply(redisAsyncContext *ac, void *reply,
     void *privdata);
 static void ngx_http_lapor_redis_op_timeout(ngx_event_t *ev);
@@ -698,12 +701,62 @@ ngx_http_lapor_redis_del_event(ngx_event_t *ev, ngx_int_t event)
 }
 
 
+/*
+ * Hands the commands to hiredis.  On a failure part way (the context is
+ * going away) the queued commands keep the operation alive until their
+ * NULL replies free it; half a batch (a MULTI without its EXEC) must never
+ * stay on the shared connection, so the connection is dropped.
+ */
+
+static ngx_int_t
+ngx_http_lapor_redis_queue(ngx_http_lapor_redis_t *rds,
+    ngx_http_lapor_redis_op_t *op, ngx_http_lapor_redis_cmd_t *cmds,
+    ngx_uint_t ncmds)
+{
+    ngx_uint_t  i;
+
+    (void) clock_gettime(CLOCK_MONOTONIC, &op->sent);
+
+    for (i = 0; i < ncmds; i++) {
+        if (redisAsyncCommandArgv(rds->ac, ngx_http_lapor_redis_reply, op,
+                                  cmds[i].argc, cmds[i].argv, cmds[i].argvlen)
+            != REDIS_OK)
+        {
+            break;
+        }
+
+        op->outstanding++;
+        rds->inflight++;
+    }
+
+    if (i == ncmds) {
+        return NGX_OK;
+    }
+
+    ngx_log_error(NGX_LOG_ERR, rds->log, 0,
+                  "lapor: cannot queue a redis command");
+
+    if (op->outstanding == 0) {
+        ngx_free(op);
+        return NGX_HTTP_SERVICE_UNAVAILABLE;
+    }
+
+    /* nobody is to be answered: the NULL replies only free the operation */
+    op->handler = NULL;
+    op->internal = NULL;
+
+    ngx_http_lapor_redis_teardown(rds);
+
+    return NGX_HTTP_SERVICE_UNAVAILABLE;
+}
+
+
 ngx_int_t
 ngx_http_lapor_redis_send(ngx_http_request_t *r, ngx_http_lapor_redis_t *rds,
     ngx_http_lapor_redis_cmd_t *cmds, ngx_uint_t ncmds,
     ngx_http_lapor_redis_handler_pt handler, void *data)
 {
-    ngx_uint_t                  i;
+    ngx_int_t                   rc;
     ngx_http_cleanup_t         *cln;
     ngx_http_lapor_redis_op_t  *op;
 
@@ -744,37 +797,9 @@ ngx_http_lapor_redis_send(ngx_http_request_t *r, ngx_http_lapor_redis_t *rds,
     op->handler = handler;
     op->data = data;
 
-    (void) clock_gettime(CLOCK_MONOTONIC, &op->sent);
-
-    for (i = 0; i < ncmds; i++) {
-        if (redisAsyncCommandArgv(rds->ac, ngx_http_lapor_redis_reply, op,
-                                  cmds[i].argc, cmds[i].argv, cmds[i].argvlen)
-            != REDIS_OK)
-        {
-            break;
-        }
-
-        op->outstanding++;
-        rds->inflight++;
-    }
-
-    if (i < ncmds) {
-        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                      "lapor: cannot queue a redis command");
-
-        if (op->outstanding == 0) {
-            ngx_free(op);
-            return NGX_HTTP_SERVICE_UNAVAILABLE;
-        }
-
-        /*
-         * Half a batch (a MULTI without its EXEC) must never stay on the
-         * shared connection: drop the connection, the queued commands are
-         * answered with NULL and free the operation.
-         */
-
-        ngx_http_lapor_redis_teardown(rds);
-        return NGX_HTTP_SERVICE_UNAVAILABLE;
+    rc = ngx_http_lapor_redis_queue(rds, op, cmds, ncmds);
+    if (rc != NGX_OK) {
+        return rc;
     }
 
     op->request = r;
@@ -807,7 +832,7 @@ ngx_http_lapor_redis_send_internal(ngx_http_lapor_redis_t *rds,
     ngx_http_lapor_redis_cmd_t *cmds, ngx_uint_t ncmds,
     ngx_http_lapor_redis_internal_pt handler, void *data)
 {
-    ngx_uint_t                  i;
+    ngx_int_t                   rc;
     ngx_http_lapor_redis_op_t  *op;
 
     if (rds == NULL || rds->exiting
@@ -833,30 +858,9 @@ ngx_http_lapor_redis_send_internal(ngx_http_lapor_redis_t *rds,
     op->internal = handler;
     op->data = data;
 
-    (void) clock_gettime(CLOCK_MONOTONIC, &op->sent);
-
-    for (i = 0; i < ncmds; i++) {
-        if (redisAsyncCommandArgv(rds->ac, ngx_http_lapor_redis_reply, op,
-                                  cmds[i].argc, cmds[i].argv, cmds[i].argvlen)
-            != REDIS_OK)
-        {
-            break;
-        }
-
-        op->outstanding++;
-        rds->inflight++;
-    }
-
-    if (i < ncmds) {
-        if (op->outstanding == 0) {
-            ngx_free(op);
-            return NGX_HTTP_SERVICE_UNAVAILABLE;
-        }
-
-        /* as in send(): never leave half a batch on the connection */
-        op->internal = NULL;
-        ngx_http_lapor_redis_teardown(rds);
-        return NGX_HTTP_SERVICE_UNAVAILABLE;
+    rc = ngx_http_lapor_redis_queue(rds, op, cmds, ncmds);
+    if (rc != NGX_OK) {
+        return rc;
     }
 
     /* housekeeping work: cancelable, it must not hold up a shutdown */

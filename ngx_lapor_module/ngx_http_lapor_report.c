@@ -333,10 +333,7 @@ ngx_http_lapor_submit_claim(ngx_http_request_t *r, void *data)
     ngx_http_lapor_submit_t  *sub = data;
 
     u_char                      *p;
-    ngx_int_t                    rc;
-    ngx_uint_t                   n;
     ngx_http_lapor_batch_t       b;
-    ngx_http_lapor_redis_cmd_t  *cmds;
 
     if (ngx_http_lapor_batch_init(&b, r->pool, &sub->llcf->namespace, 5)
         != NGX_OK)
@@ -377,23 +374,8 @@ ngx_http_lapor_submit_claim(ngx_http_request_t *r, void *data)
         ngx_http_lapor_batch_cmd(&b, "EXEC");
     }
 
-    cmds = ngx_http_lapor_batch_commands(&b, &n);
-    if (cmds == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    rc = ngx_http_lapor_redis_send(r, sub->rds, cmds, n,
-                                   ngx_http_lapor_submit_claimed, sub);
-
-    if (rc == NGX_OK) {
-        return NGX_DONE;
-    }
-
-    if (rc == NGX_ERROR) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    return ngx_http_lapor_problem_redis(r, sub->rds, rc, NULL);
+    return ngx_http_lapor_batch_send(r, sub->rds, &b,
+                                     ngx_http_lapor_submit_claimed, sub);
 }
 
 
@@ -628,14 +610,11 @@ ngx_http_lapor_submit_write(ngx_http_request_t *r,
     u_char                      *p;
     int64_t                      day;
     unsigned                     m, d;
-    ngx_int_t                    rc;
     ngx_str_t                   *report_key, token, sealed, idem_value;
     ngx_str_t                    event, token_hex;
-    ngx_uint_t                   n, ncmds;
     lapor_report_t              *rep;
     ngx_http_lapor_batch_t       b;
     ngx_http_lapor_place_t       place;
-    ngx_http_lapor_redis_cmd_t  *cmds;
     u_char                       raw[NGX_HTTP_LAPOR_TOKEN_BYTES];
     unsigned char                digest[LAPOR_SHA256_LEN];
 
@@ -896,28 +875,11 @@ ngx_http_lapor_submit_write(ngx_http_request_t *r,
 
     ngx_http_lapor_batch_cmd(&b, "EXEC");
 
-    cmds = ngx_http_lapor_batch_commands(&b, &ncmds);
-    if (cmds == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
     /* the commands inside MULTI, each answered inside EXEC's array */
-    n = ncmds - 2;
+    sub->expect = b.cmds.nelts - 2;
 
-    sub->expect = n;
-
-    rc = ngx_http_lapor_redis_send(r, sub->rds, cmds, ncmds,
-                                   ngx_http_lapor_submit_written, sub);
-
-    if (rc == NGX_OK) {
-        return NGX_DONE;
-    }
-
-    if (rc == NGX_ERROR) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    return ngx_http_lapor_problem_redis(r, sub->rds, rc, NULL);
+    return ngx_http_lapor_batch_send(r, sub->rds, &b,
+                                     ngx_http_lapor_submit_written, sub);
 }
 
 

@@ -133,10 +133,8 @@ ngx_http_lapor_stats_fetch(ngx_http_request_t *r, void *data)
 {
     ngx_http_lapor_stats_t  *st = data;
 
-    ngx_int_t                    rc;
-    ngx_uint_t                   i, n;
+    ngx_uint_t                   i;
     ngx_http_lapor_batch_t       b;
-    ngx_http_lapor_redis_cmd_t  *cmds;
 
     if (ngx_http_lapor_batch_init(&b, r->pool, &st->llcf->namespace,
                                   NGX_HTTP_LAPOR_STATS_REPLIES + 2)
@@ -180,23 +178,8 @@ ngx_http_lapor_stats_fetch(ngx_http_request_t *r, void *data)
 
     ngx_http_lapor_batch_cmd(&b, "EXEC");
 
-    cmds = ngx_http_lapor_batch_commands(&b, &n);
-    if (cmds == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    rc = ngx_http_lapor_redis_send(r, st->rds, cmds, n,
-                                   ngx_http_lapor_stats_fetched, st);
-
-    if (rc == NGX_OK) {
-        return NGX_DONE;
-    }
-
-    if (rc == NGX_ERROR) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    return ngx_http_lapor_problem_redis(r, st->rds, rc, NULL);
+    return ngx_http_lapor_batch_send(r, st->rds, &b,
+                                     ngx_http_lapor_stats_fetched, st);
 }
 
 

@@ -91,10 +91,7 @@ ngx_http_lapor_timeline_fetch(ngx_http_request_t *r, void *data)
 {
     ngx_http_lapor_timeline_t  *tl = data;
 
-    ngx_int_t                    rc;
-    ngx_uint_t                   n;
     ngx_http_lapor_batch_t       b;
-    ngx_http_lapor_redis_cmd_t  *cmds;
 
     if (ngx_http_lapor_batch_init(&b, r->pool, &tl->llcf->namespace, 4)
         != NGX_OK)
@@ -112,23 +109,8 @@ ngx_http_lapor_timeline_fetch(ngx_http_request_t *r, void *data)
     ngx_http_lapor_batch_cstr(&b, "-1");
     ngx_http_lapor_batch_cmd(&b, "EXEC");
 
-    cmds = ngx_http_lapor_batch_commands(&b, &n);
-    if (cmds == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    rc = ngx_http_lapor_redis_send(r, tl->rds, cmds, n,
-                                   ngx_http_lapor_timeline_fetched, tl);
-
-    if (rc == NGX_OK) {
-        return NGX_DONE;
-    }
-
-    if (rc == NGX_ERROR) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    return ngx_http_lapor_problem_redis(r, tl->rds, rc, NULL);
+    return ngx_http_lapor_batch_send(r, tl->rds, &b,
+                                     ngx_http_lapor_timeline_fetched, tl);
 }
 
 

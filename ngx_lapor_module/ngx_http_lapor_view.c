@@ -104,10 +104,8 @@ ngx_http_lapor_view_fetch(ngx_http_request_t *r, void *data)
 {
     ngx_http_lapor_view_t  *v = data;
 
-    ngx_int_t                    rc;
-    ngx_uint_t                   i, n;
+    ngx_uint_t                   i;
     ngx_http_lapor_batch_t       b;
-    ngx_http_lapor_redis_cmd_t  *cmds;
 
     v->key = ngx_http_lapor_key(r->pool, &v->llcf->namespace, "report:%L",
                                 v->id);
@@ -126,23 +124,8 @@ ngx_http_lapor_view_fetch(ngx_http_request_t *r, void *data)
         ngx_http_lapor_batch_cstr(&b, ngx_http_lapor_fields[i]);
     }
 
-    cmds = ngx_http_lapor_batch_commands(&b, &n);
-    if (cmds == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    rc = ngx_http_lapor_redis_send(r, v->rds, cmds, n,
-                                   ngx_http_lapor_view_fetched, v);
-
-    if (rc == NGX_OK) {
-        return NGX_DONE;
-    }
-
-    if (rc == NGX_ERROR) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    return ngx_http_lapor_problem_redis(r, v->rds, rc, NULL);
+    return ngx_http_lapor_batch_send(r, v->rds, &b,
+                                     ngx_http_lapor_view_fetched, v);
 }
 
 
@@ -216,8 +199,6 @@ ngx_http_lapor_viewer_check(ngx_http_request_t *r, redisReply **f,
 {
     ngx_int_t                    rc;
     ngx_http_lapor_principal_t   who;
-    unsigned char                digest[LAPOR_SHA256_LEN];
-    char                         hex[2 * LAPOR_SHA256_LEN];
 
     rc = ngx_http_lapor_principal(r, &who);
 
@@ -232,19 +213,14 @@ ngx_http_lapor_viewer_check(ngx_http_request_t *r, redisReply **f,
     *viewer = who.role;
 
     if (who.role == 0 && who.bearer.len) {
+        rc = ngx_http_lapor_tracking_token(f[NGX_HTTP_LAPOR_F_TOKEN],
+                                           &who.bearer);
 
-        /* a tracking token: its hash, compared in constant time */
-
-        if (lapor_sha256(who.bearer.data, who.bearer.len, digest) != 0) {
+        if (rc == NGX_ERROR) {
             return NGX_HTTP_INTERNAL_SERVER_ERROR;
         }
 
-        lapor_hex(digest, LAPOR_SHA256_LEN, hex);
-
-        if (f[NGX_HTTP_LAPOR_F_TOKEN]->type != REDIS_REPLY_STRING
-            || f[NGX_HTTP_LAPOR_F_TOKEN]->len != sizeof(hex)
-            || !lapor_equal(f[NGX_HTTP_LAPOR_F_TOKEN]->str, hex, sizeof(hex)))
-        {
+        if (rc == NGX_DECLINED) {
             return ngx_http_lapor_answered(ngx_http_lapor_unauthorized(r));
         }
 
