@@ -63,6 +63,7 @@ static ngx_int_t ngx_http_lapor_action_send(ngx_http_request_t *r,
     ngx_http_lapor_redis_handler_pt handler);
 static ngx_int_t ngx_http_lapor_action_answer(ngx_http_request_t *r,
     ngx_http_lapor_act_t *act);
+static ngx_str_t *ngx_http_lapor_action_actor(ngx_http_lapor_act_t *act);
 static ngx_int_t ngx_http_lapor_if_match(ngx_http_request_t *r,
     int64_t *version);
 
@@ -197,6 +198,22 @@ ngx_http_lapor_action_handler(ngx_http_request_t *r)
 
     act->role = act->who.role ? act->who.role : LAPOR_ROLE_REPORTER;
 
+    /*
+     * A token that is no officer's is taken for a tracking token; for an
+     * officers' action it is simply not valid (revoked, mistyped).
+     */
+
+    if (act->who.role == 0
+        && !(lapor_actions[act->action].roles & LAPOR_ROLE_REPORTER))
+    {
+        rc = ngx_http_discard_request_body(r);
+        if (rc != NGX_OK) {
+            return rc;
+        }
+
+        return ngx_http_lapor_unauthorized(r);
+    }
+
     if (!(lapor_actions[act->action].roles & act->role)) {
         rc = ngx_http_discard_request_body(r);
         if (rc != NGX_OK) {
@@ -245,7 +262,8 @@ ngx_http_lapor_action_body(ngx_http_request_t *r, lapor_json_t *doc,
     if (n) {
         return ngx_http_lapor_report_invalid(r, errs,
                                              ngx_min(n,
-                                                     LAPOR_REPORT_MAX_ERRORS));
+                                                     LAPOR_REPORT_MAX_ERRORS),
+                                             1);
     }
 
     return ngx_http_lapor_limit(r, "write", ngx_http_lapor_action_fetch, NULL,
@@ -380,9 +398,7 @@ ngx_http_lapor_action_check(ngx_http_request_t *r, ngx_http_lapor_act_t *act,
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    ngx_http_lapor_claim(&b, &act->cur,
-                         act->who.label.len ? &act->who.label
-                                            : &act->who.agency);
+    ngx_http_lapor_claim(&b, &act->cur, ngx_http_lapor_action_actor(act));
 
     return ngx_http_lapor_action_send(r, act, &b,
                                       ngx_http_lapor_action_claimed);
@@ -454,7 +470,7 @@ ngx_http_lapor_action_done(ngx_http_request_t *r, void *data,
     ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
                   "lapor: report %L: %s by %V", act->id,
                   lapor_actions[act->action].name,
-                  act->who.label.len ? &act->who.label : &act->who.agency);
+                  ngx_http_lapor_action_actor(act));
 
     ngx_http_finalize_request(r, ngx_http_lapor_action_answer(r, act));
 }
@@ -465,11 +481,8 @@ ngx_http_lapor_action_done(ngx_http_request_t *r, void *data,
 static ngx_int_t
 ngx_http_lapor_action_answer(ngx_http_request_t *r, ngx_http_lapor_act_t *act)
 {
-    u_char     *p;
     yajl_gen    g;
-    ngx_str_t   t, etag;
-
-    static ngx_str_t  etag_name = ngx_string("ETag");
+    ngx_str_t   t;
 
     g = ngx_http_lapor_json_gen(r);
     if (g == NULL) {
@@ -504,15 +517,7 @@ ngx_http_lapor_action_answer(ngx_http_request_t *r, ngx_http_lapor_act_t *act)
 
     yajl_gen_map_close(g);
 
-    p = ngx_pnalloc(r->pool, NGX_INT64_LEN + 2);
-    if (p == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    etag.data = p;
-    etag.len = ngx_sprintf(p, "\"%L\"", act->change.version) - p;
-
-    if (ngx_http_lapor_header_add(r, &etag_name, &etag) != NGX_OK) {
+    if (ngx_http_lapor_etag(r, act->change.version) != NGX_OK) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
@@ -521,6 +526,17 @@ ngx_http_lapor_action_answer(ngx_http_request_t *r, ngx_http_lapor_act_t *act)
 
     return ngx_http_lapor_json_send(r, NGX_HTTP_OK, &ngx_http_lapor_json_type,
                                     g);
+}
+
+
+/* who acted, for logs and claims: an officer's label, or "reporter" */
+
+static ngx_str_t *
+ngx_http_lapor_action_actor(ngx_http_lapor_act_t *act)
+{
+    static ngx_str_t  reporter = ngx_string("reporter");
+
+    return act->who.label.len ? &act->who.label : &reporter;
 }
 
 

@@ -246,3 +246,33 @@ ngx_http_lapor_header_add(ngx_http_request_t *r, ngx_str_t *key,
 
     return NGX_OK;
 }
+
+
+/* an ETag nginx itself knows, so that If-Match and If-None-Match work */
+
+ngx_int_t
+ngx_http_lapor_etag(ngx_http_request_t *r, int64_t version)
+{
+    u_char           *p;
+    ngx_table_elt_t  *h;
+
+    p = ngx_pnalloc(r->pool, NGX_INT64_LEN + 2);
+    h = ngx_list_push(&r->headers_out.headers);
+
+    if (p == NULL || h == NULL) {
+        return NGX_ERROR;
+    }
+
+    h->hash = 1;
+    ngx_str_set(&h->key, "ETag");
+    h->value.data = p;
+    h->value.len = ngx_sprintf(p, "\"%L\"", version) - p;
+    h->lowcase_key = NULL;
+#if (nginx_version >= 1023000)
+    h->next = NULL;
+#endif
+
+    r->headers_out.etag = h;
+
+    return NGX_OK;
+}

@@ -49,6 +49,9 @@ ngx_int_t ngx_http_lapor_json_send_buf(ngx_http_request_t *r,
 ngx_int_t ngx_http_lapor_send(ngx_http_request_t *r, ngx_uint_t status,
     ngx_str_t *content_type, u_char *data, size_t len);
 
+/* ETag: "<version>" */
+ngx_int_t ngx_http_lapor_etag(ngx_http_request_t *r, int64_t version);
+
 /* adds a response header; the strings must outlive the request */
 ngx_int_t ngx_http_lapor_header_add(ngx_http_request_t *r, ngx_str_t *key,
     ngx_str_t *value);

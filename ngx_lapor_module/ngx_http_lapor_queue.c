@@ -75,15 +75,6 @@ static ngx_int_t ngx_http_lapor_queue_bad(ngx_http_request_t *r,
     const char *field, ngx_http_lapor_text_t *message);
 
 
-static ngx_http_lapor_text_t  ngx_http_lapor_t_forbidden = {
-    "Tidak berwenang", "Forbidden"
-};
-
-static ngx_http_lapor_text_t  ngx_http_lapor_d_officers = {
-    "Antrean hanya untuk petugas dengan token.",
-    "Queues are for officers with a token."
-};
-
 static ngx_http_lapor_text_t  ngx_http_lapor_t_bad_query = {
     "Parameter tidak valid", "Invalid query parameter"
 };
@@ -103,6 +94,11 @@ static ngx_http_lapor_text_t  ngx_http_lapor_m_status = {
 static ngx_http_lapor_text_t  ngx_http_lapor_m_agency_status = {
     "antrean instansi hanya memuat dispatched dan in_progress",
     "an agency's inbox holds dispatched and in_progress only"
+};
+
+static ngx_http_lapor_text_t  ngx_http_lapor_m_never_late = {
+    "laporan deferred dan followed_up tidak pernah terlambat",
+    "deferred and followed_up reports are never overdue"
 };
 
 static ngx_http_lapor_text_t  ngx_http_lapor_m_agency = {
@@ -148,10 +144,8 @@ ngx_http_lapor_queue_handler(ngx_http_request_t *r)
     }
 
     if (who.role == 0) {
-        return ngx_http_lapor_problem(r, NGX_HTTP_UNAUTHORIZED,
-                                      "officers-only",
-                                      &ngx_http_lapor_t_forbidden,
-                                      &ngx_http_lapor_d_officers);
+        /* 401 asks for credentials: an officer's token */
+        return ngx_http_lapor_unauthorized(r);
     }
 
     q = ngx_pcalloc(r->pool, sizeof(ngx_http_lapor_queue_t));
@@ -282,7 +276,7 @@ ngx_http_lapor_queue_args(ngx_http_request_t *r, ngx_http_lapor_queue_t *q,
 
         if (st == LAPOR_STATE_FOLLOWED_UP || st == LAPOR_STATE_DEFERRED) {
             return ngx_http_lapor_queue_bad(r, "status",
-                                            &ngx_http_lapor_m_status);
+                                            &ngx_http_lapor_m_never_late);
         }
 
         if (agency.len) {
@@ -293,10 +287,9 @@ ngx_http_lapor_queue_args(ngx_http_request_t *r, ngx_http_lapor_queue_t *q,
                      : ngx_http_lapor_key(r->pool, &q->llcf->namespace,
                                           "inbox:%V", &agency);
 
-        } else if (st >= 0 && st != LAPOR_STATE_SUBMITTED) {
-            /* the deadline index mixes states: use the state's queue */
-            return ngx_http_lapor_queue_bad(r, "status",
-                                            &ngx_http_lapor_m_agency_status);
+        } else if (st >= 0) {
+            q->key = ngx_http_lapor_key(r->pool, &q->llcf->namespace,
+                                        "deadlines:%s", lapor_state_name(st));
 
         } else {
             q->key = ngx_http_lapor_key(r->pool, &q->llcf->namespace,
@@ -593,6 +586,14 @@ ngx_http_lapor_queue_send(ngx_http_request_t *r, ngx_http_lapor_queue_t *q,
 
                 } else {
                     yajl_gen_null(g);
+
+                    if (ngx_http_lapor_queue_fields[k]
+                        == NGX_HTTP_LAPOR_F_DUE_AT)
+                    {
+                        /* no clock runs: never late */
+                        ngx_http_lapor_json_literal(g, "overdue");
+                        yajl_gen_bool(g, 0);
+                    }
                 }
 
                 break;

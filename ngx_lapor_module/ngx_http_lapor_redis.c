@@ -416,7 +416,7 @@ ngx_http_lapor_redis_handshake_reply(redisAsyncContext *ac, void *reply,
 
     if (rep->type == REDIS_REPLY_ERROR) {
         /* the reply never contains the password, only the error */
-        ngx_log_error(NGX_LOG_ERR, rds->log, 0,
+        ngx_log_error(ngx_http_lapor_redis_log_level(rds), rds->log, 0,
                       "lapor: redis at %V refused %s: %*s",
                       &rds->conf->address, step,
                       ngx_min(rep->len, NGX_HTTP_LAPOR_REDIS_ERRSTR_MAX),

@@ -103,6 +103,15 @@ static ngx_http_lapor_text_t  ngx_http_lapor_d_invalid_report = {
     "Some fields of the report need correcting; see the errors list."
 };
 
+static ngx_http_lapor_text_t  ngx_http_lapor_t_invalid_action = {
+    "Isian tindakan tidak valid", "Invalid action"
+};
+
+static ngx_http_lapor_text_t  ngx_http_lapor_d_invalid_action = {
+    "Beberapa isian tindakan perlu diperbaiki; lihat daftar errors.",
+    "Some fields of the action need correcting; see the errors list."
+};
+
 static ngx_http_lapor_text_t  ngx_http_lapor_t_bad_idem = {
     "Idempotency-Key tidak valid", "Invalid Idempotency-Key"
 };
@@ -142,7 +151,7 @@ static ngx_http_lapor_text_t  ngx_http_lapor_report_messages[] = {
     { "isi permintaan harus berupa objek JSON",
       "the request body must be a JSON object" },
     { "wajib diisi", "is required" },
-    { "bukan isian laporan", "is not a field of a report" },
+    { "bukan isian yang dikenal", "is not a known field" },
     { "harus bertipe %s", "must be of type %s" },
     { "minimal %s karakter", "must have at least %s characters" },
     { "maksimal %s karakter", "must have at most %s characters" },
@@ -203,7 +212,8 @@ ngx_http_lapor_submit_body(ngx_http_request_t *r, lapor_json_t *doc,
     if (n) {
         return ngx_http_lapor_report_invalid(r, errs,
                                              ngx_min(n,
-                                                     LAPOR_REPORT_MAX_ERRORS));
+                                                     LAPOR_REPORT_MAX_ERRORS),
+                                             0);
     }
 
     lapor_hex(digest, LAPOR_SHA256_LEN, sub->body_hex);
@@ -231,7 +241,7 @@ ngx_http_lapor_submit_body(ngx_http_request_t *r, lapor_json_t *doc,
 
 ngx_int_t
 ngx_http_lapor_report_invalid(ngx_http_request_t *r,
-    lapor_report_error_t *errs, size_t n)
+    lapor_report_error_t *errs, size_t n, ngx_uint_t action)
 {
     size_t                         i;
     ngx_http_lapor_problem_t       pr;
@@ -240,9 +250,17 @@ ngx_http_lapor_report_invalid(ngx_http_request_t *r,
     ngx_memzero(&pr, sizeof(ngx_http_lapor_problem_t));
 
     pr.status = NGX_HTTP_BAD_REQUEST;
-    pr.type = "invalid-report";
-    pr.title = &ngx_http_lapor_t_invalid_report;
-    pr.detail = &ngx_http_lapor_d_invalid_report;
+
+    if (action) {
+        pr.type = "invalid-action";
+        pr.title = &ngx_http_lapor_t_invalid_action;
+        pr.detail = &ngx_http_lapor_d_invalid_action;
+
+    } else {
+        pr.type = "invalid-report";
+        pr.title = &ngx_http_lapor_t_invalid_report;
+        pr.detail = &ngx_http_lapor_d_invalid_report;
+    }
 
     pr.errors = ngx_array_create(r->pool, n,
                                  sizeof(ngx_http_lapor_field_error_t));

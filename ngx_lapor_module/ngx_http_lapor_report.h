@@ -64,9 +64,12 @@ ngx_int_t ngx_http_lapor_viewer(ngx_http_request_t *r, redisReply **f,
 ngx_uint_t ngx_http_lapor_view_with_agency(redisReply **f,
     ngx_str_t *agency);
 
-/* 400 invalid-report with every field error, in the reader's language */
+/*
+ * 400 with every field error, in the reader's language: invalid-report, or
+ * invalid-action for the body of an action
+ */
 ngx_int_t ngx_http_lapor_report_invalid(ngx_http_request_t *r,
-    lapor_report_error_t *errs, size_t n);
+    lapor_report_error_t *errs, size_t n, ngx_uint_t action);
 ngx_int_t ngx_http_lapor_report_get(ngx_http_request_t *r);
 
 

@@ -8,6 +8,7 @@
  *   inbox:<agency>:<state>   the same, one state
  *   deadlines                submitted, dispatched, in progress, by deadline
  *                            (the overdue queue is its head up to now)
+ *   deadlines:<state>        the same, one state
  *   autoclose                followed up, by the time it closes by itself
  */
 
@@ -104,6 +105,8 @@ ngx_http_lapor_store_apply(ngx_http_lapor_batch_t *b, int add, int64_t id,
     case LAPOR_STATE_SUBMITTED:
         if (p->due) {
             ngx_http_lapor_store_zset(b, add, id, p->due, "deadlines");
+            ngx_http_lapor_store_zset(b, add, id, p->due, "deadlines:%s",
+                                      state);
         }
 
         break;

@@ -20,9 +20,11 @@
 
 /*
  * Sorted-set scores are unique and ordered by time: t * 2^20 plus the low
- * 20 bits of the id.  They stay exact in a double for every time before
- * the year 2250, and keyset cursors need no tie-breaking.  An operator gets
- * the Unix time back as score / 1048576.
+ * 20 bits of the id.  They stay exact in a double (below 2^53) for every
+ * time before the year 2242, and keyset cursors need no tie-breaking (two
+ * reports tie only if their ids differ by a multiple of 2^20 and they have
+ * the same second).  An operator gets the Unix time back as
+ * score / 1048576.
  */
 #define NGX_HTTP_LAPOR_SCORE_SHIFT  20
 

@@ -52,6 +52,8 @@ static void ngx_http_lapor_sweep_fetched(void *data, redisReply *reply,
     ngx_int_t rc);
 static void ngx_http_lapor_sweep_claimed(void *data, redisReply *reply,
     ngx_int_t rc);
+static void ngx_http_lapor_sweep_next(void *data, redisReply *reply,
+    ngx_int_t rc);
 static void ngx_http_lapor_sweep_written(void *data, redisReply *reply,
     ngx_int_t rc);
 static ngx_int_t ngx_http_lapor_sweep_send(ngx_http_lapor_sweep_t *sw,
@@ -311,16 +313,41 @@ ngx_http_lapor_sweep_fetched(void *data, redisReply *reply, ngx_int_t rc)
 
     /* only what is still followed up and due; anything else moved on */
 
+    if (rc == NGX_ERROR) {
+        /*
+         * Unreadable (its category left the catalog, say): out of the
+         * auto-close index, or it would be read again on every run and,
+         * with enough of them, fill every batch.
+         */
+
+        ngx_log_error(NGX_LOG_ERR, sw->log, 0,
+                      "lapor: auto-close drops damaged report %L of \"%V\" "
+                      "from its index", ((int64_t *) sw->ids->elts)[sw->next],
+                      &t->namespace);
+
+        if (ngx_http_lapor_batch_init(&b, sw->pool, &t->namespace, 1)
+            != NGX_OK)
+        {
+            ngx_http_lapor_sweep_done(sw);
+            return;
+        }
+
+        ngx_http_lapor_batch_cmd(&b, "ZREM");
+        ngx_http_lapor_batch_key(&b, "autoclose");
+        ngx_http_lapor_batch_int(&b, ((int64_t *) sw->ids->elts)[sw->next]);
+
+        if (ngx_http_lapor_sweep_send(sw, &b, ngx_http_lapor_sweep_next)
+            != NGX_OK)
+        {
+            ngx_http_lapor_sweep_done(sw);
+        }
+
+        return;
+    }
+
     if (rc != NGX_OK || sw->cur.state != LAPOR_STATE_FOLLOWED_UP
         || sw->cur.due == 0 || sw->cur.due >= sw->now)
     {
-        if (rc == NGX_ERROR) {
-            ngx_log_error(NGX_LOG_ERR, sw->log, 0,
-                          "lapor: auto-close skips damaged report %L in "
-                          "\"%V\"", ((int64_t *) sw->ids->elts)[sw->next],
-                          &t->namespace);
-        }
-
         sw->next++;
         ngx_http_lapor_sweep_report(sw);
         return;
@@ -338,6 +365,21 @@ ngx_http_lapor_sweep_fetched(void *data, redisReply *reply, ngx_int_t rc)
     {
         ngx_http_lapor_sweep_done(sw);
     }
+}
+
+
+static void
+ngx_http_lapor_sweep_next(void *data, redisReply *reply, ngx_int_t rc)
+{
+    ngx_http_lapor_sweep_t  *sw = data;
+
+    if (rc != NGX_OK || sw->exiting) {
+        ngx_http_lapor_sweep_done(sw);
+        return;
+    }
+
+    sw->next++;
+    ngx_http_lapor_sweep_report(sw);
 }
 
 
@@ -390,10 +432,14 @@ ngx_http_lapor_sweep_written(void *data, redisReply *reply, ngx_int_t rc)
     if (rc != NGX_OK || sw->exiting
         || !ngx_http_lapor_redis_exec_ok(reply, sw->expect))
     {
-        if (rc == NGX_OK && !sw->exiting) {
+        if (!sw->exiting) {
             ngx_log_error(NGX_LOG_ERR, sw->log, 0,
-                          "lapor: auto-closing report %L failed",
-                          sw->cur.id);
+                          "lapor: auto-closing report %L failed: %*s",
+                          sw->cur.id,
+                          (reply && reply->type == REDIS_REPLY_ERROR)
+                          ? ngx_min(reply->len, 200) : 0,
+                          (reply && reply->type == REDIS_REPLY_ERROR)
+                          ? reply->str : "");
         }
 
         ngx_http_lapor_sweep_done(sw);

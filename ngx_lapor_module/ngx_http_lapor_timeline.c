@@ -247,8 +247,11 @@ ngx_http_lapor_timeline_event(ngx_http_request_t *r, yajl_gen g,
     ngx_http_lapor_timeline_copy(g, ev, "from");
     ngx_http_lapor_timeline_copy(g, ev, "status");
     ngx_http_lapor_timeline_copy(g, ev, "agency");
-    ngx_http_lapor_timeline_copy(g, ev, "rating");
-    ngx_http_lapor_timeline_copy(g, ev, "resolved");
+    if (words) {
+        /* a confidential report shows the public no more than its state */
+        ngx_http_lapor_timeline_copy(g, ev, "rating");
+        ngx_http_lapor_timeline_copy(g, ev, "resolved");
+    }
 
     msg = lapor_json_get(ev, "message");
     v = lapor_json_get(ev, "visibility");

@@ -199,6 +199,11 @@ ngx_http_lapor_transition(ngx_http_lapor_batch_t *b, lapor_catalog_t *cat,
         agency.len = ch->input->agency->code_len;
     }
 
+    if (ch->action == LAPOR_ACTION_NOT_AUTHORITY) {
+        /* back with the admins: no agency until the next dispatch */
+        ngx_str_null(&agency);
+    }
+
     moved = (ch->to != cur->state)
             || (agency.len != cur->agency.len
                 || ngx_strncmp(agency.data, cur->agency.data, agency.len)
@@ -529,7 +534,9 @@ ngx_http_lapor_transition_stats(ngx_http_lapor_batch_t *b,
         /* within the dispatch deadline of a submitted report */
         ngx_http_lapor_stats_incr(b, "stats", "dispatched_first", 1);
 
-        if (cur->due && ch->now <= cur->due) {
+        /* from "deferred" no clock ran: the admins were not late */
+
+        if (cur->due == 0 || ch->now <= cur->due) {
             ngx_http_lapor_stats_incr(b, "stats", "dispatched_in_time", 1);
         }
 

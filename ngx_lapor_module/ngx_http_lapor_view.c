@@ -283,18 +283,14 @@ static ngx_int_t
 ngx_http_lapor_view_send(ngx_http_request_t *r, ngx_http_lapor_view_t *v,
     redisReply **f)
 {
-    u_char                        *p;
     int64_t                        created, updated, due, id, version, n;
     yajl_gen                       g;
-    ngx_str_t                      etag;
     ngx_time_t                    *tp;
     ngx_uint_t                     confidential, anonymous, open, public;
     ngx_uint_t                     auto_closed, mask, identity, contact;
     redisReply                    *status;
     lapor_catalog_t               *cat;
     const lapor_catalog_agency_t  *agency;
-
-    static ngx_str_t  etag_name = ngx_string("ETag");
 
     cat = v->llcf->catalog->catalog;
     public = (v->viewer == 0);
@@ -484,15 +480,7 @@ ngx_http_lapor_view_send(ngx_http_request_t *r, ngx_http_lapor_view_t *v,
 
 send:
 
-    p = ngx_pnalloc(r->pool, NGX_INT64_LEN + 2);
-    if (p == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    etag.data = p;
-    etag.len = ngx_sprintf(p, "\"%L\"", version) - p;
-
-    if (ngx_http_lapor_header_add(r, &etag_name, &etag) != NGX_OK) {
+    if (ngx_http_lapor_etag(r, version) != NGX_OK) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
