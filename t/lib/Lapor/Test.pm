@@ -1520,3 +1520,366 @@ sub close {
 }
 
 1;
+
+###############################################################################
+# Workflow: helpers for the tests of officer actions, timelines, queues and
+# deadlines (t/020-*.t to t/029-*.t).  Appended; nothing above depends on
+# them.
+
+package Lapor::Test;
+
+use Digest::SHA ();
+use Time::Local ();
+
+# Writes a "lapor_tokens" file (default name "tokens" in the test
+# directory) for officers given as name => 'admin' or name => agency code;
+# the name is the token's label.  Returns { name => token }.
+sub officer_tokens {
+    my ($self, $officers, %opts) = @_;
+    my (%token, $text);
+
+    for my $name (sort keys %$officers) {
+        my $who = $officers->{$name};
+        my $token = 'tok-' . substr(new_key(), 0, 40);
+        my ($role, $agency) = $who eq 'admin' ? ('admin', '-')
+            : ('agency', $who);
+        $text .= join(' ', Digest::SHA::sha256_hex($token), $role, $agency,
+            $name) . "\n";
+        $token{$name} = $token;
+    }
+
+    $self->{tokens_file} = $self->write_file($opts{file} || 'tokens',
+        "# officers of this test\n" . ($text || ''));
+    return \%token;
+}
+
+# Runs lua-free-scripts/lapor-token; returns (file line, token).
+sub lapor_token_script {
+    my ($self, $role, $agency, $label) = @_;
+    my $script = "$REPO/lua-free-scripts/lapor-token";
+    my $err = "$self->{dir}/lapor-token.err";
+
+    my $pid = open(my $fh, '-|');
+    die "fork: $!\n" unless defined $pid;
+    if ($pid == 0) {
+        open STDERR, '>', $err;
+        exec { '/bin/sh' } '/bin/sh', $script, $role, $agency, $label
+            or POSIX::_exit(127);
+    }
+    local $/;
+    my $line = <$fh>;
+    close $fh;
+    die "lapor-token failed ($?): " . $self->read_file($err) . "\n" if $?;
+
+    my ($token) = $self->read_file($err) =~ /^token: (\S+)$/m
+        or die "lapor-token printed no token\n";
+    chomp $line;
+    return ($line, $token);
+}
+
+# POST reports/{id}/{action}.  Options: token (Bearer), body (a structure
+# is sent as JSON, a string as it is; default {}), if_match (sent as it
+# is), headers, prefix (default /api/v1).
+sub report_action {
+    my ($self, $id, $action, %o) = @_;
+    my $body = exists $o{body} ? $o{body} : {};
+    $body = $self->report_json($body) if ref $body;
+    my %h = ('Content-Type' => 'application/json', %{$o{headers} || {}});
+    $h{Authorization} = "Bearer $o{token}" if defined $o{token};
+    $h{'If-Match'} = $o{if_match} if defined $o{if_match};
+    return $self->http_request('POST',
+        ($o{prefix} || '/api/v1') . "/reports/$id/$action",
+        headers => \%h, body => $body);
+}
+
+# The raw text of the same request, for http_parallel().
+sub report_action_raw {
+    my ($self, $id, $action, %o) = @_;
+    my $body = exists $o{body} ? $o{body} : {};
+    $body = $self->report_json($body) if ref $body;
+    my %h = ('Content-Type' => 'application/json', %{$o{headers} || {}});
+    $h{Authorization} = "Bearer $o{token}" if defined $o{token};
+    $h{'If-Match'} = $o{if_match} if defined $o{if_match};
+    return $self->raw_request('POST',
+        ($o{prefix} || '/api/v1') . "/reports/$id/$action",
+        headers => \%h, body => $body);
+}
+
+# GET reports/{id}, reports/{id}/events and queue?..., with a Bearer token
+# when one is given (undef: the public).
+sub report_view {
+    my ($self, $id, $token, %o) = @_;
+    return $self->http_get(($o{prefix} || '/api/v1') . "/reports/$id",
+        headers => { _bearer($token), %{$o{headers} || {}} });
+}
+
+sub report_events {
+    my ($self, $id, $token, %o) = @_;
+    return $self->http_get(($o{prefix} || '/api/v1') . "/reports/$id/events",
+        headers => { _bearer($token), %{$o{headers} || {}} });
+}
+
+sub queue_get {
+    my ($self, $token, $query, %o) = @_;
+    my $path = ($o{prefix} || '/api/v1') . '/queue'
+        . (defined $query && length $query ? "?$query" : '');
+    return $self->http_get($path,
+        headers => { _bearer($token), %{$o{headers} || {}} });
+}
+
+sub _bearer { defined $_[0] ? (Authorization => "Bearer $_[0]") : () }
+
+# Sorted-set score of a report: unix_time * 2^20 + (id & 0xFFFFF).
+sub queue_score {
+    my ($self, $t, $id) = @_;
+    return $t * 1048576 + ($id & 0xFFFFF);
+}
+
+# Every sorted set of a namespace that holds report $id: { key name after
+# "lapor:{NS}:" => score }.
+sub report_zsets {
+    my ($self, $ns, $id, %opts) = @_;
+    my $prefix = "lapor:{$ns}:";
+    my $c = $self->redis_conn(%opts);
+    my ($cursor, %in) = (0);
+
+    do {
+        my $r = $c->command('SCAN', $cursor, 'MATCH', "${prefix}*",
+            'COUNT', 1000, 'TYPE', 'zset');
+        die "SCAN: $r\n" if is_redis_error($r);
+        $cursor = $r->[0];
+        for my $key (@{$r->[1]}) {
+            my $score = $c->command('ZSCORE', $key, $id);
+            next unless defined $score && !is_redis_error($score);
+            $in{substr($key, length $prefix)} = $score + 0;
+        }
+    } while ($cursor ne '0');
+
+    $c->close;
+    return \%in;
+}
+
+# The entries of a namespace's event stream, oldest first, each a hash of
+# its fields plus _id; only those of report $id when given.
+sub stream_events {
+    my ($self, $ns, $id, %opts) = @_;
+    my $r = $self->redis_cmd(\%opts, 'XRANGE', "lapor:{$ns}:events", '-',
+        '+');
+    return () if !ref $r || is_redis_error($r);
+
+    my @out;
+    for my $e (@$r) {
+        my %f = @{$e->[1]};
+        next if defined $id && (!defined $f{id} || $f{id} ne $id);
+        $f{_id} = $e->[0];
+        push @out, \%f;
+    }
+    return @out;
+}
+
+# The catalog's calendar (default examples/catalog.json): { offset =>
+# seconds east of UTC, holidays => { 'YYYY-MM-DD' => 1 }, catalog => ... }.
+sub catalog_calendar {
+    my ($self, $file) = @_;
+    $file ||= "$REPO/examples/catalog.json";
+    return $self->{calendars}{$file} if $self->{calendars}{$file};
+
+    my $cat = json_decode($self->read_file($file));
+    my %zones = ('Asia/Jakarta' => 7, 'Asia/Pontianak' => 7,
+        'Asia/Makassar' => 8, 'Asia/Ujung_Pandang' => 8,
+        'Asia/Jayapura' => 9, 'UTC' => 0);
+    my $tz = $cat->{time_zone} || 'UTC';
+    my $offset;
+    if (exists $zones{$tz}) {
+        $offset = $zones{$tz} * 3600;
+    } elsif ($tz =~ /^([+-])(\d\d):(\d\d)$/) {
+        $offset = ($2 * 3600 + $3 * 60) * ($1 eq '-' ? -1 : 1);
+    } else {
+        die "time zone $tz\n";
+    }
+
+    return $self->{calendars}{$file} = {
+        catalog => $cat,
+        offset => $offset,
+        holidays => { map { $_->{date} => 1 } @{$cat->{holidays} || []} },
+    };
+}
+
+# The SLA days of a category for a stage (dispatch_days, follow_up_days,
+# auto_close_days): the category's own, else the catalog's.
+sub catalog_sla {
+    my ($self, $category, $stage, $file) = @_;
+    my $cat = $self->catalog_calendar($file)->{catalog};
+    my ($c) = grep { $_->{code} eq $category } @{$cat->{categories}};
+    die "no category $category\n" unless $c;
+    return $c->{sla}{$stage} if $c->{sla} && defined $c->{sla}{$stage};
+    return $cat->{sla}{$stage};
+}
+
+# due(t, n): the end (23:59:59 local) of the n-th working day after the
+# local day of t (n >= 1), as lapor_calendar.h defines it; Unix seconds.
+sub catalog_due {
+    my ($self, $t, $n, $file) = @_;
+    my $cal = $self->catalog_calendar($file);
+    my $day = int(($t + $cal->{offset}) / 86400);
+
+    while ($n > 0) {
+        $day++;
+        my $wday = ($day + 4) % 7;    # 1970-01-01 was a Thursday
+        next if $wday == 0 || $wday == 6;
+        my @tm = gmtime($day * 86400);
+        my $date = sprintf '%04d-%02d-%02d', $tm[5] + 1900, $tm[4] + 1,
+            $tm[3];
+        next if $cal->{holidays}{$date};
+        $n--;
+    }
+
+    return $day * 86400 + 86399 - $cal->{offset};
+}
+
+# RFC 3339 in the catalog's offset, as the API writes times.
+sub catalog_time {
+    my ($self, $t, $file) = @_;
+    my $off = $self->catalog_calendar($file)->{offset};
+    my @tm = gmtime($t + $off);
+    my $zone = $off == 0 ? 'Z'
+        : sprintf('%s%02d:%02d', $off < 0 ? '-' : '+', abs($off) / 3600,
+            (abs($off) % 3600) / 60);
+    return sprintf '%04d-%02d-%02dT%02d:%02d:%02d%s', $tm[5] + 1900,
+        $tm[4] + 1, @tm[3, 2, 1, 0], $zone;
+}
+
+# Unix seconds of an RFC 3339 time ("...+08:00" or "...Z"); undef if not one.
+sub rfc3339_time {
+    my ($self, $s) = @_;
+    return undef unless defined $s;
+    my ($y, $mo, $d, $h, $mi, $sec, $z) = $s =~
+        /^(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)(Z|[+-]\d\d:\d\d)$/
+        or return undef;
+    my $off = 0;
+    if ($z ne 'Z') {
+        my ($sign, $oh, $om) = $z =~ /^([+-])(\d\d):(\d\d)$/;
+        $off = ($oh * 3600 + $om * 60) * ($sign eq '-' ? -1 : 1);
+    }
+    return Time::Local::timegm($sec, $mi, $h, $d, $mo - 1, $y) - $off;
+}
+
+1;
+
+###############################################################################
+# Statistics and metrics: helpers for t/030-stats.t and t/031-metrics.t.
+# Appended; nothing above depends on them.
+
+package Lapor::Test;
+
+# The Prometheus text exposition as a structure: { help => { family =>
+# text }, type => { family => type }, samples => [ { name, labels => {},
+# value, line } ], errors => [ lines that are neither ] }.  Families are
+# named by their HELP/TYPE lines; a sample's family is its name, or the name
+# without _bucket/_sum/_count for a histogram or summary.
+sub metrics_parse {
+    my ($self, $text) = @_;
+    my %m = (help => {}, type => {}, samples => [], errors => [],
+        type_line => {}, first_sample => {});
+    my $n = 0;
+
+    for my $line (split /\n/, $text) {
+        $n++;
+        next if $line eq '';
+        if ($line =~ /^# HELP (\S+) (.*)$/) {
+            $m{help}{$1} = $2;
+        } elsif ($line =~ /^# TYPE (\S+) (\S+)$/) {
+            $m{type}{$1} = $2;
+            $m{type_line}{$1} = $n;
+        } elsif ($line =~ /^#/) {
+            next;
+        } elsif ($line =~ /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)$/) {
+            my ($name, $lab, $value) = ($1, $2, $3);
+            my %labels;
+            while (defined $lab && $lab =~ /\G\s*([a-zA-Z_]\w*)="((?:[^"\\]|\\.)*)"\s*,?/gc) {
+                $labels{$1} = $2;
+            }
+            push @{$m{samples}}, { name => $name, labels => \%labels,
+                value => $value, line => $n };
+        } else {
+            push @{$m{errors}}, $line;
+        }
+    }
+
+    for my $s (@{$m{samples}}) {
+        my $f = $s->{name};
+        my ($base) = $f =~ /^(.*)_(?:bucket|sum|count)$/;
+        if (!$m{type}{$f} && defined $base
+            && ($m{type}{$base} || '') =~ /^(?:histogram|summary)$/)
+        {
+            $f = $base;
+        }
+        $s->{family} = $f;
+        $m{first_sample}{$f} //= $s->{line};
+    }
+
+    return \%m;
+}
+
+# The value of the one sample with this name and exactly these labels
+# (undef when there is none).
+sub metric_value {
+    my ($self, $m, $name, %labels) = @_;
+    $m = $self->metrics_parse($m) unless ref $m;
+    my $want = join ',', map { "$_=$labels{$_}" } sort keys %labels;
+    for my $s (@{$m->{samples}}) {
+        next unless $s->{name} eq $name;
+        my $have = join ',', map { "$_=$s->{labels}{$_}" }
+            sort keys %{$s->{labels}};
+        return $s->{value} if $have eq $want;
+    }
+    return undef;
+}
+
+# Runs `promtool check metrics` on an exposition; returns (exit code,
+# output), or () when promtool is not installed.  LAPOR_PROMTOOL names
+# another binary.
+sub promtool_check {
+    my ($self, $text) = @_;
+    my $promtool = $ENV{LAPOR_PROMTOOL} || '/usr/bin/promtool';
+    return () unless -x $promtool;
+
+    my $in = $self->write_file('promtool-input.txt', $text);
+    my $pid = open(my $fh, '-|');
+    die "fork: $!\n" unless defined $pid;
+    if ($pid == 0) {
+        open STDIN, '<', $in;
+        open STDERR, '>&', \*STDOUT;
+        exec { $promtool } $promtool, 'check', 'metrics'
+            or POSIX::_exit(127);
+    }
+    local $/;
+    my $out = <$fh>;
+    close $fh;
+    return ($? >> 8, defined $out ? $out : '');
+}
+
+1;
+
+###############################################################################
+# Workflow (t/020-*.t to t/029-*.t), continued.
+
+package Lapor::Test;
+
+# Where a report is placed: report_zsets() with the per-state deadline
+# index ("deadlines:<state>", a copy of "deadlines" for the report's
+# current state) folded into "deadlines" when it agrees with it; any other
+# copy (a stale state, another score) stays visible.
+sub report_places {
+    my ($self, $ns, $id, %opts) = @_;
+    my $z = $self->report_zsets($ns, $id, %opts);
+    my $status = $self->redis_hash("lapor:{$ns}:report:$id", %opts)->{status};
+
+    for my $k (grep { /^deadlines:/ } keys %$z) {
+        delete $z->{$k} if defined $status && $k eq "deadlines:$status"
+            && defined $z->{deadlines} && $z->{$k} == $z->{deadlines};
+    }
+    return $z;
+}
+
+1;
