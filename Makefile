@@ -35,6 +35,7 @@ export LAPOR_PORT LAPOR_REDIS_PORT
 
 .PHONY: all deps deps-valgrind build run unit integration test \
         test-valgrind clean
+.PHONY: bench
 
 all: build
 
@@ -84,6 +85,10 @@ test-valgrind: deps-valgrind build
 
 run: build
 	sh examples/run-local.sh
+
+# the benchmark (not a test): see docs/performance.md
+bench: build
+	perl t/bench/run
 
 clean:
 	rm -rf $(BUILD)

@@ -361,7 +361,8 @@ ngx_http_lapor_action_check(ngx_http_request_t *r, ngx_http_lapor_act_t *act,
             || ngx_strncmp(act->cur.agency.data, act->who.agency.data,
                            act->who.agency.len) != 0
             || act->cur.state == LAPOR_STATE_SUBMITTED
-            || act->cur.state == LAPOR_STATE_DEFERRED))
+            || act->cur.state == LAPOR_STATE_DEFERRED
+            || act->cur.state == LAPOR_STATE_ARCHIVED))
     {
         return ngx_http_lapor_problem(r, NGX_HTTP_FORBIDDEN,
                                       "not-your-agency",
@@ -376,6 +377,19 @@ ngx_http_lapor_action_check(ngx_http_request_t *r, ngx_http_lapor_act_t *act,
                                       &ngx_http_lapor_d_precondition);
     }
 
+    tp = ngx_timeofday();
+
+    /*
+     * Past its auto-close time a followed-up report reads as closed, sweep
+     * or no sweep; it takes no more actions either.
+     */
+
+    if (act->cur.state == LAPOR_STATE_FOLLOWED_UP && act->cur.due
+        && tp->sec > act->cur.due)
+    {
+        act->cur.state = LAPOR_STATE_CLOSED;
+    }
+
     if (lapor_workflow_next(act->action, act->role, act->cur.state, &to)
         != LAPOR_WORKFLOW_OK)
     {
@@ -384,8 +398,6 @@ ngx_http_lapor_action_check(ngx_http_request_t *r, ngx_http_lapor_act_t *act,
                                       &ngx_http_lapor_t_conflict,
                                       &ngx_http_lapor_d_conflict);
     }
-
-    tp = ngx_timeofday();
 
     act->change.action = act->action;
     act->change.actor = act->role;
@@ -559,6 +571,11 @@ ngx_http_lapor_if_match(ngx_http_request_t *r, int64_t *version)
 
     p = h->value.data;
     last = p + h->value.len;
+
+    /* any current version */
+    if (h->value.len == 1 && *p == '*') {
+        return NGX_OK;
+    }
 
     if (last - p >= 2 && p[0] == 'W' && p[1] == '/') {
         p += 2;

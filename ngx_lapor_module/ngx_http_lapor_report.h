@@ -48,6 +48,7 @@ typedef enum {
     NGX_HTTP_LAPOR_F_CLOSED_AT,
     NGX_HTTP_LAPOR_F_RATING,
     NGX_HTTP_LAPOR_F_RESOLVED,
+    NGX_HTTP_LAPOR_F_DISPATCH_LATE,
     NGX_HTTP_LAPOR_F_COUNT
 } ngx_http_lapor_field_e;
 

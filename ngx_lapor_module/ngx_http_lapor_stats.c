@@ -242,6 +242,8 @@ ngx_http_lapor_stats_send(ngx_http_request_t *r, ngx_http_lapor_stats_t *st,
     ngx_http_lapor_stats_group(g, totals, "by_type", "type:");
     ngx_http_lapor_stats_group(g, totals, "by_category", "category:");
     ngx_http_lapor_stats_group(g, totals, "by_agency", "agency:");
+    ngx_http_lapor_stats_group(g, totals, "by_dispatched_agency",
+                               "dispatched_to:");
     ngx_http_lapor_stats_group(g, totals, "by_channel", "channel:");
     yajl_gen_map_close(g);
 

@@ -156,6 +156,9 @@ ngx_http_lapor_current(ngx_pool_t *pool, redisReply *reply,
     (void) ngx_http_lapor_redis_int(f[NGX_HTTP_LAPOR_F_FOLLOWED_UP_AT],
                                     &cur->followed_up_at);
 
+    cur->dispatch_late = ngx_http_lapor_redis_is(
+                             f[NGX_HTTP_LAPOR_F_DISPATCH_LATE], "1");
+
     return NGX_OK;
 }
 
@@ -273,6 +276,15 @@ ngx_http_lapor_transition(ngx_http_lapor_batch_t *b, lapor_catalog_t *cat,
     case LAPOR_ACTION_FOLLOW_UP:
         ngx_http_lapor_set(NGX_HTTP_LAPOR_F_FOLLOWED_UP_AT);
         ngx_http_lapor_batch_int(b, ch->now);
+        break;
+
+    case LAPOR_ACTION_DEFER:
+        /* deferring stops the clock, it does not undo a missed deadline */
+        if (cur->due && ch->now > cur->due) {
+            ngx_http_lapor_set(NGX_HTTP_LAPOR_F_DISPATCH_LATE);
+            ngx_http_lapor_batch_cstr(b, "1");
+        }
+
         break;
 
     case LAPOR_ACTION_FEEDBACK:
@@ -522,6 +534,13 @@ ngx_http_lapor_transition_stats(ngx_http_lapor_batch_t *b,
     switch (ch->action) {
 
     case LAPOR_ACTION_DISPATCH:
+        /* where reports went, the reporter's suggestion aside */
+        ngx_http_lapor_batch_cmd(b, "HINCRBY");
+        ngx_http_lapor_batch_key(b, "stats");
+        ngx_http_lapor_batch_fmt(b, "dispatched_to:%s",
+                                 ch->input->agency->code);
+        ngx_http_lapor_batch_int(b, 1);
+
         if (cur->dispatched_at) {
             break;
         }
@@ -534,9 +553,12 @@ ngx_http_lapor_transition_stats(ngx_http_lapor_batch_t *b,
         /* within the dispatch deadline of a submitted report */
         ngx_http_lapor_stats_incr(b, "stats", "dispatched_first", 1);
 
-        /* from "deferred" no clock ran: the admins were not late */
+        /*
+         * From "deferred" no clock ran: late only if the deadline had
+         * passed before the report was deferred.
+         */
 
-        if (cur->due == 0 || ch->now <= cur->due) {
+        if (!cur->dispatch_late && (cur->due == 0 || ch->now <= cur->due)) {
             ngx_http_lapor_stats_incr(b, "stats", "dispatched_in_time", 1);
         }
 

@@ -35,6 +35,7 @@ typedef struct {
     int64_t                          dispatched_at;
     int64_t                          responded_at;
     int64_t                          followed_up_at;
+    unsigned                         dispatch_late:1;
 } ngx_http_lapor_current_t;
 
 

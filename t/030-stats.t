@@ -185,7 +185,8 @@ subtest 'no reports yet: zeros and nulls' => sub {
     is_deeply(timeless($r->{json}), {
         namespace => $NS,
         totals => { submitted => 0, by_status => {}, by_type => {},
-            by_category => {}, by_agency => {}, by_channel => {} },
+            by_category => {}, by_agency => {},
+            by_dispatched_agency => {}, by_channel => {} },
         year => empty_year($YEAR),
         speed => {
             time_to_dispatch => $EMPTY_SPEED,
@@ -342,6 +343,9 @@ my %EXPECTED = (
         # the agency named at submission (given, or the category's)
         by_agency => { 'pupr-kim' => 2, 'rsud-bali-mandara' => 1,
             inspektorat => 1, diskominfos => 1, disdikpora => 1 },
+        # every dispatch, to the agency dispatched to (R4 twice)
+        by_dispatched_agency => { 'pupr-kim' => 1, diskominfos => 1,
+            dinkes => 1, inspektorat => 1, dishub => 1 },
         by_channel => { web => 1, app => 1, sms => 1, kiosk => 1,
             'wifi-portal' => 1, counter => 1 },
     },
@@ -454,6 +458,9 @@ subtest 'the Redis counters behind the answer' => sub {
         'action:respond' => 3, 'action:clarify' => 1,
         'action:follow_up' => 4, 'action:comments' => 1,
         'action:feedback' => 2,
+        'dispatched_to:pupr-kim' => 1, 'dispatched_to:diskominfos' => 1,
+        'dispatched_to:dinkes' => 1, 'dispatched_to:inspektorat' => 1,
+        'dispatched_to:dishub' => 1,
         dispatched_first => 4, dispatched_in_time => 3,
         followed_up_first => 3, followed_up_in_time => 2,
         rating_count => 2, rating_sum => 7,
@@ -696,6 +703,29 @@ subtest 'a dispatch straight from deferred is within the deadline' => sub {
     like(stats(undef, prefix => '/third/v1')->{body},
         qr/"dispatched_within_deadline":\{"count":1,"within":1,"share":1\.0000\}/,
         'share 1.0000');
+};
+
+subtest 'deferring after the deadline does not undo being late' => sub {
+    my $s = $t->post_report($t->report_doc(), path => '/third/v1/reports');
+    is($s->{status}, 201, 'submitted');
+    my $id = $s->{json}{id};
+
+    # the dispatch deadline passed a day ago
+    $t->redis_cmd('HSET', "lapor:{third}:report:$id", 'due_at',
+        int(time) - 86400);
+
+    is($t->report_action($id, 'defer', token => $ADMIN, prefix => '/third/v1',
+        body => { reason => 'Mohon lengkapi alamat.' })->{status}, 200,
+        'deferred when already late');
+    is($t->redis_hash("lapor:{third}:report:$id")->{dispatch_late}, 1,
+        'remembered as late');
+    is($t->report_action($id, 'dispatch', token => $ADMIN,
+        prefix => '/third/v1', body => { agency => 'pupr-kim' })->{status},
+        200, 'dispatched from deferred');
+
+    my $j = stats(undef, prefix => '/third/v1')->{json};
+    is_deeply($j->{speed}{dispatched_within_deadline},
+        { count => 2, within => 1, share => 0.5 }, 'one of two within');
 };
 
 $t->finish;
