@@ -1,0 +1,102 @@
+#!/usr/bin/perl
+
+# Officer tokens: "nginx -t" names the file and the line of a malformed
+# token file, and "nginx -s reload" picks up a changed file (a revoked token
+# stops working, a new one starts).
+
+use warnings;
+use strict;
+
+use FindBin;
+use lib "$FindBin::Bin/lib";
+
+use Test::More;
+use Digest::SHA ();
+
+use Lapor::Test;
+
+my $t = Lapor::Test->new;
+
+my $conf = <<'EOF';
+    lapor_redis 127.0.0.1:%%REDIS_PORT%%;
+    lapor_tokens %%TESTDIR%%/tokens;
+
+    server {
+        listen 127.0.0.1:%%PORT%%;
+        location /api/v1/ { lapor_api; }
+    }
+EOF
+
+sub line {
+    my ($token, $role, $agency, $label) = @_;
+    return join(' ', Digest::SHA::sha256_hex($token), $role, $agency, $label)
+        . "\n";
+}
+
+subtest 'nginx -t rejects a malformed token file, naming the line' => sub {
+    my $a = line('a', 'admin', '-', 'x');
+    my @cases = (
+        [ 'short hash', "# ok\nabc admin - x\n", qr/line 2: .*SHA-256/ ],
+        [ 'bad role', line('a', 'boss', '-', 'x'), qr/line 1: .*role/ ],
+        [ 'admin with an agency', line('a', 'admin', 'dinkes', 'x'),
+            qr/line 1: .*admin/ ],
+        [ 'agency without one', line('a', 'agency', '-', 'x'),
+            qr/line 1: .*agency/ ],
+        [ 'no label', substr($a, 0, -3) . "\n", qr/line 1: .*label/ ],
+        [ 'five fields', line('a', 'admin', '-', 'x y'),
+            qr/line 1: .*four fields/ ],
+        [ 'the same token twice', $a . line('b', 'admin', '-', 'y')
+            . line('a', 'admin', '-', 'z'),
+            qr/line 3: the same token as line 1/ ],
+        [ 'an agency not in the catalog', line('a', 'agency', 'nowhere', 'x'),
+            qr/line 1: agency "nowhere" is not in the catalog/ ],
+    );
+
+    for my $c (@cases) {
+        my ($name, $text, $want) = @$c;
+        $t->write_file('tokens', $text);
+        my ($rc, $out) = $t->nginx_t($conf);
+        isnt($rc, 0, "$name: nginx -t fails");
+        like($out, qr/"lapor_tokens"/, "$name: names the directive");
+        like($out, $want, "$name: names the line and the reason");
+        unlike($out, qr/[0-9a-f]{64}/, "$name: no hash in the message");
+    }
+
+    unlink $t->testdir . '/tokens';
+    my ($rc, $out) = $t->nginx_t($conf);
+    isnt($rc, 0, 'a missing file fails');
+    like($out, qr/"lapor_tokens" cannot open/, 'and says so');
+};
+
+$t->start_redis;
+
+my $old = 'old-officer-token-0123456789';
+my $new = 'new-officer-token-9876543210';
+
+$t->write_file('tokens', "# officers\n" . line($old, 'admin', '-', 'old.admin'));
+$t->write_conf($conf);
+$t->start_nginx;
+
+sub queue {
+    my ($token) = @_;
+    return $t->http_get('/api/v1/queue',
+        headers => { Authorization => "Bearer $token" })->{status};
+}
+
+is($t->wait_status('/api/v1/health', 200, 5)->{status}, 200, 'ready');
+is(queue($old), 200, 'the officer token is accepted');
+is(queue($new), 401, 'an unknown token is not');
+
+SKIP: {
+    skip 'valgrind mode: reload needs master_process on', 2 if $t->valgrind;
+
+    # revoke the old token, add the new one
+    $t->write_file('tokens', line($new, 'admin', '-', 'new.admin'));
+    $t->reload;
+
+    ok(Lapor::Test::wait_until(sub { queue($new) == 200 }, $t->tmo(5)),
+        'after a reload the new token is accepted');
+    is(queue($old), 401, 'and the revoked one refused');
+}
+
+$t->finish;
