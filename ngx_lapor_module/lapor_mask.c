@@ -15,6 +15,8 @@
  */
 
 
+#include <string.h>
+
 #include "lapor_mask.h"
 
 
@@ -287,6 +289,25 @@ lapor_mask(const unsigned char *in, size_t len, unsigned char *out)
 {
     size_t         i, k, end, start, digits, n;
     unsigned char  c, prev;
+
+    /*
+     * Most texts hold no e-mail address and fewer than nine digits: then
+     * nothing can match, and one pass decides it.
+     */
+
+    for (i = 0, digits = 0, n = 0; i < len; i++) {
+        c = in[i];
+        digits += (c >= '0' && c <= '9');
+        n |= (c == '@');
+    }
+
+    if (n == 0 && digits < LAPOR_MASK_MIN_DIGITS) {
+        if (out != in && len) {
+            memcpy(out, in, len);
+        }
+
+        return 0;
+    }
 
     n = 0;
     i = 0;

@@ -755,6 +755,8 @@ ngx_http_lapor_add_tenant(ngx_conf_t *cf, ngx_http_lapor_loc_conf_t *llcf)
                 return NGX_ERROR;
             }
 
+            llcf->tenant = i;
+
             return NGX_OK;
         }
     }
@@ -764,8 +766,12 @@ ngx_http_lapor_add_tenant(ngx_conf_t *cf, ngx_http_lapor_loc_conf_t *llcf)
         return NGX_ERROR;
     }
 
+    ngx_memzero(t, sizeof(ngx_http_lapor_tenant_t));
+
     t->namespace = llcf->namespace;
     t->catalog = llcf->catalog->catalog;
+
+    llcf->tenant = lmcf->tenants.nelts - 1;
 
     return NGX_OK;
 }

@@ -43,6 +43,7 @@ typedef struct {
     ngx_http_lapor_catalog_conf_t  *catalog;
     u_char                       *identity_key;   /* 32 bytes */
     ngx_http_lapor_tokens_conf_t   *tokens;
+    ngx_uint_t                    tenant;      /* index in tenants */
 } ngx_http_lapor_loc_conf_t;
 
 
@@ -50,6 +51,10 @@ typedef struct {
 typedef struct {
     ngx_str_t                     namespace;
     lapor_catalog_t              *catalog;
+
+    /* per worker: report ids reserved from the sequence, not yet used */
+    int64_t                       id_next;
+    int64_t                       id_last;
 } ngx_http_lapor_tenant_t;
 
 

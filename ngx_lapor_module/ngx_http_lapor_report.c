@@ -38,6 +38,14 @@
 #define NGX_HTTP_LAPOR_IDEM_KEY_MAX      255
 #define NGX_HTTP_LAPOR_IDEM_PENDING_MS   60000
 #define NGX_HTTP_LAPOR_IDEM_TTL_MS       (24 * 60 * 60 * 1000)
+
+/*
+ * Report numbers are reserved from the namespace's sequence in blocks per
+ * worker: most submissions then need one round trip to Redis, not two.
+ * Numbers stay unique; they increase within a worker, and a worker that
+ * exits leaves the rest of its block unused.
+ */
+#define NGX_HTTP_LAPOR_ID_BLOCK          64
 #define NGX_HTTP_LAPOR_EVENTS_MAXLEN     "100000"
 #define NGX_HTTP_LAPOR_UNPROCESSABLE     422
 
@@ -73,6 +81,8 @@ static ngx_int_t ngx_http_lapor_submit_claim(ngx_http_request_t *r,
     void *data);
 static void ngx_http_lapor_submit_claimed(ngx_http_request_t *r, void *data,
     redisReply *reply, ngx_int_t rc);
+static ngx_http_lapor_tenant_t *ngx_http_lapor_submit_tenant(
+    ngx_http_request_t *r, ngx_http_lapor_submit_t *sub);
 static ngx_int_t ngx_http_lapor_submit_limited_ok(ngx_http_request_t *r,
     void *data);
 static ngx_int_t ngx_http_lapor_submit_release(ngx_http_request_t *r,
@@ -345,6 +355,20 @@ ngx_http_lapor_idempotency_key(ngx_http_request_t *r,
 }
 
 
+static ngx_http_lapor_tenant_t *
+ngx_http_lapor_submit_tenant(ngx_http_request_t *r,
+    ngx_http_lapor_submit_t *sub)
+{
+    ngx_http_lapor_tenant_t     *t;
+    ngx_http_lapor_main_conf_t  *lmcf;
+
+    lmcf = ngx_http_get_module_main_conf(r, ngx_http_lapor_module);
+    t = lmcf->tenants.elts;
+
+    return &t[sub->llcf->tenant];
+}
+
+
 static ngx_int_t
 ngx_http_lapor_submit_claim(ngx_http_request_t *r, void *data)
 {
@@ -352,6 +376,15 @@ ngx_http_lapor_submit_claim(ngx_http_request_t *r, void *data)
 
     u_char                      *p;
     ngx_http_lapor_batch_t       b;
+    ngx_http_lapor_tenant_t     *t;
+
+    t = ngx_http_lapor_submit_tenant(r, sub);
+
+    if (sub->idem_key == NULL && t->id_next && t->id_next <= t->id_last) {
+        /* a number of this worker's block: straight to the write */
+        sub->id = t->id_next++;
+        return ngx_http_lapor_submit_write(r, sub);
+    }
 
     if (ngx_http_lapor_batch_init(&b, r->pool, &sub->llcf->namespace, 5)
         != NGX_OK)
@@ -385,11 +418,15 @@ ngx_http_lapor_submit_claim(ngx_http_request_t *r, void *data)
         ngx_http_lapor_batch_str(&b, sub->idem_key);
     }
 
-    ngx_http_lapor_batch_cmd(&b, "INCR");
-    ngx_http_lapor_batch_key(&b, "seq:report");
-
     if (sub->idem_key) {
+        ngx_http_lapor_batch_cmd(&b, "INCR");
+        ngx_http_lapor_batch_key(&b, "seq:report");
         ngx_http_lapor_batch_cmd(&b, "EXEC");
+
+    } else {
+        ngx_http_lapor_batch_cmd(&b, "INCRBY");
+        ngx_http_lapor_batch_key(&b, "seq:report");
+        ngx_http_lapor_batch_int(&b, NGX_HTTP_LAPOR_ID_BLOCK);
     }
 
     return ngx_http_lapor_batch_send(r, sub->rds, &b,
@@ -403,7 +440,8 @@ ngx_http_lapor_submit_claimed(ngx_http_request_t *r, void *data,
 {
     ngx_http_lapor_submit_t  *sub = data;
 
-    redisReply  *seq;
+    redisReply               *seq;
+    ngx_http_lapor_tenant_t  *t;
 
     if (rc != NGX_OK) {
         ngx_http_finalize_request(r, ngx_http_lapor_problem_redis(
@@ -434,6 +472,15 @@ ngx_http_lapor_submit_claimed(ngx_http_request_t *r, void *data,
         ngx_http_finalize_request(r, ngx_http_lapor_problem_redis(
                                          r, sub->rds, NGX_OK, seq));
         return;
+    }
+
+    if (sub->idem_key == NULL) {
+        /* a new block: the first number for this report, the rest later */
+        t = ngx_http_lapor_submit_tenant(r, sub);
+
+        t->id_last = sub->id;
+        sub->id -= NGX_HTTP_LAPOR_ID_BLOCK - 1;
+        t->id_next = sub->id + 1;
     }
 
     if (sub->idem_key) {
