@@ -9,6 +9,7 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
+#include <openssl/opensslv.h>
 #include <openssl/rand.h>
 
 #include "lapor_crypto.h"
@@ -19,6 +20,49 @@ static const char  lapor_b64url[] =
 
 
 static int lapor_b64_value(unsigned char c, int url_only);
+static const EVP_MD *lapor_sha256_md(void);
+static const EVP_CIPHER *lapor_gcm(void);
+
+
+/*
+ * With OpenSSL 3 EVP_sha256() and EVP_aes_256_gcm() make every init look
+ * the implementation up again in the provider; fetched once, they are
+ * reused (the objects are immutable, sharing them is safe).  With OpenSSL
+ * 1.1 there is nothing to fetch.
+ */
+
+static const EVP_MD *
+lapor_sha256_md(void)
+{
+#if OPENSSL_VERSION_NUMBER >= 0x30000000L
+    static EVP_MD  *md;
+
+    if (md == NULL) {
+        md = EVP_MD_fetch(NULL, "SHA256", NULL);
+    }
+
+    return md ? md : EVP_sha256();
+#else
+    return EVP_sha256();
+#endif
+}
+
+
+static const EVP_CIPHER *
+lapor_gcm(void)
+{
+#if OPENSSL_VERSION_NUMBER >= 0x30000000L
+    static EVP_CIPHER  *cipher;
+
+    if (cipher == NULL) {
+        cipher = EVP_CIPHER_fetch(NULL, "AES-256-GCM", NULL);
+    }
+
+    return cipher ? cipher : EVP_aes_256_gcm();
+#else
+    return EVP_aes_256_gcm();
+#endif
+}
 
 
 int
@@ -26,7 +70,7 @@ lapor_sha256(const void *data, size_t len, unsigned char out[LAPOR_SHA256_LEN])
 {
     unsigned int  n;
 
-    if (EVP_Digest(data, len, out, &n, EVP_sha256(), NULL) != 1
+    if (EVP_Digest(data, len, out, &n, lapor_sha256_md(), NULL) != 1
         || n != LAPOR_SHA256_LEN)
     {
         return -1;
@@ -43,7 +87,7 @@ lapor_hmac_sha256(const unsigned char *key, size_t keylen, const void *data,
     unsigned int  n;
 
     if (keylen > 0x7fffffff
-        || HMAC(EVP_sha256(), key, (int) keylen, data, len, out, &n) == NULL
+        || HMAC(lapor_sha256_md(), key, (int) keylen, data, len, out, &n) == NULL
         || n != LAPOR_SHA256_LEN)
     {
         return -1;
@@ -244,7 +288,7 @@ lapor_seal(const unsigned char key[LAPOR_KEY_LEN], const unsigned char *aad,
     ct = out + LAPOR_SEAL_NONCE_LEN;
     rc = -1;
 
-    if (EVP_EncryptInit_ex(ctx, EVP_aes_256_gcm(), NULL, NULL, NULL) != 1
+    if (EVP_EncryptInit_ex(ctx, lapor_gcm(), NULL, NULL, NULL) != 1
         || EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_IVLEN,
                                LAPOR_SEAL_NONCE_LEN, NULL) != 1
         || EVP_EncryptInit_ex(ctx, NULL, NULL, key, out) != 1
@@ -295,7 +339,7 @@ lapor_open(const unsigned char key[LAPOR_KEY_LEN], const unsigned char *aad,
 
     rc = -1;
 
-    if (EVP_DecryptInit_ex(ctx, EVP_aes_256_gcm(), NULL, NULL, NULL) != 1
+    if (EVP_DecryptInit_ex(ctx, lapor_gcm(), NULL, NULL, NULL) != 1
         || EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_IVLEN,
                                LAPOR_SEAL_NONCE_LEN, NULL) != 1
         || EVP_DecryptInit_ex(ctx, NULL, NULL, key, in) != 1

@@ -55,11 +55,14 @@ typedef struct {
     /* per worker: report ids reserved from the sequence, not yet used */
     int64_t                       id_next;
     int64_t                       id_last;
+    ngx_msec_t                    id_fetch_at;
+    unsigned                      id_fetching:1;
 } ngx_http_lapor_tenant_t;
 
 
 /*
- * Called with a parsed JSON request body and the SHA-256 of its bytes;
+ * Called with a parsed JSON request body and the SHA-256 of its bytes
+ * (zeros when the request has no Idempotency-Key: nothing compares it);
  * returns like a content handler.
  */
 typedef ngx_int_t (*ngx_http_lapor_body_pt)(ngx_http_request_t *r,

@@ -72,6 +72,7 @@ typedef struct {
     ngx_str_t                       response;     /* the 201 body */
     ngx_uint_t                      expect;       /* replies in EXEC */
     time_t                          retry_after;
+    unsigned                        fetching:1;   /* a block of numbers */
 } ngx_http_lapor_submit_t;
 
 
@@ -375,6 +376,7 @@ ngx_http_lapor_submit_claim(ngx_http_request_t *r, void *data)
     ngx_http_lapor_submit_t  *sub = data;
 
     u_char                      *p;
+    ngx_int_t                    rc;
     ngx_http_lapor_batch_t       b;
     ngx_http_lapor_tenant_t     *t;
 
@@ -423,14 +425,36 @@ ngx_http_lapor_submit_claim(ngx_http_request_t *r, void *data)
         ngx_http_lapor_batch_key(&b, "seq:report");
         ngx_http_lapor_batch_cmd(&b, "EXEC");
 
+    } else if (t->id_fetching
+               && ngx_current_msec - t->id_fetch_at < 10000)
+    {
+        /*
+         * One block at a time: meanwhile a number of its own.  (A fetch
+         * whose client went away never reports back: after a while it is
+         * given up.)
+         */
+        ngx_http_lapor_batch_cmd(&b, "INCR");
+        ngx_http_lapor_batch_key(&b, "seq:report");
+
     } else {
+        sub->fetching = 1;
+        t->id_fetching = 1;
+        t->id_fetch_at = ngx_current_msec;
+
         ngx_http_lapor_batch_cmd(&b, "INCRBY");
         ngx_http_lapor_batch_key(&b, "seq:report");
         ngx_http_lapor_batch_int(&b, NGX_HTTP_LAPOR_ID_BLOCK);
     }
 
-    return ngx_http_lapor_batch_send(r, sub->rds, &b,
-                                     ngx_http_lapor_submit_claimed, sub);
+    rc = ngx_http_lapor_batch_send(r, sub->rds, &b,
+                                   ngx_http_lapor_submit_claimed, sub);
+
+    if (rc != NGX_DONE && sub->fetching) {
+        sub->fetching = 0;
+        t->id_fetching = 0;
+    }
+
+    return rc;
 }
 
 
@@ -442,6 +466,12 @@ ngx_http_lapor_submit_claimed(ngx_http_request_t *r, void *data,
 
     redisReply               *seq;
     ngx_http_lapor_tenant_t  *t;
+
+    t = ngx_http_lapor_submit_tenant(r, sub);
+
+    if (sub->fetching) {
+        t->id_fetching = 0;
+    }
 
     if (rc != NGX_OK) {
         ngx_http_finalize_request(r, ngx_http_lapor_problem_redis(
@@ -474,10 +504,8 @@ ngx_http_lapor_submit_claimed(ngx_http_request_t *r, void *data,
         return;
     }
 
-    if (sub->idem_key == NULL) {
+    if (sub->fetching) {
         /* a new block: the first number for this report, the rest later */
-        t = ngx_http_lapor_submit_tenant(r, sub);
-
         t->id_last = sub->id;
         sub->id -= NGX_HTTP_LAPOR_ID_BLOCK - 1;
         t->id_next = sub->id + 1;
