@@ -26,25 +26,56 @@ static const EVP_CIPHER *lapor_gcm(void);
 
 /*
  * With OpenSSL 3 EVP_sha256() and EVP_aes_256_gcm() make every init look
- * the implementation up again in the provider; fetched once, they are
- * reused (the objects are immutable, sharing them is safe).  With OpenSSL
- * 1.1 there is nothing to fetch.
+ * the implementation up again in the provider.  A worker fetches them once
+ * (lapor_crypto_start) and frees them at exit (lapor_crypto_stop): a
+ * module unloaded by a reload must not leave them behind.  Until then the
+ * plain getters serve, as they do with OpenSSL 1.1.
  */
+
+#if OPENSSL_VERSION_NUMBER >= 0x30000000L
+static EVP_MD      *lapor_md;
+static EVP_CIPHER  *lapor_cipher;
+#endif
+
+
+void
+lapor_crypto_start(void)
+{
+#if OPENSSL_VERSION_NUMBER >= 0x30000000L
+    if (lapor_md == NULL) {
+        lapor_md = EVP_MD_fetch(NULL, "SHA256", NULL);
+    }
+
+    if (lapor_cipher == NULL) {
+        lapor_cipher = EVP_CIPHER_fetch(NULL, "AES-256-GCM", NULL);
+    }
+#endif
+}
+
+
+void
+lapor_crypto_stop(void)
+{
+#if OPENSSL_VERSION_NUMBER >= 0x30000000L
+    EVP_MD_free(lapor_md);
+    EVP_CIPHER_free(lapor_cipher);
+
+    lapor_md = NULL;
+    lapor_cipher = NULL;
+#endif
+}
+
 
 static const EVP_MD *
 lapor_sha256_md(void)
 {
 #if OPENSSL_VERSION_NUMBER >= 0x30000000L
-    static EVP_MD  *md;
-
-    if (md == NULL) {
-        md = EVP_MD_fetch(NULL, "SHA256", NULL);
+    if (lapor_md) {
+        return lapor_md;
     }
-
-    return md ? md : EVP_sha256();
-#else
-    return EVP_sha256();
 #endif
+
+    return EVP_sha256();
 }
 
 
@@ -52,16 +83,12 @@ static const EVP_CIPHER *
 lapor_gcm(void)
 {
 #if OPENSSL_VERSION_NUMBER >= 0x30000000L
-    static EVP_CIPHER  *cipher;
-
-    if (cipher == NULL) {
-        cipher = EVP_CIPHER_fetch(NULL, "AES-256-GCM", NULL);
+    if (lapor_cipher) {
+        return lapor_cipher;
     }
-
-    return cipher ? cipher : EVP_aes_256_gcm();
-#else
-    return EVP_aes_256_gcm();
 #endif
+
+    return EVP_aes_256_gcm();
 }
 
 

@@ -23,6 +23,10 @@
 #define lapor_base64url_len(n)  (((n) * 4 + 2) / 3)
 
 
+/* per process: fetch the algorithms once, and free them */
+void lapor_crypto_start(void);
+void lapor_crypto_stop(void);
+
 int lapor_sha256(const void *data, size_t len,
     unsigned char out[LAPOR_SHA256_LEN]);
 

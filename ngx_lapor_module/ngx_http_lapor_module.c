@@ -17,6 +17,7 @@
 #include "ngx_http_lapor_identity.h"
 #include "ngx_http_lapor_sweep.h"
 #include "ngx_http_lapor_metrics.h"
+#include "lapor_crypto.h"
 
 
 #define NGX_HTTP_LAPOR_REDIS_DEFAULT_PORT  6379
@@ -796,6 +797,8 @@ ngx_http_lapor_init_process(ngx_cycle_t *cycle)
         return NGX_OK;
     }
 
+    lapor_crypto_start();
+
     lmcf->redis_conn = ngx_http_lapor_redis_create(cycle, &lmcf->redis);
     if (lmcf->redis_conn == NULL) {
         return NGX_ERROR;
@@ -832,5 +835,7 @@ ngx_http_lapor_exit_process(ngx_cycle_t *cycle)
 
     ngx_http_lapor_redis_destroy(lmcf->redis_conn);
     lmcf->sweep = NULL;
+
+    lapor_crypto_stop();
     lmcf->redis_conn = NULL;
 }
