@@ -48,6 +48,7 @@ trap stop INT TERM EXIT
 
 redis-server --port "$redis_port" --bind 127.0.0.1 --dir "$var/redis" \
     --appendonly yes --appendfsync everysec --maxmemory-policy noeviction \
+    --hash-max-listpack-value 4096 \
     --daemonize no --logfile "$var/redis/redis.log" &
 redis_pid=$!
 
