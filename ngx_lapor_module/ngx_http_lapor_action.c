@@ -128,14 +128,6 @@ static ngx_http_lapor_text_t  ngx_http_lapor_d_bad_if_match = {
     "If-Match must be the report's version, e.g. \"3\"."
 };
 
-static ngx_http_lapor_text_t  ngx_http_lapor_t_not_found = {
-    "Laporan tidak ditemukan", "Report not found"
-};
-
-static ngx_http_lapor_text_t  ngx_http_lapor_d_not_found = {
-    "Tidak ada laporan dengan nomor ini.",
-    "There is no report with this number."
-};
 
 
 ngx_int_t
@@ -327,10 +319,7 @@ ngx_http_lapor_action_check(ngx_http_request_t *r, ngx_http_lapor_act_t *act,
     rc = ngx_http_lapor_current(r->pool, reply, act->cat, &act->cur);
 
     if (rc == NGX_DECLINED) {
-        return ngx_http_lapor_problem(r, NGX_HTTP_NOT_FOUND,
-                                      "report-not-found",
-                                      &ngx_http_lapor_t_not_found,
-                                      &ngx_http_lapor_d_not_found);
+        return ngx_http_lapor_report_not_found(r);
     }
 
     if (rc != NGX_OK) {

@@ -14,6 +14,8 @@
 
 #include <hiredis/hiredis.h>
 
+#include "ngx_http_lapor_module.h"
+#include "ngx_http_lapor_limit.h"
 #include "lapor_report.h"
 
 
@@ -58,6 +60,24 @@ extern const char  *ngx_http_lapor_fields[];
 
 
 ngx_int_t ngx_http_lapor_reports_post(ngx_http_request_t *r);
+
+/* a read of one report (view or timeline) */
+
+typedef struct {
+    ngx_http_lapor_redis_t         *rds;
+    ngx_http_lapor_loc_conf_t      *llcf;
+    int64_t                         id;
+    ngx_str_t                      *key;
+    unsigned                        viewer;   /* LAPOR_ROLE_*, 0: public */
+} ngx_http_lapor_view_t;
+
+
+/* starts a read of the report in the path: "read" limit, then fetch */
+ngx_int_t ngx_http_lapor_view_start(ngx_http_request_t *r,
+    ngx_http_lapor_step_pt fetch);
+
+/* 404 report-not-found */
+ngx_int_t ngx_http_lapor_report_not_found(ngx_http_request_t *r);
 
 /* views: who reads (see ngx_http_lapor_view.c) */
 ngx_int_t ngx_http_lapor_viewer(ngx_http_request_t *r, redisReply **f,

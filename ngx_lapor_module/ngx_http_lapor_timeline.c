@@ -24,19 +24,12 @@
 #include "lapor_utf8.h"
 
 
-typedef struct {
-    ngx_http_lapor_redis_t         *rds;
-    ngx_http_lapor_loc_conf_t      *llcf;
-    int64_t                         id;
-} ngx_http_lapor_timeline_t;
-
-
 static ngx_int_t ngx_http_lapor_timeline_fetch(ngx_http_request_t *r,
     void *data);
 static void ngx_http_lapor_timeline_fetched(ngx_http_request_t *r,
     void *data, redisReply *reply, ngx_int_t rc);
 static ngx_int_t ngx_http_lapor_timeline_send(ngx_http_request_t *r,
-    ngx_http_lapor_timeline_t *tl, redisReply *events, unsigned viewer,
+    ngx_http_lapor_view_t *tl, redisReply *events, unsigned viewer,
     ngx_uint_t confidential);
 static void ngx_http_lapor_timeline_event(ngx_http_request_t *r, yajl_gen g,
     lapor_catalog_t *cat, lapor_json_t *ev, unsigned viewer,
@@ -45,51 +38,17 @@ static void ngx_http_lapor_timeline_copy(yajl_gen g, lapor_json_t *ev,
     const char *name);
 
 
-static ngx_http_lapor_text_t  ngx_http_lapor_t_not_found = {
-    "Laporan tidak ditemukan", "Report not found"
-};
-
-static ngx_http_lapor_text_t  ngx_http_lapor_d_not_found = {
-    "Tidak ada laporan dengan nomor ini.",
-    "There is no report with this number."
-};
-
-
 ngx_int_t
 ngx_http_lapor_timeline_handler(ngx_http_request_t *r)
 {
-    ngx_int_t                    rc;
-    ngx_http_lapor_ctx_t        *ctx;
-    ngx_http_lapor_timeline_t   *tl;
-    ngx_http_lapor_main_conf_t  *lmcf;
-
-    rc = ngx_http_discard_request_body(r);
-    if (rc != NGX_OK) {
-        return rc;
-    }
-
-    ctx = ngx_http_lapor_get_ctx(r);
-    tl = ngx_pcalloc(r->pool, sizeof(ngx_http_lapor_timeline_t));
-
-    if (ctx == NULL || tl == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    lmcf = ngx_http_get_module_main_conf(r, ngx_http_lapor_module);
-
-    tl->rds = lmcf->redis_conn;
-    tl->llcf = ngx_http_get_module_loc_conf(r, ngx_http_lapor_module);
-    tl->id = ctx->report_id;
-
-    return ngx_http_lapor_limit(r, "read", ngx_http_lapor_timeline_fetch,
-                                NULL, tl);
+    return ngx_http_lapor_view_start(r, ngx_http_lapor_timeline_fetch);
 }
 
 
 static ngx_int_t
 ngx_http_lapor_timeline_fetch(ngx_http_request_t *r, void *data)
 {
-    ngx_http_lapor_timeline_t  *tl = data;
+    ngx_http_lapor_view_t  *tl = data;
 
     ngx_http_lapor_batch_t       b;
 
@@ -118,7 +77,7 @@ static void
 ngx_http_lapor_timeline_fetched(ngx_http_request_t *r, void *data,
     redisReply *reply, ngx_int_t rc)
 {
-    ngx_http_lapor_timeline_t  *tl = data;
+    ngx_http_lapor_view_t  *tl = data;
 
     unsigned     viewer;
     redisReply  *report, **f;
@@ -137,11 +96,7 @@ ngx_http_lapor_timeline_fetched(ngx_http_request_t *r, void *data,
     f = report->element;
 
     if (f[NGX_HTTP_LAPOR_F_ID]->type != REDIS_REPLY_STRING) {
-        ngx_http_finalize_request(r, ngx_http_lapor_problem(
-                                         r, NGX_HTTP_NOT_FOUND,
-                                         "report-not-found",
-                                         &ngx_http_lapor_t_not_found,
-                                         &ngx_http_lapor_d_not_found));
+        ngx_http_finalize_request(r, ngx_http_lapor_report_not_found(r));
         return;
     }
 
@@ -158,7 +113,7 @@ ngx_http_lapor_timeline_fetched(ngx_http_request_t *r, void *data,
 
 static ngx_int_t
 ngx_http_lapor_timeline_send(ngx_http_request_t *r,
-    ngx_http_lapor_timeline_t *tl, redisReply *events, unsigned viewer,
+    ngx_http_lapor_view_t *tl, redisReply *events, unsigned viewer,
     ngx_uint_t confidential)
 {
     size_t                i;

@@ -23,13 +23,6 @@
 #include "lapor_workflow.h"
 
 
-typedef struct {
-    ngx_http_lapor_redis_t         *rds;
-    ngx_http_lapor_loc_conf_t      *llcf;
-    int64_t                         id;
-    ngx_str_t                      *key;
-    unsigned                        viewer;   /* LAPOR_ROLE_*, 0: public */
-} ngx_http_lapor_view_t;
 
 
 static ngx_int_t ngx_http_lapor_view_fetch(ngx_http_request_t *r,
@@ -71,6 +64,15 @@ static ngx_http_lapor_text_t  ngx_http_lapor_d_not_found = {
 ngx_int_t
 ngx_http_lapor_report_get(ngx_http_request_t *r)
 {
+    return ngx_http_lapor_view_start(r, ngx_http_lapor_view_fetch);
+}
+
+
+/* a read of one report: the report's number, then the "read" limit */
+
+ngx_int_t
+ngx_http_lapor_view_start(ngx_http_request_t *r, ngx_http_lapor_step_pt fetch)
+{
     ngx_int_t                    rc;
     ngx_http_lapor_ctx_t        *ctx;
     ngx_http_lapor_view_t       *v;
@@ -94,8 +96,16 @@ ngx_http_lapor_report_get(ngx_http_request_t *r)
     v->llcf = ngx_http_get_module_loc_conf(r, ngx_http_lapor_module);
     v->id = ctx->report_id;
 
-    return ngx_http_lapor_limit(r, "read", ngx_http_lapor_view_fetch, NULL,
-                                v);
+    return ngx_http_lapor_limit(r, "read", fetch, NULL, v);
+}
+
+
+ngx_int_t
+ngx_http_lapor_report_not_found(ngx_http_request_t *r)
+{
+    return ngx_http_lapor_problem(r, NGX_HTTP_NOT_FOUND, "report-not-found",
+                                  &ngx_http_lapor_t_not_found,
+                                  &ngx_http_lapor_d_not_found);
 }
 
 
@@ -148,11 +158,7 @@ ngx_http_lapor_view_fetched(ngx_http_request_t *r, void *data,
     f = reply->element;
 
     if (f[NGX_HTTP_LAPOR_F_ID]->type != REDIS_REPLY_STRING) {
-        ngx_http_finalize_request(r, ngx_http_lapor_problem(
-                                         r, NGX_HTTP_NOT_FOUND,
-                                         "report-not-found",
-                                         &ngx_http_lapor_t_not_found,
-                                         &ngx_http_lapor_d_not_found));
+        ngx_http_finalize_request(r, ngx_http_lapor_report_not_found(r));
         return;
     }
 
