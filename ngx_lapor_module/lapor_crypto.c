@@ -114,7 +114,8 @@ lapor_hmac_sha256(const unsigned char *key, size_t keylen, const void *data,
     unsigned int  n;
 
     if (keylen > 0x7fffffff
-        || HMAC(lapor_sha256_md(), key, (int) keylen, data, len, out, &n) == NULL
+        || HMAC(lapor_sha256_md(), key, (int) keylen, data, len, out, &n)
+           == NULL
         || n != LAPOR_SHA256_LEN)
     {
         return -1;
