@@ -287,7 +287,7 @@ lapor_mask_run(const unsigned char *in, size_t len, size_t i,
 size_t
 lapor_mask(const unsigned char *in, size_t len, unsigned char *out)
 {
-    size_t         i, k, end, start, digits, n;
+    size_t         i, k, end, start, digits, n, at;
     unsigned char  c, prev;
 
     /*
@@ -309,6 +309,9 @@ lapor_mask(const unsigned char *in, size_t len, unsigned char *out)
         return 0;
     }
 
+    /* without an '@' no address can start anywhere: digit runs only */
+    at = n;
+
     n = 0;
     i = 0;
     prev = '\0';
@@ -316,7 +319,7 @@ lapor_mask(const unsigned char *in, size_t len, unsigned char *out)
     while (i < len) {
         c = in[i];
 
-        if (lapor_mask_is_local(c) && !lapor_mask_is_local(prev)) {
+        if (at && lapor_mask_is_local(c) && !lapor_mask_is_local(prev)) {
             end = lapor_mask_email(in, len, i, &start);
 
             if (end) {

@@ -17,6 +17,9 @@
 char *ngx_http_lapor_identity_key_directive(ngx_conf_t *cf,
     ngx_command_t *cmd, void *conf);
 
+/* the first byte of a sealed identity: name, NUL, contact follow */
+#define NGX_HTTP_LAPOR_IDENTITY_MARK  0x01
+
 /* seals plain into "v1." followed by base64url(nonce | ciphertext | tag) */
 ngx_int_t ngx_http_lapor_seal(ngx_pool_t *pool, const u_char *key,
     ngx_str_t *aad, ngx_str_t *plain, ngx_str_t *sealed);

@@ -978,17 +978,18 @@ ngx_http_lapor_submit_write(ngx_http_request_t *r,
 
 /*
  * The identity, sealed, or empty for an anonymous report that gave none.
- * Sealed as JSON so that name and contact keep their exact bytes.
+ * The plaintext is NGX_HTTP_LAPOR_IDENTITY_MARK, the name, a NUL and the
+ * contact: validated text holds neither control characters nor NUL, and
+ * opening it for a view needs no JSON parser.  (The first identities were
+ * sealed as JSON {"name","contact"}; views still read those.)
  */
 
 static ngx_int_t
 ngx_http_lapor_submit_identity(ngx_http_request_t *r,
     ngx_http_lapor_submit_t *sub, ngx_str_t *report_key, ngx_str_t *sealed)
 {
-    size_t                len;
-    yajl_gen              g;
-    ngx_str_t             plain;
-    const unsigned char  *buf;
+    u_char     *p;
+    ngx_str_t   plain;
 
     ngx_str_null(sealed);
 
@@ -996,26 +997,21 @@ ngx_http_lapor_submit_identity(ngx_http_request_t *r,
         return NGX_OK;
     }
 
-    g = ngx_http_lapor_json_gen(r);
-    if (g == NULL) {
+    plain.len = 1 + sub->rep.reporter_name.len + 1
+                + sub->rep.reporter_contact.len;
+
+    plain.data = ngx_pnalloc(r->pool, plain.len);
+    if (plain.data == NULL) {
         return NGX_ERROR;
     }
 
-    yajl_gen_map_open(g);
-    ngx_http_lapor_json_literal(g, "name");
-    yajl_gen_string(g, (const unsigned char *) sub->rep.reporter_name.data,
-                    sub->rep.reporter_name.len);
-    ngx_http_lapor_json_literal(g, "contact");
-    yajl_gen_string(g, (const unsigned char *) sub->rep.reporter_contact.data,
-                    sub->rep.reporter_contact.len);
-    yajl_gen_map_close(g);
-
-    if (yajl_gen_get_buf(g, &buf, &len) != yajl_gen_status_ok) {
-        return NGX_ERROR;
-    }
-
-    plain.data = (u_char *) buf;
-    plain.len = len;
+    p = plain.data;
+    *p++ = NGX_HTTP_LAPOR_IDENTITY_MARK;
+    p = ngx_cpymem(p, sub->rep.reporter_name.data,
+                   sub->rep.reporter_name.len);
+    *p++ = '\0';
+    ngx_memcpy(p, sub->rep.reporter_contact.data,
+               sub->rep.reporter_contact.len);
 
     /* the report's key is the associated data: it opens nowhere else */
 

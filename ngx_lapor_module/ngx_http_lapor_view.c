@@ -547,8 +547,9 @@ static void
 ngx_http_lapor_view_reporter(ngx_http_request_t *r, yajl_gen g,
     ngx_http_lapor_view_t *v, redisReply *sealed, ngx_uint_t contact)
 {
+    u_char               *sep;
     ngx_int_t             rc;
-    ngx_str_t             text, plain;
+    ngx_str_t             text, plain, name_s, contact_s;
     lapor_json_t         *doc, *name, *reach;
     lapor_json_limits_t   limits;
     lapor_json_error_t    err;
@@ -574,37 +575,57 @@ ngx_http_lapor_view_reporter(ngx_http_request_t *r, yajl_gen g,
         return;
     }
 
-    ngx_memzero(&limits, sizeof(lapor_json_limits_t));
+    if (plain.len && plain.data[0] == NGX_HTTP_LAPOR_IDENTITY_MARK) {
+        sep = ngx_strlchr(plain.data + 1, plain.data + plain.len, '\0');
 
-    limits.alloc = ngx_http_lapor_pool_alloc;
-    limits.ctx = r->pool;
-    limits.max_depth = 2;
-    limits.max_string = 1024;
-    limits.max_elements = 8;
-    limits.max_number = 32;
+        if (sep == NULL) {
+            yajl_gen_null(g);
+            return;
+        }
 
-    doc = lapor_json_parse(plain.data, plain.len, &limits, &err);
+        name_s.data = plain.data + 1;
+        name_s.len = sep - name_s.data;
+        contact_s.data = sep + 1;
+        contact_s.len = plain.data + plain.len - contact_s.data;
 
-    name = doc ? lapor_json_get(doc, "name") : NULL;
-    reach = doc ? lapor_json_get(doc, "contact") : NULL;
+    } else {
+        /* identities sealed as JSON by the first release */
 
-    if (name == NULL || name->type != LAPOR_JSON_STRING
-        || reach == NULL || reach->type != LAPOR_JSON_STRING)
-    {
-        yajl_gen_null(g);
-        return;
+        ngx_memzero(&limits, sizeof(lapor_json_limits_t));
+
+        limits.alloc = ngx_http_lapor_pool_alloc;
+        limits.ctx = r->pool;
+        limits.max_depth = 2;
+        limits.max_string = 1024;
+        limits.max_elements = 8;
+        limits.max_number = 32;
+
+        doc = lapor_json_parse(plain.data, plain.len, &limits, &err);
+
+        name = doc ? lapor_json_get(doc, "name") : NULL;
+        reach = doc ? lapor_json_get(doc, "contact") : NULL;
+
+        if (name == NULL || name->type != LAPOR_JSON_STRING
+            || reach == NULL || reach->type != LAPOR_JSON_STRING)
+        {
+            yajl_gen_null(g);
+            return;
+        }
+
+        name_s.data = (u_char *) name->u.string.data;
+        name_s.len = name->u.string.len;
+        contact_s.data = (u_char *) reach->u.string.data;
+        contact_s.len = reach->u.string.len;
     }
 
     yajl_gen_map_open(g);
 
     ngx_http_lapor_json_literal(g, "name");
-    yajl_gen_string(g, (const unsigned char *) name->u.string.data,
-                    name->u.string.len);
+    ngx_http_lapor_json_str(g, &name_s);
 
     if (contact) {
         ngx_http_lapor_json_literal(g, "contact");
-        yajl_gen_string(g, (const unsigned char *) reach->u.string.data,
-                        reach->u.string.len);
+        ngx_http_lapor_json_str(g, &contact_s);
     }
 
     yajl_gen_map_close(g);

@@ -312,6 +312,10 @@ static void
 test_emails(void)
 {
     expect("budi.santoso@gmail.com", "************@*********", 1);
+
+    /* no '@' anywhere: addresses are not looked for, numbers still are */
+    expect("budi.santoso gmail.com 081234567890",
+           "budi.santoso gmail.com ************", 1);
     expect("kirim ke a@b.co.id.", "kirim ke *@*******.", 1);
     expect("(a@b.co)", "(*@****)", 1);
     expect("a@b.co, c@d.org", "*@****, *@*****", 2);
