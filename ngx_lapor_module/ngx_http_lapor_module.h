@@ -55,6 +55,7 @@ typedef struct {
     /* per worker: report ids reserved from the sequence, not yet used */
     int64_t                       id_next;
     int64_t                       id_last;
+    ngx_uint_t                    id_generation;  /* of the connection */
     ngx_msec_t                    id_fetch_at;
     unsigned                      id_fetching:1;
 } ngx_http_lapor_tenant_t;

@@ -46,6 +46,7 @@ struct ngx_http_lapor_redis_s {
     redisAsyncContext                *ac;
     ngx_http_lapor_redis_state_e      state;
     ngx_uint_t                        failures;    /* since last ready */
+    ngx_uint_t                        generation;  /* connections made */
     ngx_uint_t                        inflight;    /* commands sent */
     ngx_event_t                       connect_timer;
     ngx_event_t                       reconnect_timer;
@@ -202,6 +203,18 @@ ngx_http_lapor_redis_state(ngx_http_lapor_redis_t *rds)
 }
 
 
+/*
+ * Which connection commands sent now go over: a reply holds only while it
+ * is the same (a new one may be another server, or one that lost data).
+ */
+
+ngx_uint_t
+ngx_http_lapor_redis_generation(ngx_http_lapor_redis_t *rds)
+{
+    return rds ? rds->generation : 0;
+}
+
+
 const char *
 ngx_http_lapor_redis_state_name(ngx_http_lapor_redis_state_e st)
 {
@@ -262,6 +275,7 @@ ngx_http_lapor_redis_connect(ngx_http_lapor_redis_t *rds)
     conf = rds->conf;
 
     rds->state = NGX_HTTP_LAPOR_REDIS_CONNECTING;
+    rds->generation++;
 
     ngx_log_debug1(NGX_LOG_DEBUG_HTTP, rds->log, 0,
                    "lapor: connecting to redis at %V", &conf->address);

@@ -75,6 +75,7 @@ void ngx_http_lapor_redis_destroy(ngx_http_lapor_redis_t *rds);
 
 ngx_http_lapor_redis_state_e ngx_http_lapor_redis_state(
     ngx_http_lapor_redis_t *rds);
+ngx_uint_t ngx_http_lapor_redis_generation(ngx_http_lapor_redis_t *rds);
 const char *ngx_http_lapor_redis_state_name(ngx_http_lapor_redis_state_e st);
 time_t ngx_http_lapor_redis_retry_after(ngx_http_lapor_redis_t *rds);
 

@@ -43,7 +43,9 @@
  * Report numbers are reserved from the namespace's sequence in blocks per
  * worker: most submissions then need one round trip to Redis, not two.
  * Numbers stay unique; they increase within a worker, and a worker that
- * exits leaves the rest of its block unused.
+ * exits leaves the rest of its block unused.  A block holds only while the
+ * connection it came over does: after a reconnect Redis may be another
+ * server, or have lost data, and hand the same numbers out again.
  */
 #define NGX_HTTP_LAPOR_ID_BLOCK          64
 #define NGX_HTTP_LAPOR_EVENTS_MAXLEN     "100000"
@@ -71,6 +73,7 @@ typedef struct {
     int64_t                         due;
     ngx_str_t                       response;     /* the 201 body */
     ngx_uint_t                      expect;       /* replies in EXEC */
+    ngx_uint_t                      generation;   /* of the block fetch */
     time_t                          retry_after;
     unsigned                        fetching:1;   /* a block of numbers */
 } ngx_http_lapor_submit_t;
@@ -382,7 +385,9 @@ ngx_http_lapor_submit_claim(ngx_http_request_t *r, void *data)
 
     t = ngx_http_lapor_submit_tenant(r, sub);
 
-    if (sub->idem_key == NULL && t->id_next && t->id_next <= t->id_last) {
+    if (sub->idem_key == NULL && t->id_next && t->id_next <= t->id_last
+        && t->id_generation == ngx_http_lapor_redis_generation(sub->rds))
+    {
         /* a number of this worker's block: straight to the write */
         sub->id = t->id_next++;
         return ngx_http_lapor_submit_write(r, sub);
@@ -438,6 +443,7 @@ ngx_http_lapor_submit_claim(ngx_http_request_t *r, void *data)
 
     } else {
         sub->fetching = 1;
+        sub->generation = ngx_http_lapor_redis_generation(sub->rds);
         t->id_fetching = 1;
         t->id_fetch_at = ngx_current_msec;
 
@@ -507,6 +513,7 @@ ngx_http_lapor_submit_claimed(ngx_http_request_t *r, void *data,
     if (sub->fetching) {
         /* a new block: the first number for this report, the rest later */
         t->id_last = sub->id;
+        t->id_generation = sub->generation;
         sub->id -= NGX_HTTP_LAPOR_ID_BLOCK - 1;
         t->id_next = sub->id + 1;
     }
