@@ -56,6 +56,9 @@ typedef struct {
     int64_t                       id_next;
     int64_t                       id_last;
     ngx_uint_t                    id_generation;  /* of the connection */
+    int64_t                       id_pending;     /* last of the next block */
+    ngx_uint_t                    id_pending_generation;
+    ngx_uint_t                    id_fetch_generation;
     ngx_msec_t                    id_fetch_at;
     unsigned                      id_fetching:1;
 } ngx_http_lapor_tenant_t;

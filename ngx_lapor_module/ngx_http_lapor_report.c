@@ -45,7 +45,9 @@
  * Numbers stay unique; they increase within a worker, and a worker that
  * exits leaves the rest of its block unused.  A block holds only while the
  * connection it came over does: after a reconnect Redis may be another
- * server, or have lost data, and hand the same numbers out again.
+ * server, or have lost data, and hand the same numbers out again.  The next
+ * block is asked for when half of the current one is used, so that the
+ * submissions arriving meanwhile need no round trip of their own.
  */
 #define NGX_HTTP_LAPOR_ID_BLOCK          64
 #define NGX_HTTP_LAPOR_EVENTS_MAXLEN     "100000"
@@ -87,6 +89,10 @@ static void ngx_http_lapor_submit_claimed(ngx_http_request_t *r, void *data,
     redisReply *reply, ngx_int_t rc);
 static ngx_http_lapor_tenant_t *ngx_http_lapor_submit_tenant(
     ngx_http_request_t *r, ngx_http_lapor_submit_t *sub);
+static void ngx_http_lapor_submit_prefetch(ngx_http_request_t *r,
+    ngx_http_lapor_submit_t *sub, ngx_http_lapor_tenant_t *t);
+static void ngx_http_lapor_submit_prefetched(void *data, redisReply *reply,
+    ngx_int_t rc);
 static ngx_int_t ngx_http_lapor_submit_limited_ok(ngx_http_request_t *r,
     void *data);
 static ngx_int_t ngx_http_lapor_submit_release(ngx_http_request_t *r,
@@ -380,16 +386,36 @@ ngx_http_lapor_submit_claim(ngx_http_request_t *r, void *data)
 
     u_char                      *p;
     ngx_int_t                    rc;
+    ngx_uint_t                   gen;
     ngx_http_lapor_batch_t       b;
     ngx_http_lapor_tenant_t     *t;
 
     t = ngx_http_lapor_submit_tenant(r, sub);
+    gen = ngx_http_lapor_redis_generation(sub->rds);
+
+    if (t->id_pending && t->id_pending_generation != gen) {
+        /* fetched over a connection since lost: no longer ours */
+        t->id_pending = 0;
+    }
+
+    if ((t->id_next == 0 || t->id_next > t->id_last) && t->id_pending) {
+        /* the current block is used up: the next one takes over */
+        t->id_last = t->id_pending;
+        t->id_next = t->id_pending - (NGX_HTTP_LAPOR_ID_BLOCK - 1);
+        t->id_generation = gen;
+        t->id_pending = 0;
+    }
 
     if (sub->idem_key == NULL && t->id_next && t->id_next <= t->id_last
-        && t->id_generation == ngx_http_lapor_redis_generation(sub->rds))
+        && t->id_generation == gen)
     {
         /* a number of this worker's block: straight to the write */
         sub->id = t->id_next++;
+
+        if (t->id_last - t->id_next < NGX_HTTP_LAPOR_ID_BLOCK / 2) {
+            ngx_http_lapor_submit_prefetch(r, sub, t);
+        }
+
         return ngx_http_lapor_submit_write(r, sub);
     }
 
@@ -528,6 +554,75 @@ ngx_http_lapor_submit_claimed(ngx_http_request_t *r, void *data,
     }
 
     ngx_http_finalize_request(r, ngx_http_lapor_submit_write(r, sub));
+}
+
+
+/*
+ * Asks for the next block without holding up this request: the reply is
+ * kept aside until the current block is used up.  Without a pending block
+ * or a fetch on its way only; a failure just leaves the slower path.
+ */
+
+static void
+ngx_http_lapor_submit_prefetch(ngx_http_request_t *r,
+    ngx_http_lapor_submit_t *sub, ngx_http_lapor_tenant_t *t)
+{
+    ngx_uint_t                   n;
+    ngx_http_lapor_batch_t       b;
+    ngx_http_lapor_redis_cmd_t  *cmds;
+
+    if (t->id_fetching || t->id_pending) {
+        return;
+    }
+
+    if (ngx_http_lapor_batch_init(&b, r->pool, &sub->llcf->namespace, 1)
+        != NGX_OK)
+    {
+        return;
+    }
+
+    ngx_http_lapor_batch_cmd(&b, "INCRBY");
+    ngx_http_lapor_batch_key(&b, "seq:report");
+    ngx_http_lapor_batch_int(&b, NGX_HTTP_LAPOR_ID_BLOCK);
+
+    cmds = ngx_http_lapor_batch_commands(&b, &n);
+    if (cmds == NULL) {
+        return;
+    }
+
+    t->id_fetch_generation = ngx_http_lapor_redis_generation(sub->rds);
+
+    if (ngx_http_lapor_redis_send_internal(sub->rds, cmds, n,
+                                           ngx_http_lapor_submit_prefetched,
+                                           t)
+        == NGX_OK)
+    {
+        t->id_fetching = 1;
+        t->id_fetch_at = ngx_current_msec;
+    }
+}
+
+
+/* called once, also with an error or when the worker exits */
+
+static void
+ngx_http_lapor_submit_prefetched(void *data, redisReply *reply, ngx_int_t rc)
+{
+    ngx_http_lapor_tenant_t  *t = data;
+
+    int64_t  last;
+
+    t->id_fetching = 0;
+
+    if (rc != NGX_OK
+        || ngx_http_lapor_redis_int(reply, &last) != NGX_OK
+        || last < NGX_HTTP_LAPOR_ID_BLOCK)
+    {
+        return;
+    }
+
+    t->id_pending = last;
+    t->id_pending_generation = t->id_fetch_generation;
 }
 
 

@@ -7,8 +7,9 @@
 # sequence starts again, and a worker that kept using its old block would
 # later be handed the same numbers and overwrite those reports.
 #
-# Also: numbers are distinct and increasing within a worker, and a
-# connection dropped without data loss only leaves a gap.
+# Also: numbers are distinct and increasing within a worker, a connection
+# dropped without data loss only leaves a gap, and the next block is
+# reserved before the current one is used up.
 
 use warnings;
 use strict;
@@ -99,5 +100,19 @@ cmp_ok($id3, '>', 64, 'after a reconnect a new block, past the old one');
 is($t->redis_cmd('ZCARD', "${P}queue:submitted"), 3, 'three reports queued');
 is($t->redis_cmd('HGET', "${P}report:2", 'title'), $title2,
    'report 2 untouched');
+
+###############################################################################
+# the next block is asked for ahead: one after another, the numbers run on
+# without a gap and without a submission waiting for a block
+
+my @run = map { (submit())[0] } 1 .. 40;
+is($t->redis_cmd('GET', "${P}seq:report"), $id3 - 1 + 128,
+   'with 23 numbers of the block left, the next block is reserved');
+push @run, map { (submit())[0] } 1 .. 30;
+is_deeply(\@run, [$id3 + 1 .. $id3 + 70],
+   '70 more reports numbered one after another');
+is($t->redis_cmd('GET', "${P}seq:report"), $id3 - 1 + 128,
+   'two blocks reserved for them, nothing more');
+is($t->redis_cmd('ZCARD', "${P}queue:submitted"), 73, '73 reports queued');
 
 $t->finish;
