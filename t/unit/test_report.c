@@ -38,60 +38,20 @@
 #define NERRS         LAPOR_REPORT_MAX_ERRORS
 
 
-/* every block the parser and the tests allocate, freed at exit */
-
-static void                **blocks;
-static size_t                nblocks;
-static size_t                cblocks;
-
 static lapor_json_limits_t   limits;
 static lapor_catalog_t      *cat;          /* the example, +08:00 */
 static lapor_catalog_t      *cat_minus5;   /* the same at -05:00 */
 static int64_t               now;          /* 2025-06-10 12:00:00 WITA */
 
 
+/* every block the parser and the tests allocate is freed at exit */
+
 static void *
 test_alloc(void *ctx, size_t size)
 {
-    void   *p, **nb;
-    size_t  n;
-
     (void) ctx;
 
-    if (nblocks == cblocks) {
-        n = cblocks ? cblocks * 2 : 256;
-        nb = realloc(blocks, n * sizeof(void *));
-
-        if (nb == NULL) {
-            return NULL;
-        }
-
-        blocks = nb;
-        cblocks = n;
-    }
-
-    p = malloc(size ? size : 1);
-
-    if (p == NULL) {
-        return NULL;
-    }
-
-    blocks[nblocks++] = p;
-
-    return p;
-}
-
-
-static void
-test_free_all(void)
-{
-    while (nblocks) {
-        free(blocks[--nblocks]);
-    }
-
-    free(blocks);
-    blocks = NULL;
-    cblocks = 0;
+    return unit_alloc(size);
 }
 
 
@@ -1569,7 +1529,7 @@ main(void)
 
     if (load_catalogs() != 0) {
         UNIT_TRUE(0);
-        test_free_all();
+        unit_free_all();
         return unit_report("report");
     }
 
@@ -1602,7 +1562,7 @@ main(void)
 
     rc = unit_report("report");
 
-    test_free_all();
+    unit_free_all();
 
     return rc;
 }

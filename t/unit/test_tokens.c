@@ -67,22 +67,16 @@ typedef struct {
 } alloc_ctx_t;
 
 
-/* every block the parser and the tests allocate, freed at exit */
-
-static void            **blocks;
-static size_t            nblocks;
-static size_t            cblocks;
-
 static lapor_tokens_t    toks;
 static char              err[ERRLEN];
 
 
+/* every block the parser and the tests allocate is freed at exit */
+
 static void *
 test_alloc(void *ctx, size_t size)
 {
-    void          *p, **nb;
-    size_t         n;
-    alloc_ctx_t   *ac;
+    alloc_ctx_t  *ac;
 
     ac = ctx;
 
@@ -95,40 +89,7 @@ test_alloc(void *ctx, size_t size)
         }
     }
 
-    if (nblocks == cblocks) {
-        n = cblocks ? cblocks * 2 : 256;
-        nb = realloc(blocks, n * sizeof(void *));
-
-        if (nb == NULL) {
-            return NULL;
-        }
-
-        blocks = nb;
-        cblocks = n;
-    }
-
-    p = malloc(size ? size : 1);
-
-    if (p == NULL) {
-        return NULL;
-    }
-
-    blocks[nblocks++] = p;
-
-    return p;
-}
-
-
-static void
-test_free_all(void)
-{
-    while (nblocks) {
-        free(blocks[--nblocks]);
-    }
-
-    free(blocks);
-    blocks = NULL;
-    cblocks = 0;
+    return unit_alloc(size);
 }
 
 
@@ -960,7 +921,7 @@ main(void)
 
     rc = unit_report("tokens");
 
-    test_free_all();
+    unit_free_all();
 
     return rc;
 }

@@ -11,6 +11,7 @@
 
 
 #include <stdio.h>
+#include <stdlib.h>
 
 
 static unsigned long  unit_passed;
@@ -49,6 +50,59 @@ unit_report(const char *suite)
     printf("%s: %lu passed, %lu failed\n", suite, unit_passed, unit_failed);
 
     return unit_failed == 0 ? 0 : 1;
+}
+
+
+/*
+ * Allocations the code under test and the tests make, tracked so that
+ * unit_free_all() frees them at once (valgrind then sees no leak).
+ */
+
+static void    **unit_blocks;
+static size_t    unit_nblocks;
+static size_t    unit_cblocks;
+
+
+static inline void *
+unit_alloc(size_t size)
+{
+    void    *p, **nb;
+    size_t   n;
+
+    if (unit_nblocks == unit_cblocks) {
+        n = unit_cblocks ? unit_cblocks * 2 : 256;
+        nb = realloc(unit_blocks, n * sizeof(void *));
+
+        if (nb == NULL) {
+            return NULL;
+        }
+
+        unit_blocks = nb;
+        unit_cblocks = n;
+    }
+
+    p = malloc(size ? size : 1);
+
+    if (p == NULL) {
+        return NULL;
+    }
+
+    unit_blocks[unit_nblocks++] = p;
+
+    return p;
+}
+
+
+static inline void
+unit_free_all(void)
+{
+    while (unit_nblocks) {
+        free(unit_blocks[--unit_nblocks]);
+    }
+
+    free(unit_blocks);
+    unit_blocks = NULL;
+    unit_cblocks = 0;
 }
 
 
