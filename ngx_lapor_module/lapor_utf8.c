@@ -5,7 +5,33 @@
  */
 
 
+#include <stdint.h>
+#include <string.h>
+
 #include "lapor_utf8.h"
+
+
+#define LAPOR_UTF8_ONES   0x0101010101010101ULL
+#define LAPOR_UTF8_HIGHS  0x8080808080808080ULL
+
+
+/*
+ * Whether all eight bytes of w are printable ASCII (0x20..0x7e): no byte
+ * with the high bit, none below 0x20 (w - 0x20.. borrows into the high bit
+ * of such a byte), none equal to 0x7f (that byte of w ^ 0x7f.. is zero).
+ */
+
+static int
+lapor_utf8_printable8(uint64_t w)
+{
+    uint64_t  v;
+
+    v = w ^ (0x7f * LAPOR_UTF8_ONES);
+
+    return ((w | ((w - 0x20 * LAPOR_UTF8_ONES) & ~w)
+             | ((v - LAPOR_UTF8_ONES) & ~v))
+            & LAPOR_UTF8_HIGHS) == 0;
+}
 
 
 int
@@ -13,12 +39,26 @@ lapor_utf8_check(const unsigned char *s, size_t len, unsigned flags,
     size_t *nchars)
 {
     size_t         i, n, need, k;
+    uint64_t       w;
     unsigned char  c, lo, hi;
 
     i = 0;
     n = 0;
 
     while (i < len) {
+
+        /* texts are mostly printable ASCII: eight bytes at a time */
+
+        if (len - i >= 8) {
+            memcpy(&w, s + i, 8);
+
+            if (lapor_utf8_printable8(w)) {
+                i += 8;
+                n += 8;
+                continue;
+            }
+        }
+
         c = s[i];
 
         if (c < 0x80) {

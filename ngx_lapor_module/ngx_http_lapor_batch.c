@@ -100,7 +100,7 @@ ngx_http_lapor_batch_int(ngx_http_lapor_batch_t *b, int64_t n)
         return;
     }
 
-    ngx_http_lapor_batch_arg(b, p, ngx_sprintf(p, "%L", n) - p);
+    ngx_http_lapor_batch_arg(b, p, ngx_http_lapor_redis_decimal(p, n) - p);
 }
 
 

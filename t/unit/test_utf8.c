@@ -259,6 +259,66 @@ test_every_two_byte_lead(void)
 }
 
 
+/*
+ * The word-at-a-time path for printable ASCII against the byte path: each
+ * byte value at each position of texts of 1 to 24 bytes (so in a full
+ * word, a partial word and the tail), with and without newlines allowed,
+ * and a two-byte character at each position.
+ */
+
+static void
+test_words(void)
+{
+    int             rc, want, flags;
+    size_t          len, pos, n;
+    unsigned        b;
+    unsigned long   wrong;
+    unsigned char   buf[24];
+
+    wrong = 0;
+
+    for (flags = 0; flags <= (int) LAPOR_UTF8_ALLOW_NEWLINES; flags++) {
+        for (len = 1; len <= sizeof(buf); len++) {
+            for (pos = 0; pos < len; pos++) {
+                for (b = 0; b < 256; b++) {
+                    memset(buf, 'a' + (int) (len % 26), len);
+                    buf[pos] = (unsigned char) b;
+
+                    want = (b >= 0x20 && b < 0x7f)
+                           || (flags && (b == '\n' || b == '\r'
+                                         || b == '\t'));
+
+                    n = (size_t) -1;
+                    rc = lapor_utf8_check(buf, len, (unsigned) flags, &n);
+
+                    if ((rc == 0) != want || (want && n != len)
+                        || (!want && n != pos))
+                    {
+                        wrong++;
+                    }
+                }
+            }
+        }
+    }
+
+    for (len = 2; len <= sizeof(buf); len++) {
+        for (pos = 0; pos + 1 < len; pos++) {
+            memset(buf, 'x', len);
+            buf[pos] = 0xc3;
+            buf[pos + 1] = 0xa9;
+
+            n = (size_t) -1;
+
+            if (lapor_utf8_check(buf, len, 0, &n) != 0 || n != len - 1) {
+                wrong++;
+            }
+        }
+    }
+
+    UNIT_EQ(wrong, 0);
+}
+
+
 int
 main(void)
 {
@@ -271,6 +331,7 @@ main(void)
     test_truncated_and_stray();
     test_controls();
     test_every_two_byte_lead();
+    test_words();
 
     return unit_report("utf8");
 }
