@@ -62,6 +62,12 @@ lapor_utf8_check(const unsigned char *s, size_t len, unsigned flags,
         c = s[i];
 
         if (c < 0x80) {
+            if (flags & LAPOR_UTF8_ALLOW_CONTROLS) {
+                i++;
+                n++;
+                continue;
+            }
+
             if (c == 0x7f) {
                 goto invalid;
             }
@@ -96,7 +102,7 @@ lapor_utf8_check(const unsigned char *s, size_t len, unsigned flags,
             need = 1;
 
             /* U+0080..U+009F are the C1 controls */
-            if (c == 0xc2) {
+            if (c == 0xc2 && !(flags & LAPOR_UTF8_ALLOW_CONTROLS)) {
                 lo = 0xa0;
             }
 

@@ -11,6 +11,7 @@
 
 #include "ngx_http_lapor_batch.h"
 #include "ngx_http_lapor_problem.h"
+#include "lapor_jsonw.h"
 
 
 #define NGX_HTTP_LAPOR_KEY_MAX  512
@@ -100,7 +101,7 @@ ngx_http_lapor_batch_int(ngx_http_lapor_batch_t *b, int64_t n)
         return;
     }
 
-    ngx_http_lapor_batch_arg(b, p, ngx_http_lapor_redis_decimal(p, n) - p);
+    ngx_http_lapor_batch_arg(b, p, lapor_decimal(p, n) - p);
 }
 
 

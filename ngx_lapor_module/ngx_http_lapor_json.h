@@ -14,6 +14,8 @@
 
 #include <yajl/yajl_gen.h>
 
+#include "lapor_jsonw.h"
+
 
 extern ngx_str_t  ngx_http_lapor_json_type;
 extern ngx_str_t  ngx_http_lapor_problem_json_type;
@@ -40,6 +42,21 @@ yajl_gen_status ngx_http_lapor_json_str(yajl_gen g, ngx_str_t *s);
  */
 ngx_int_t ngx_http_lapor_json_send(ngx_http_request_t *r, ngx_uint_t status,
     ngx_str_t *content_type, yajl_gen g);
+
+/*
+ * The writer of the hottest answers (lapor_jsonw.h) on the request pool;
+ * size is the first block's (it grows as needed).
+ */
+ngx_int_t ngx_http_lapor_jsonw_init(ngx_http_request_t *r, lapor_jsonw_t *w,
+    size_t size);
+
+/* a string; text that is not UTF-8 becomes null (and is logged) */
+void ngx_http_lapor_jsonw_text(ngx_http_request_t *r, lapor_jsonw_t *w,
+    const u_char *s, size_t len);
+
+/* ngx_http_lapor_json_send() for the writer's document */
+ngx_int_t ngx_http_lapor_jsonw_send(ngx_http_request_t *r, ngx_uint_t status,
+    ngx_str_t *content_type, lapor_jsonw_t *w);
 
 /* the same for a finished document (live data: not to be cached) */
 ngx_int_t ngx_http_lapor_json_send_buf(ngx_http_request_t *r,

@@ -32,6 +32,7 @@
 #include "ngx_http_lapor_redis.h"
 #include "ngx_http_lapor_metrics.h"
 #include "lapor_backoff.h"
+#include "lapor_jsonw.h"
 
 
 #define NGX_HTTP_LAPOR_REDIS_MAX_INFLIGHT    4096
@@ -727,37 +728,6 @@ ngx_http_lapor_redis_del_event(ngx_event_t *ev, ngx_int_t event)
 
 
 /*
- * A number in decimal, without a format string: a submission writes some
- * 150 of them (lengths in the protocol, counters, times), and ngx_sprintf()
- * was an eighth of its cost.  p has room for NGX_INT64_LEN bytes.
- */
-
-u_char *
-ngx_http_lapor_redis_decimal(u_char *p, int64_t n)
-{
-    u_char    digits[NGX_INT64_LEN], *d;
-    uint64_t  u;
-
-    if (n < 0) {
-        *p++ = '-';
-        u = (uint64_t) 0 - (uint64_t) n;
-
-    } else {
-        u = (uint64_t) n;
-    }
-
-    d = digits + NGX_INT64_LEN;
-
-    do {
-        *--d = (u_char) ('0' + u % 10);
-        u /= 10;
-    } while (u);
-
-    return ngx_cpymem(p, d, digits + NGX_INT64_LEN - d);
-}
-
-
-/*
  * The Redis protocol of one command, written into the worker's buffer:
  * hiredis's own formatting (sds, a printf per argument) was a seventh of
  * a submission's cost.  hiredis copies the text into its output buffer.
@@ -794,13 +764,13 @@ ngx_http_lapor_redis_format(ngx_http_lapor_redis_t *rds,
 
     p = rds->fmt;
     *p++ = '*';
-    p = ngx_http_lapor_redis_decimal(p, cmd->argc);
+    p = lapor_decimal(p, cmd->argc);
     *p++ = '\r';
     *p++ = '\n';
 
     for (i = 0; i < cmd->argc; i++) {
         *p++ = '$';
-        p = ngx_http_lapor_redis_decimal(p, cmd->argvlen[i]);
+        p = lapor_decimal(p, cmd->argvlen[i]);
         *p++ = '\r';
         *p++ = '\n';
         p = ngx_cpymem(p, cmd->argv[i], cmd->argvlen[i]);

@@ -105,7 +105,6 @@ ngx_int_t ngx_http_lapor_redis_send_internal(ngx_http_lapor_redis_t *rds,
 
 /* reading replies: an integer (or a decimal string), a fixed string */
 ngx_int_t ngx_http_lapor_redis_int(redisReply *rep, int64_t *out);
-u_char *ngx_http_lapor_redis_decimal(u_char *p, int64_t n);
 ngx_uint_t ngx_http_lapor_redis_is(redisReply *rep, const char *s);
 
 /* EXEC answered with one reply per queued command, none of them an error */

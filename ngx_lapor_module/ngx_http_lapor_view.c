@@ -33,12 +33,13 @@ static ngx_int_t ngx_http_lapor_viewer_check(ngx_http_request_t *r,
     redisReply **f, unsigned *viewer);
 static ngx_int_t ngx_http_lapor_view_send(ngx_http_request_t *r,
     ngx_http_lapor_view_t *v, redisReply **f);
-static void ngx_http_lapor_view_text(ngx_http_request_t *r, yajl_gen g,
+static void ngx_http_lapor_view_text(ngx_http_request_t *r, lapor_jsonw_t *w,
     const char *name, redisReply *value, ngx_uint_t mask);
-static void ngx_http_lapor_view_time(ngx_http_request_t *r, yajl_gen g,
+static void ngx_http_lapor_view_time(ngx_http_request_t *r, lapor_jsonw_t *w,
     lapor_catalog_t *cat, const char *name, int64_t t);
-static void ngx_http_lapor_view_reporter(ngx_http_request_t *r, yajl_gen g,
-    ngx_http_lapor_view_t *v, redisReply *sealed, ngx_uint_t contact);
+static void ngx_http_lapor_view_reporter(ngx_http_request_t *r,
+    lapor_jsonw_t *w, ngx_http_lapor_view_t *v, redisReply *sealed,
+    ngx_uint_t contact);
 
 
 static ngx_http_lapor_text_t  ngx_http_lapor_t_forbidden = {
@@ -290,7 +291,7 @@ ngx_http_lapor_view_send(ngx_http_request_t *r, ngx_http_lapor_view_t *v,
     redisReply **f)
 {
     int64_t                        created, updated, due, id, version, n;
-    yajl_gen                       g;
+    lapor_jsonw_t                  jw, *w;
     ngx_time_t                    *tp;
     ngx_uint_t                     confidential, anonymous, open, public;
     ngx_uint_t                     auto_closed, mask, identity, contact;
@@ -333,46 +334,47 @@ ngx_http_lapor_view_send(ngx_http_request_t *r, ngx_http_lapor_view_t *v,
            && !ngx_http_lapor_redis_is(status, "closed")
            && !ngx_http_lapor_redis_is(status, "archived");
 
-    g = ngx_http_lapor_json_gen(r);
-    if (g == NULL) {
+    w = &jw;
+
+    if (ngx_http_lapor_jsonw_init(r, w, 2048) != NGX_OK) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    yajl_gen_map_open(g);
+    lapor_jsonw_map_open(w);
 
-    ngx_http_lapor_json_literal(g, "id");
-    yajl_gen_integer(g, id);
+    lapor_jsonw_literal(w, "id");
+    lapor_jsonw_integer(w, id);
 
-    ngx_http_lapor_json_literal(g, "status");
+    lapor_jsonw_literal(w, "status");
 
     if (auto_closed) {
-        ngx_http_lapor_json_literal(g, "closed");
+        lapor_jsonw_literal(w, "closed");
 
     } else {
-        yajl_gen_string(g, (const unsigned char *) status->str, status->len);
+        ngx_http_lapor_jsonw_text(r, w, (u_char *) status->str, status->len);
     }
 
-    ngx_http_lapor_json_literal(g, "version");
-    yajl_gen_integer(g, version);
+    lapor_jsonw_literal(w, "version");
+    lapor_jsonw_integer(w, version);
 
-    ngx_http_lapor_view_time(r, g, cat, "created_at", created);
-    ngx_http_lapor_view_time(r, g, cat, "updated_at", updated);
+    ngx_http_lapor_view_time(r, w, cat, "created_at", created);
+    ngx_http_lapor_view_time(r, w, cat, "updated_at", updated);
 
     if (open && due) {
-        ngx_http_lapor_view_time(r, g, cat, "due_at", due);
+        ngx_http_lapor_view_time(r, w, cat, "due_at", due);
 
     } else {
-        ngx_http_lapor_json_literal(g, "due_at");
-        yajl_gen_null(g);
+        lapor_jsonw_literal(w, "due_at");
+        lapor_jsonw_null(w);
     }
 
     /* a followed-up report waits for its reporter: not late */
 
-    ngx_http_lapor_json_literal(g, "overdue");
-    yajl_gen_bool(g, open && due && tp->sec > due
+    lapor_jsonw_literal(w, "overdue");
+    lapor_jsonw_bool(w, open && due && tp->sec > due
                      && !ngx_http_lapor_redis_is(status, "followed_up"));
 
-    ngx_http_lapor_json_literal(g, "agency");
+    lapor_jsonw_literal(w, "agency");
 
     agency = NULL;
 
@@ -382,55 +384,55 @@ ngx_http_lapor_view_send(ngx_http_request_t *r, ngx_http_lapor_view_t *v,
     }
 
     if (agency) {
-        yajl_gen_map_open(g);
-        ngx_http_lapor_json_literal(g, "code");
-        yajl_gen_string(g, (const unsigned char *) agency->code,
-                        agency->code_len);
-        ngx_http_lapor_json_literal(g, "name");
+        lapor_jsonw_map_open(w);
+        lapor_jsonw_literal(w, "code");
+        ngx_http_lapor_jsonw_text(r, w, (u_char *) agency->code,
+                                  agency->code_len);
+        lapor_jsonw_literal(w, "name");
 
         if (ngx_http_lapor_lang(r) == NGX_HTTP_LAPOR_LANG_EN) {
-            yajl_gen_string(g, (const unsigned char *) agency->name.en,
-                            agency->name.en_len);
+            ngx_http_lapor_jsonw_text(r, w, (u_char *) agency->name.en,
+                                      agency->name.en_len);
 
         } else {
-            yajl_gen_string(g, (const unsigned char *) agency->name.id,
-                            agency->name.id_len);
+            ngx_http_lapor_jsonw_text(r, w, (u_char *) agency->name.id,
+                                      agency->name.id_len);
         }
 
-        yajl_gen_map_close(g);
+        lapor_jsonw_map_close(w);
 
     } else {
-        yajl_gen_null(g);
+        lapor_jsonw_null(w);
     }
 
-    ngx_http_lapor_json_literal(g, "confidential");
-    yajl_gen_bool(g, confidential);
+    lapor_jsonw_literal(w, "confidential");
+    lapor_jsonw_bool(w, confidential);
 
     if (confidential && public) {
-        yajl_gen_map_close(g);
+        lapor_jsonw_map_close(w);
         goto send;
     }
 
     mask = public;
 
-    ngx_http_lapor_json_literal(g, "anonymous");
-    yajl_gen_bool(g, anonymous);
+    lapor_jsonw_literal(w, "anonymous");
+    lapor_jsonw_bool(w, anonymous);
 
-    ngx_http_lapor_view_text(r, g, "type", f[NGX_HTTP_LAPOR_F_TYPE], 0);
-    ngx_http_lapor_view_text(r, g, "category", f[NGX_HTTP_LAPOR_F_CATEGORY],
+    ngx_http_lapor_view_text(r, w, "type", f[NGX_HTTP_LAPOR_F_TYPE], 0);
+    ngx_http_lapor_view_text(r, w, "category", f[NGX_HTTP_LAPOR_F_CATEGORY],
                              0);
-    ngx_http_lapor_view_text(r, g, "channel", f[NGX_HTTP_LAPOR_F_CHANNEL], 0);
-    ngx_http_lapor_view_text(r, g, "title", f[NGX_HTTP_LAPOR_F_TITLE], mask);
-    ngx_http_lapor_view_text(r, g, "body", f[NGX_HTTP_LAPOR_F_BODY], mask);
+    ngx_http_lapor_view_text(r, w, "channel", f[NGX_HTTP_LAPOR_F_CHANNEL], 0);
+    ngx_http_lapor_view_text(r, w, "title", f[NGX_HTTP_LAPOR_F_TITLE], mask);
+    ngx_http_lapor_view_text(r, w, "body", f[NGX_HTTP_LAPOR_F_BODY], mask);
 
     if (f[NGX_HTTP_LAPOR_F_PLACE]->type == REDIS_REPLY_STRING
         || f[NGX_HTTP_LAPOR_F_LAT]->type == REDIS_REPLY_STRING)
     {
-        ngx_http_lapor_json_literal(g, "location");
-        yajl_gen_map_open(g);
+        lapor_jsonw_literal(w, "location");
+        lapor_jsonw_map_open(w);
 
         if (f[NGX_HTTP_LAPOR_F_PLACE]->type == REDIS_REPLY_STRING) {
-            ngx_http_lapor_view_text(r, g, "text", f[NGX_HTTP_LAPOR_F_PLACE],
+            ngx_http_lapor_view_text(r, w, "text", f[NGX_HTTP_LAPOR_F_PLACE],
                                      mask);
         }
 
@@ -438,32 +440,33 @@ ngx_http_lapor_view_send(ngx_http_request_t *r, ngx_http_lapor_view_t *v,
             && f[NGX_HTTP_LAPOR_F_LON]->type == REDIS_REPLY_STRING)
         {
             /* validated numbers, stored as written */
-            ngx_http_lapor_json_literal(g, "lat");
-            yajl_gen_number(g, f[NGX_HTTP_LAPOR_F_LAT]->str,
-                            f[NGX_HTTP_LAPOR_F_LAT]->len);
-            ngx_http_lapor_json_literal(g, "lon");
-            yajl_gen_number(g, f[NGX_HTTP_LAPOR_F_LON]->str,
-                            f[NGX_HTTP_LAPOR_F_LON]->len);
+            lapor_jsonw_literal(w, "lat");
+            lapor_jsonw_number(w, f[NGX_HTTP_LAPOR_F_LAT]->str,
+                               f[NGX_HTTP_LAPOR_F_LAT]->len);
+            lapor_jsonw_literal(w, "lon");
+            lapor_jsonw_number(w, f[NGX_HTTP_LAPOR_F_LON]->str,
+                               f[NGX_HTTP_LAPOR_F_LON]->len);
         }
 
-        yajl_gen_map_close(g);
+        lapor_jsonw_map_close(w);
     }
 
     if (f[NGX_HTTP_LAPOR_F_OCCURRED_ON]->type == REDIS_REPLY_STRING) {
-        ngx_http_lapor_view_text(r, g, "occurred_on",
+        ngx_http_lapor_view_text(r, w, "occurred_on",
                                  f[NGX_HTTP_LAPOR_F_OCCURRED_ON], 0);
     }
 
     if (ngx_http_lapor_redis_int(f[NGX_HTTP_LAPOR_F_RATING], &n) == NGX_OK) {
-        ngx_http_lapor_json_literal(g, "rating");
-        yajl_gen_integer(g, n);
-        ngx_http_lapor_view_text(r, g, "resolved",
+        lapor_jsonw_literal(w, "rating");
+        lapor_jsonw_integer(w, n);
+        ngx_http_lapor_view_text(r, w, "resolved",
                                  f[NGX_HTTP_LAPOR_F_RESOLVED], 0);
     }
 
     if (v->viewer & (LAPOR_ROLE_ADMIN | LAPOR_ROLE_AGENCY)) {
-        ngx_http_lapor_json_literal(g, "flagged");
-        yajl_gen_bool(g, ngx_http_lapor_redis_is(f[NGX_HTTP_LAPOR_F_FLAGGED],
+        lapor_jsonw_literal(w, "flagged");
+        lapor_jsonw_bool(w,
+                         ngx_http_lapor_redis_is(f[NGX_HTTP_LAPOR_F_FLAGGED],
                                                  "1"));
     }
 
@@ -478,11 +481,11 @@ ngx_http_lapor_view_send(ngx_http_request_t *r, ngx_http_lapor_view_t *v,
               || (v->viewer == LAPOR_ROLE_AGENCY && !anonymous);
 
     if (identity) {
-        ngx_http_lapor_view_reporter(r, g, v, f[NGX_HTTP_LAPOR_F_REPORTER],
+        ngx_http_lapor_view_reporter(r, w, v, f[NGX_HTTP_LAPOR_F_REPORTER],
                                      contact);
     }
 
-    yajl_gen_map_close(g);
+    lapor_jsonw_map_close(w);
 
 send:
 
@@ -490,61 +493,61 @@ send:
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    return ngx_http_lapor_json_send(r, NGX_HTTP_OK, &ngx_http_lapor_json_type,
-                                    g);
+    return ngx_http_lapor_jsonw_send(r, NGX_HTTP_OK, &ngx_http_lapor_json_type,
+                                     w);
 }
 
 
 static void
-ngx_http_lapor_view_text(ngx_http_request_t *r, yajl_gen g, const char *name,
-    redisReply *value, ngx_uint_t mask)
+ngx_http_lapor_view_text(ngx_http_request_t *r, lapor_jsonw_t *w,
+    const char *name, redisReply *value, ngx_uint_t mask)
 {
     u_char  *masked;
 
-    ngx_http_lapor_json_cstr(g, name);
+    lapor_jsonw_string(w, (const unsigned char *) name, ngx_strlen(name));
 
     if (value->type != REDIS_REPLY_STRING) {
-        yajl_gen_null(g);
+        lapor_jsonw_null(w);
         return;
     }
 
     if (!mask) {
-        yajl_gen_string(g, (const unsigned char *) value->str, value->len);
+        ngx_http_lapor_jsonw_text(r, w, (u_char *) value->str, value->len);
         return;
     }
 
     masked = ngx_pnalloc(r->pool, value->len + 1);
     if (masked == NULL) {
         /* never the unmasked text */
-        yajl_gen_null(g);
+        lapor_jsonw_null(w);
         return;
     }
 
     (void) lapor_mask((const unsigned char *) value->str, value->len, masked);
 
-    yajl_gen_string(g, masked, value->len);
+    ngx_http_lapor_jsonw_text(r, w, masked, value->len);
 }
 
 
 static void
-ngx_http_lapor_view_time(ngx_http_request_t *r, yajl_gen g,
+ngx_http_lapor_view_time(ngx_http_request_t *r, lapor_jsonw_t *w,
     lapor_catalog_t *cat, const char *name, int64_t t)
 {
     ngx_str_t  s;
 
-    ngx_http_lapor_json_cstr(g, name);
+    lapor_jsonw_string(w, (const unsigned char *) name, ngx_strlen(name));
 
     if (ngx_http_lapor_catalog_time(r->pool, cat, t, &s) != NGX_OK) {
-        yajl_gen_null(g);
+        lapor_jsonw_null(w);
         return;
     }
 
-    ngx_http_lapor_json_str(g, &s);
+    ngx_http_lapor_jsonw_text(r, w, s.data, s.len);
 }
 
 
 static void
-ngx_http_lapor_view_reporter(ngx_http_request_t *r, yajl_gen g,
+ngx_http_lapor_view_reporter(ngx_http_request_t *r, lapor_jsonw_t *w,
     ngx_http_lapor_view_t *v, redisReply *sealed, ngx_uint_t contact)
 {
     u_char               *sep;
@@ -554,10 +557,10 @@ ngx_http_lapor_view_reporter(ngx_http_request_t *r, yajl_gen g,
     lapor_json_limits_t   limits;
     lapor_json_error_t    err;
 
-    ngx_http_lapor_json_literal(g, "reporter");
+    lapor_jsonw_literal(w, "reporter");
 
     if (sealed->type != REDIS_REPLY_STRING) {
-        yajl_gen_null(g);
+        lapor_jsonw_null(w);
         return;
     }
 
@@ -571,7 +574,7 @@ ngx_http_lapor_view_reporter(ngx_http_request_t *r, yajl_gen g,
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                       "lapor: the identity of \"%V\" does not open with the "
                       "configured lapor_identity_key", v->key);
-        yajl_gen_null(g);
+        lapor_jsonw_null(w);
         return;
     }
 
@@ -579,7 +582,7 @@ ngx_http_lapor_view_reporter(ngx_http_request_t *r, yajl_gen g,
         sep = ngx_strlchr(plain.data + 1, plain.data + plain.len, '\0');
 
         if (sep == NULL) {
-            yajl_gen_null(g);
+            lapor_jsonw_null(w);
             return;
         }
 
@@ -608,7 +611,7 @@ ngx_http_lapor_view_reporter(ngx_http_request_t *r, yajl_gen g,
         if (name == NULL || name->type != LAPOR_JSON_STRING
             || reach == NULL || reach->type != LAPOR_JSON_STRING)
         {
-            yajl_gen_null(g);
+            lapor_jsonw_null(w);
             return;
         }
 
@@ -618,15 +621,15 @@ ngx_http_lapor_view_reporter(ngx_http_request_t *r, yajl_gen g,
         contact_s.len = reach->u.string.len;
     }
 
-    yajl_gen_map_open(g);
+    lapor_jsonw_map_open(w);
 
-    ngx_http_lapor_json_literal(g, "name");
-    ngx_http_lapor_json_str(g, &name_s);
+    lapor_jsonw_literal(w, "name");
+    ngx_http_lapor_jsonw_text(r, w, name_s.data, name_s.len);
 
     if (contact) {
-        ngx_http_lapor_json_literal(g, "contact");
-        ngx_http_lapor_json_str(g, &contact_s);
+        lapor_jsonw_literal(w, "contact");
+        ngx_http_lapor_jsonw_text(r, w, contact_s.data, contact_s.len);
     }
 
-    yajl_gen_map_close(g);
+    lapor_jsonw_map_close(w);
 }
