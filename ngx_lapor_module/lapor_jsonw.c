@@ -381,6 +381,32 @@ lapor_jsonw_string(lapor_jsonw_t *w, const unsigned char *s, size_t len)
 
 
 int
+lapor_jsonw_plain(lapor_jsonw_t *w, const char *s, size_t len)
+{
+    unsigned char  state;
+
+    state = w->state[w->depth];
+
+    if (lapor_jsonw_begin(w, state == LAPOR_JSONW_MAP_START
+                             || state == LAPOR_JSONW_MAP_KEY)
+        != 0
+        || lapor_jsonw_reserve(w, len + 2) != 0)
+    {
+        return -1;
+    }
+
+    w->buf[w->len++] = '"';
+    memcpy(w->buf + w->len, s, len);
+    w->len += len;
+    w->buf[w->len++] = '"';
+
+    lapor_jsonw_end(w);
+
+    return 0;
+}
+
+
+int
 lapor_jsonw_number(lapor_jsonw_t *w, const char *s, size_t len)
 {
     if (len == 0) {
@@ -452,6 +478,18 @@ lapor_decimal(unsigned char *p, int64_t n)
 {
     uint64_t       u;
     unsigned char  digits[20], *d;
+
+    /* most are lengths in the protocol: one or two digits */
+
+    if (n >= 0 && n < 100) {
+        if (n >= 10) {
+            *p++ = (unsigned char) ('0' + n / 10);
+        }
+
+        *p++ = (unsigned char) ('0' + n % 10);
+
+        return p;
+    }
 
     if (n < 0) {
         *p++ = '-';

@@ -63,8 +63,14 @@ int lapor_jsonw_null(lapor_jsonw_t *w);
 /* a number written as given: the caller has checked it is one */
 int lapor_jsonw_number(lapor_jsonw_t *w, const char *s, size_t len);
 
+/*
+ * A string written as given, for the program's own literals (keys, codes):
+ * printable ASCII without '"' and '\\', nothing is checked.
+ */
+int lapor_jsonw_plain(lapor_jsonw_t *w, const char *s, size_t len);
+
 #define lapor_jsonw_literal(w, s)                                             \
-    lapor_jsonw_string(w, (const unsigned char *) (s), sizeof(s) - 1)
+    lapor_jsonw_plain(w, s, sizeof(s) - 1)
 
 /* the complete document, or NULL (failed, unfinished or empty) */
 const unsigned char *lapor_jsonw_result(lapor_jsonw_t *w, size_t *len);

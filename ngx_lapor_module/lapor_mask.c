@@ -15,9 +15,14 @@
  */
 
 
+#include <stdint.h>
 #include <string.h>
 
 #include "lapor_mask.h"
+
+
+#define LAPOR_MASK_ONES   0x0101010101010101ULL
+#define LAPOR_MASK_HIGHS  0x8080808080808080ULL
 
 
 static int lapor_mask_is_digit(unsigned char c);
@@ -30,6 +35,8 @@ static size_t lapor_mask_area(const unsigned char *in, size_t len, size_t i,
     int zero, size_t *digits);
 static size_t lapor_mask_run(const unsigned char *in, size_t len, size_t i,
     size_t *digits);
+static size_t lapor_mask_digits8(uint64_t w);
+static size_t lapor_mask_has_at8(uint64_t w);
 
 
 /* explicit ASCII ranges: <ctype.h> would depend on the locale */
@@ -284,18 +291,64 @@ lapor_mask_run(const unsigned char *in, size_t len, size_t i,
 }
 
 
+/*
+ * How many of the eight bytes of w are ASCII digits.  With the high bits
+ * cleared no addition carries into the next byte: t + (0x80 - 0x30) has
+ * the high bit iff t >= 0x30, t + (0x80 - 0x3a) iff t >= 0x3a; bytes that
+ * had the high bit are no digits.  The flags (0 or 1 per byte) are summed
+ * by the multiplication into the top byte.
+ */
+
+static size_t
+lapor_mask_digits8(uint64_t w)
+{
+    uint64_t  t, d;
+
+    t = w & ~LAPOR_MASK_HIGHS;
+
+    d = (t + (0x80 - 0x30) * LAPOR_MASK_ONES)
+        & ~(t + (0x80 - 0x3a) * LAPOR_MASK_ONES)
+        & ~w & LAPOR_MASK_HIGHS;
+
+    return (size_t) (((d >> 7) * LAPOR_MASK_ONES) >> 56);
+}
+
+
+/* whether one of the eight bytes of w is '@' (a zero byte of w ^ "@@..") */
+
+static size_t
+lapor_mask_has_at8(uint64_t w)
+{
+    uint64_t  v;
+
+    v = w ^ ('@' * LAPOR_MASK_ONES);
+
+    return ((v - LAPOR_MASK_ONES) & ~v & LAPOR_MASK_HIGHS) != 0;
+}
+
+
 size_t
 lapor_mask(const unsigned char *in, size_t len, unsigned char *out)
 {
     size_t         i, k, end, start, digits, n, at;
+    uint64_t       w;
     unsigned char  c, prev;
 
     /*
      * Most texts hold no e-mail address and fewer than nine digits: then
-     * nothing can match, and one pass decides it.
+     * nothing can match, and one pass decides it, eight bytes at a time.
      */
 
-    for (i = 0, digits = 0, n = 0; i < len; i++) {
+    digits = 0;
+    n = 0;
+
+    for (i = 0; len - i >= 8; i += 8) {
+        memcpy(&w, in + i, 8);
+        digits += lapor_mask_digits8(w);
+        n |= lapor_mask_has_at8(w);
+    }
+
+    for ( /* void */ ; i < len; i++) {
         c = in[i];
         digits += (c >= '0' && c <= '9');
         n |= (c == '@');
@@ -341,7 +394,10 @@ lapor_mask(const unsigned char *in, size_t len, unsigned char *out)
             }
         }
 
-        end = lapor_mask_run(in, len, i, &digits);
+        /* a run starts only at a digit, '+' or '(' */
+
+        end = (lapor_mask_is_digit(c) || c == '+' || c == '(')
+              ? lapor_mask_run(in, len, i, &digits) : 0;
 
         if (end) {
             prev = in[end - 1];

@@ -183,7 +183,17 @@ ngx_http_lapor_vkey(ngx_pool_t *pool, ngx_str_t *ns, const char *fmt,
     key->data = p;
     last = p + NGX_HTTP_LAPOR_KEY_MAX;
 
-    p = ngx_slprintf(p, last, "lapor:{%V}:", ns);
+    /* the prefix without a format: keys are made for every command */
+
+    if (sizeof("lapor:{}:") - 1 + ns->len > NGX_HTTP_LAPOR_KEY_MAX) {
+        return NULL;
+    }
+
+    p = ngx_cpymem(p, "lapor:{", sizeof("lapor:{") - 1);
+    p = ngx_cpymem(p, ns->data, ns->len);
+    *p++ = '}';
+    *p++ = ':';
+
     p = ngx_vslprintf(p, last, fmt, args);
 
     key->len = p - key->data;

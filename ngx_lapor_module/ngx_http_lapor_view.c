@@ -504,7 +504,7 @@ ngx_http_lapor_view_text(ngx_http_request_t *r, lapor_jsonw_t *w,
 {
     u_char  *masked;
 
-    lapor_jsonw_string(w, (const unsigned char *) name, ngx_strlen(name));
+    lapor_jsonw_plain(w, name, ngx_strlen(name));
 
     if (value->type != REDIS_REPLY_STRING) {
         lapor_jsonw_null(w);
@@ -535,7 +535,7 @@ ngx_http_lapor_view_time(ngx_http_request_t *r, lapor_jsonw_t *w,
 {
     ngx_str_t  s;
 
-    lapor_jsonw_string(w, (const unsigned char *) name, ngx_strlen(name));
+    lapor_jsonw_plain(w, name, ngx_strlen(name));
 
     if (ngx_http_lapor_catalog_time(r->pool, cat, t, &s) != NGX_OK) {
         lapor_jsonw_null(w);

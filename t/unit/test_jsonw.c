@@ -158,8 +158,17 @@ random_value(lapor_jsonw_t *w, yajl_gen g, unsigned depth, int *bad)
         *bad |= yajl_gen_map_open(g) != yajl_gen_status_ok;
 
         for (n = rnd(6); n; n--) {
-            len = random_text(text, sizeof(text));
-            *bad |= lapor_jsonw_string(w, text, len) != 0;
+            if (rnd(2)) {
+                /* a key of the program's own: written as given */
+                len = (size_t) snprintf((char *) text, sizeof(text),
+                                        "key_%u", rnd(1000));
+                *bad |= lapor_jsonw_plain(w, (char *) text, len) != 0;
+
+            } else {
+                len = random_text(text, sizeof(text));
+                *bad |= lapor_jsonw_string(w, text, len) != 0;
+            }
+
             *bad |= yajl_gen_string(g, text, len) != yajl_gen_status_ok;
             random_value(w, g, depth - 1, bad);
         }
@@ -313,6 +322,12 @@ test_misuse(void)
 
     UNIT_EQ(lapor_jsonw_array_open(&w), -1);
     UNIT_TRUE(lapor_jsonw_result(&w, &len) == NULL);
+
+    /* a literal as a value is fine, as a second document not */
+    lapor_jsonw_init(&w, test_alloc, NULL, 64);
+    UNIT_EQ(lapor_jsonw_literal(&w, "open"), 0);
+    UNIT_TRUE(lapor_jsonw_result(&w, &len) != NULL && len == 6);
+    UNIT_EQ(lapor_jsonw_literal(&w, "more"), -1);
 
     /* an empty number */
     lapor_jsonw_init(&w, test_alloc, NULL, 64);

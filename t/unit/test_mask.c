@@ -540,6 +540,72 @@ test_random(void)
 }
 
 
+/*
+ * The first pass counts digits and looks for '@' eight bytes at a time:
+ * nine digits in a run, or an address, at every offset of texts of every
+ * length up to 40 (whole words, partial words, the tail) are masked; eight
+ * digits spread out are not, and the text is left as it was.
+ */
+
+static void
+test_word_boundaries(void)
+{
+    size_t          len, pos, k, n;
+    unsigned long   wrong;
+    unsigned char   in[48], out[48];
+
+    wrong = 0;
+
+    for (len = 9; len <= 40; len++) {
+        for (pos = 0; pos + 9 <= len; pos++) {
+            memset(in, 'x', len);
+
+            for (k = 0; k < 9; k++) {
+                in[pos + k] = (unsigned char) ('1' + k);
+            }
+
+            n = lapor_mask(in, len, out);
+
+            for (k = 0; k < len; k++) {
+                if (out[k] != ((k >= pos && k < pos + 9) ? '*' : 'x')) {
+                    n = 99;
+                }
+            }
+
+            wrong += (n != 1);
+        }
+    }
+
+    for (len = 8; len <= 40; len++) {
+        for (pos = 0; pos + 6 <= len; pos++) {
+            memset(in, ' ', len);
+            memcpy(in + pos, "a@b.co", 6);
+
+            n = lapor_mask(in, len, out);
+
+            wrong += (n != 1 || out[pos] != '*' || out[pos + 1] != '@');
+        }
+    }
+
+    for (len = 16; len <= 40; len++) {
+        for (pos = 0; pos + 16 <= len; pos++) {
+            memset(in, 'y', len);
+
+            /* eight digits, none next to another */
+            for (k = 0; k < 8; k++) {
+                in[pos + 2 * k] = '7';
+            }
+
+            n = lapor_mask(in, len, out);
+
+            wrong += (n != 0 || memcmp(in, out, len) != 0);
+        }
+    }
+
+    UNIT_EQ(wrong, 0);
+}
+
+
 int
 main(void)
 {
@@ -556,6 +622,7 @@ main(void)
     test_end_of_input();
     test_bytes_and_idempotence();
     test_random();
+    test_word_boundaries();
 
     /* every case above also went through invariants() */
     UNIT_EQ(invariant_failures, 0);
