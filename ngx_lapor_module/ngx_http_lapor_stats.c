@@ -53,8 +53,10 @@ static void ngx_http_lapor_stats_fetched(ngx_http_request_t *r, void *data,
 static ngx_int_t ngx_http_lapor_stats_send(ngx_http_request_t *r,
     ngx_http_lapor_stats_t *st, redisReply **rep);
 static int64_t ngx_http_lapor_stats_get(redisReply *hash, const char *field);
-static void ngx_http_lapor_stats_group(yajl_gen g, redisReply *hash,
-    const char *name, const char *prefix);
+static int64_t ngx_http_lapor_stats_sum(redisReply *hash,
+    const char *prefix);
+static void ngx_http_lapor_stats_group(ngx_http_request_t *r, yajl_gen g,
+    redisReply *hash, const char *name, const char *prefix, ngx_int_t part);
 static void ngx_http_lapor_stats_period(yajl_gen g, redisReply *hash);
 static void ngx_http_lapor_stats_ratio(yajl_gen g, const char *name,
     int64_t part, int64_t whole);
@@ -237,14 +239,15 @@ ngx_http_lapor_stats_send(ngx_http_request_t *r, ngx_http_lapor_stats_t *st,
     ngx_http_lapor_json_literal(g, "totals");
     yajl_gen_map_open(g);
     ngx_http_lapor_json_literal(g, "submitted");
-    yajl_gen_integer(g, ngx_http_lapor_stats_get(totals, "submitted"));
-    ngx_http_lapor_stats_group(g, totals, "by_status", "status:");
-    ngx_http_lapor_stats_group(g, totals, "by_type", "type:");
-    ngx_http_lapor_stats_group(g, totals, "by_category", "category:");
-    ngx_http_lapor_stats_group(g, totals, "by_agency", "agency:");
-    ngx_http_lapor_stats_group(g, totals, "by_dispatched_agency",
-                               "dispatched_to:");
-    ngx_http_lapor_stats_group(g, totals, "by_channel", "channel:");
+    yajl_gen_integer(g, ngx_http_lapor_stats_get(totals, "submitted")
+                        + ngx_http_lapor_stats_sum(totals, "sub:"));
+    ngx_http_lapor_stats_group(r, g, totals, "by_status", "status:", -1);
+    ngx_http_lapor_stats_group(r, g, totals, "by_type", "type:", 0);
+    ngx_http_lapor_stats_group(r, g, totals, "by_category", "category:", 1);
+    ngx_http_lapor_stats_group(r, g, totals, "by_agency", "agency:", 2);
+    ngx_http_lapor_stats_group(r, g, totals, "by_dispatched_agency",
+                               "dispatched_to:", -1);
+    ngx_http_lapor_stats_group(r, g, totals, "by_channel", "channel:", 3);
     yajl_gen_map_close(g);
 
     /* the year and its months, by the month reports came in */
@@ -312,7 +315,7 @@ ngx_http_lapor_stats_send(ngx_http_request_t *r, ngx_http_lapor_stats_t *st,
         yajl_gen_null(g);
     }
 
-    ngx_http_lapor_stats_group(g, totals, "resolved", "resolved:");
+    ngx_http_lapor_stats_group(r, g, totals, "resolved", "resolved:", -1);
     yajl_gen_map_close(g);
 
     /* live queues */
@@ -362,33 +365,125 @@ ngx_http_lapor_stats_get(redisReply *hash, const char *field)
 }
 
 
-/* {"<rest>": n, ...} of the fields "<prefix><rest>" */
+/* the sum of the fields "<prefix>..." */
 
-static void
-ngx_http_lapor_stats_group(yajl_gen g, redisReply *hash, const char *name,
-    const char *prefix)
+static int64_t
+ngx_http_lapor_stats_sum(redisReply *hash, const char *prefix)
 {
-    size_t       i, len;
-    int64_t      n;
-    redisReply  *k;
+    size_t   i, len;
+    int64_t  n, sum;
 
     len = ngx_strlen(prefix);
-
-    ngx_http_lapor_json_cstr(g, name);
-    yajl_gen_map_open(g);
+    sum = 0;
 
     for (i = 0; hash->type == REDIS_REPLY_ARRAY && i + 1 < hash->elements;
          i += 2)
     {
-        k = hash->element[i];
-
-        if (k->len > len && ngx_strncmp(k->str, prefix, len) == 0
+        if (hash->element[i]->len > len
+            && ngx_strncmp(hash->element[i]->str, prefix, len) == 0
             && ngx_http_lapor_redis_int(hash->element[i + 1], &n) == NGX_OK)
         {
-            yajl_gen_string(g, (const unsigned char *) k->str + len,
-                            k->len - len);
-            yajl_gen_integer(g, n);
+            sum += n;
         }
+    }
+
+    return sum;
+}
+
+
+/*
+ * {"<code>": n, ...}: the fields "<prefix><code>", plus, with part >= 0,
+ * the counters "sub:<type>:<category>:<agency>:<channel>" that submissions
+ * write, added up by their part-th code.  (Releases before it wrote
+ * "type:<code>" and the like: both are counted.)
+ */
+
+static void
+ngx_http_lapor_stats_group(ngx_http_request_t *r, yajl_gen g,
+    redisReply *hash, const char *name, const char *prefix, ngx_int_t part)
+{
+    u_char      *p, *end;
+    size_t       i, j, len;
+    int64_t      n;
+    ngx_str_t    code;
+    ngx_int_t    k;
+    ngx_uint_t   ncodes;
+    redisReply  *key;
+    struct {
+        ngx_str_t  code;
+        int64_t    n;
+    }           *codes;
+
+    len = ngx_strlen(prefix);
+
+    codes = (hash->type == REDIS_REPLY_ARRAY && hash->elements)
+            ? ngx_palloc(r->pool, hash->elements / 2 * sizeof(*codes))
+            : NULL;
+    ncodes = 0;
+
+    for (i = 0; codes && i + 1 < hash->elements; i += 2) {
+        key = hash->element[i];
+
+        if (ngx_http_lapor_redis_int(hash->element[i + 1], &n) != NGX_OK) {
+            continue;
+        }
+
+        if (key->len > len && ngx_strncmp(key->str, prefix, len) == 0) {
+            code.data = (u_char *) key->str + len;
+            code.len = key->len - len;
+
+        } else if (part >= 0 && key->len > 4
+                   && ngx_strncmp(key->str, "sub:", 4) == 0)
+        {
+            /* the part-th of the four codes after "sub:" */
+
+            p = (u_char *) key->str + 4;
+            end = (u_char *) key->str + key->len;
+
+            for (k = 0; k < part && p; k++) {
+                p = ngx_strlchr(p, end, ':');
+                p = p ? p + 1 : NULL;
+            }
+
+            if (p == NULL) {
+                continue;
+            }
+
+            code.data = p;
+            p = ngx_strlchr(p, end, ':');
+            code.len = (p ? p : end) - code.data;
+
+            if (code.len == 0) {
+                continue;
+            }
+
+        } else {
+            continue;
+        }
+
+        for (j = 0; j < ncodes; j++) {
+            if (codes[j].code.len == code.len
+                && ngx_strncmp(codes[j].code.data, code.data, code.len) == 0)
+            {
+                break;
+            }
+        }
+
+        if (j == ncodes) {
+            codes[ncodes].code = code;
+            codes[ncodes].n = 0;
+            ncodes++;
+        }
+
+        codes[j].n += n;
+    }
+
+    ngx_http_lapor_json_cstr(g, name);
+    yajl_gen_map_open(g);
+
+    for (j = 0; j < ncodes; j++) {
+        ngx_http_lapor_json_str(g, &codes[j].code);
+        yajl_gen_integer(g, codes[j].n);
     }
 
     yajl_gen_map_close(g);

@@ -125,7 +125,7 @@ sub epoch_of {
     return timegm($s, $mi, $h, $d, $mo - 1, $y) - $off;
 }
 
-sub stats { $t->redis_hash("${P}stats") }
+sub stats { $t->stats_hash("${P}stats") }
 
 ###############################################################################
 

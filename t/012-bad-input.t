@@ -446,7 +446,7 @@ sub check_case {
 }
 
 my $before = reports_count();
-my $stats_before = $t->redis_hash("${P}stats")->{submitted} // 0;
+my $stats_before = $t->stats_hash("${P}stats")->{submitted} // 0;
 my $seq_before = $t->redis_cmd('GET', "${P}seq:report") // 0;
 
 my $ncases = @media + @syntax + @encoding + @limits + @report;
@@ -508,7 +508,7 @@ subtest 'truncation at every structural point: 400 invalid-json' => sub {
 
 subtest 'nothing was stored for any bad input' => sub {
     is(reports_count(), $before + 1, 'only the one complete report');
-    is($t->redis_hash("${P}stats")->{submitted} // 0, $stats_before + 1,
+    is($t->stats_hash("${P}stats")->{submitted} // 0, $stats_before + 1,
         'stats submitted');
     # one valid report takes one number; numbers are reserved in blocks
     # of 64 per worker, so the sequence moved by at most one block

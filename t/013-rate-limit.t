@@ -214,7 +214,7 @@ subtest 'submit 5r/m burst=2: 7 of 10 reports pass, 3 get 429' => sub {
     } @ids;
     is($missing, 0, 'every 201 id exists in Redis');
     is(scalar(reports_in('rl')), 7, 'exactly 7 report hashes');
-    is($t->redis_hash('lapor:{rl}:stats')->{submitted}, 7,
+    is($t->stats_hash('lapor:{rl}:stats')->{submitted}, 7,
         'stats submitted = 7');
 
     my @rl = $t->redis_scan('lapor:{rl}:rl:submit:*');
@@ -273,7 +273,7 @@ subtest 'two servers and a second nginx share one counter' => sub {
         map { $_->{json}{id} } grep { $_->{status} == 201 } @res;
     my @stored = sort { $a <=> $b } map { /:(\d+)$/ } reports_in('shared');
     is_deeply(\@stored, \@ids, 'the stored reports are exactly the 201s');
-    is($t->redis_hash('lapor:{shared}:stats')->{submitted}, 7,
+    is($t->stats_hash('lapor:{shared}:stats')->{submitted}, 7,
         'stats submitted = 7');
 };
 

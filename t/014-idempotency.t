@@ -39,7 +39,7 @@ $t->start_nginx;
 $t->wait_status('/api/v1/health', 200, 10);
 
 sub reports { scalar grep { !/:events$/ } $t->redis_scan("${P}report:*") }
-sub submitted { $t->redis_hash("${P}stats")->{submitted} // 0 }
+sub submitted { $t->stats_hash("${P}stats")->{submitted} // 0 }
 
 # A raw POST with the given Idempotency-Key (undef: none) and body.
 sub post_req {

@@ -139,7 +139,7 @@ sub check_store {
         is_deeply(\@extra_bad, [],
             'no report without its 201, except after a 5xx');
         is_deeply(\@broken, [], 'every stored report is complete');
-        is($t->redis_hash("${P}stats")->{submitted} // 0, scalar @ids,
+        is($t->stats_hash("${P}stats")->{submitted} // 0, scalar @ids,
             'stats submitted = number of reports');
         note(scalar(@extra_ok) . ' report(s) stored although the client '
             . 'got a 5xx (EXEC applied, reply lost): acceptable');

@@ -555,7 +555,7 @@ sub check_stream {
 }
 
 sub check_stats {
-    my $got = $t->redis_hash("${P}stats");
+    my $got = $t->stats_hash("${P}stats");
     my %keys = map { $_ => 1 } keys %stats,
         grep { /^(?:status|action|resolved):|_(?:first|in_time)$|^rating_/ }
         keys %$got;

@@ -384,7 +384,7 @@ subtest 'archive: the reason is public, the report is done' => sub {
     my $reason = 'Di luar kewenangan pemerintah provinsi; silakan ke '
         . 'pemerintah kota.';
 
-    my $stats = $t->redis_hash("${P}stats");
+    my $stats = $t->stats_hash("${P}stats");
 
     my $r = $t->report_action($id, 'archive', token => $ADMIN,
         body => { reason => $reason });
@@ -394,7 +394,7 @@ subtest 'archive: the reason is public, the report is done' => sub {
 
     is_deeply($t->report_places($NS, $id), {}, 'in no queue or index');
 
-    my $after = $t->redis_hash("${P}stats");
+    my $after = $t->stats_hash("${P}stats");
     is(($after->{'status:archived'} // 0) - ($stats->{'status:archived'}
         // 0), 1, 'stats: one more archived');
     is(($stats->{'status:submitted'} // 0) - ($after->{'status:submitted'}

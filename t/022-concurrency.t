@@ -136,7 +136,7 @@ subtest "$N dispatches with If-Match \"1\": one 200, the rest 412" => sub {
         $t->stream_events($NS, $id);
     is(scalar @s, 1, 'one report.dispatch in the stream');
 
-    my $stats = $t->redis_hash("${P}stats");
+    my $stats = $t->stats_hash("${P}stats");
     is($stats->{'action:dispatch'}, 1, 'stats: one dispatch');
     is($stats->{'status:dispatched'}, 1, 'stats: one dispatched');
     is($stats->{'status:submitted'}, 0, 'stats: none submitted');
@@ -147,7 +147,7 @@ subtest "$N dispatches with If-Match \"1\": one 200, the rest 412" => sub {
 subtest "$N dispatches without If-Match on one version: one 200" => sub {
     my $rep = submit();
     my $id = $rep->{id};
-    my $before = $t->redis_hash("${P}stats");
+    my $before = $t->stats_hash("${P}stats");
 
     # They all read version 1: Redis answers nothing until all are in.
     my $hold = hold_redis($t->tmo(0.6));
@@ -172,7 +172,7 @@ subtest "$N dispatches without If-Match on one version: one 200" => sub {
     is(scalar(grep { $_->{event} eq 'report.dispatch' }
         $t->stream_events($NS, $id)), 1, 'one in the stream');
 
-    my $after = $t->redis_hash("${P}stats");
+    my $after = $t->stats_hash("${P}stats");
     is($after->{'action:dispatch'} - $before->{'action:dispatch'}, 1,
         'stats: one dispatch more');
 

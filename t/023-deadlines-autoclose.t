@@ -359,7 +359,7 @@ $t->stop_nginx;
 # What is due now, as it is before the first sweep.
 my @CARRY = grep { $_->{hash}{status} eq 'followed_up' }
     map { { %$_, hash => $t->redis_hash("${P}report:$_->{id}") } } @MOVED;
-my $STATS0 = $t->redis_hash("${P}stats");
+my $STATS0 = $t->stats_hash("${P}stats");
 my $T0 = int time;
 
 start($t, '1s');
@@ -386,7 +386,7 @@ subtest 'the sweep closes what is due, exactly once' => sub {
     # two more intervals: nothing is closed twice
     sleep $SETTLE;
 
-    my $after = $t->redis_hash("${P}stats");
+    my $after = $t->stats_hash("${P}stats");
     is($after->{'action:auto_close'} - ($before->{'action:auto_close'} // 0),
         scalar @all, 'stats: one auto_close per report');
     is($after->{'status:closed'} - ($before->{'status:closed'} // 0),
@@ -451,7 +451,7 @@ start($t2, '1s', $conf2);
 subtest 'two nginx processes sweeping together close each report once' => sub {
     my @reps = map { followed_up() } 1 .. 20;
     my %rep = map { $_->{id} => 1 } @reps;
-    my $before = $t->redis_hash("${P}stats");
+    my $before = $t->stats_hash("${P}stats");
 
     isnt($t2->nginx_pid, $t->nginx_pid, 'two nginx processes');
     is($t2->report_view($reps[0]{id}, $ADMIN)->{json}{status},
@@ -513,7 +513,7 @@ subtest 'two nginx processes sweeping together close each report once' => sub {
     $t->write_file('monitor.stop', '');
     waitpid($mon, 0);
 
-    my $after = $t->redis_hash("${P}stats");
+    my $after = $t->stats_hash("${P}stats");
     is($after->{'action:auto_close'} - $before->{'action:auto_close'}, 20,
         'stats: 20 auto_close');
     is($after->{'status:closed'} - $before->{'status:closed'}, 20,

@@ -441,7 +441,13 @@ subtest 'by_status equals the real states' => sub {
 };
 
 subtest 'the Redis counters behind the answer' => sub {
-    is_deeply($t->redis_hash("${P}stats"), {
+    my $raw = $t->redis_hash("${P}stats");
+    is_deeply([grep { /^(submitted|type:|category:|agency:|channel:)/ }
+        keys %$raw], [], 'submissions write one counter, not one a figure');
+    is(scalar(grep { /^sub:/ } keys %$raw), 6,
+        'six combinations of type, category, agency and channel');
+
+    is_deeply($t->stats_hash("${P}stats"), {
         submitted => 6,
         (map { ("status:$_" => $STATUS{$_}) } keys %STATUS),
         'type:pengaduan' => 3, 'type:aspirasi' => 2, 'type:informasi' => 1,
@@ -465,7 +471,7 @@ subtest 'the Redis counters behind the answer' => sub {
         followed_up_first => 3, followed_up_in_time => 2,
         rating_count => 2, rating_sum => 7,
         'resolved:yes' => 1, 'resolved:partial' => 1,
-    }, 'stats') or diag(explain($t->redis_hash("${P}stats")));
+    }, 'stats') or diag(explain($raw));
 
     is_deeply($t->redis_hash("${P}stats:hist:dispatch"),
         { 'le:3600' => 2, 'le:259200' => 1, 'le:1728000' => 1 },

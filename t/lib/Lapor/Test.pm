@@ -1441,6 +1441,26 @@ sub redis_hash {
     return ref $r eq 'HASH' ? $r : { @$r };
 }
 
+# The statistics hash of a namespace ("lapor:{NS}:stats") as figures: the
+# submissions' counters "sub:<type>:<category>:<agency>:<channel>" added up
+# into submitted, type:<code>, category:<code>, agency:<code> and
+# channel:<channel> (as GET stats adds them up).
+sub stats_hash {
+    my ($self, $key, %opts) = @_;
+    my %h = %{$self->redis_hash($key, %opts)};
+    for my $k (grep { /^sub:/ } keys %h) {
+        my $n = delete $h{$k};
+        my (undef, @code) = split /:/, $k, -1;
+        die "malformed counter $k in $key\n" unless @code == 4;
+        $h{submitted} += $n;
+        $h{"type:$code[0]"} += $n;
+        $h{"category:$code[1]"} += $n;
+        $h{"agency:$code[2]"} += $n;
+        $h{"channel:$code[3]"} += $n;
+    }
+    return \%h;
+}
+
 ###############################################################################
 
 package Lapor::Test::RedisError;
