@@ -994,10 +994,7 @@ ngx_http_lapor_submit_write(ngx_http_request_t *r,
     day = lapor_calendar_day_of(&sub->cat->calendar, sub->now);
     lapor_calendar_civil_from_days(day, &y, &m, &d);
 
-    ngx_http_lapor_batch_cmd(&b, "HINCRBY");
-    ngx_http_lapor_batch_key(&b, "stats:%04d", y);
-    ngx_http_lapor_batch_cstr(&b, "submitted");
-    ngx_http_lapor_batch_int(&b, 1);
+    /* the month only: GET stats adds the year up from its months */
 
     ngx_http_lapor_batch_cmd(&b, "HINCRBY");
     ngx_http_lapor_batch_key(&b, "stats:%04d-%02ud", y, m);

@@ -23,13 +23,12 @@
 
 /* the replies inside EXEC, in order */
 #define NGX_HTTP_LAPOR_STATS_TOTALS     0
-#define NGX_HTTP_LAPOR_STATS_YEAR       1
-#define NGX_HTTP_LAPOR_STATS_MONTHS     2     /* 12 of them */
-#define NGX_HTTP_LAPOR_STATS_DISPATCH   14
-#define NGX_HTTP_LAPOR_STATS_RESPONSE   15
-#define NGX_HTTP_LAPOR_STATS_QUEUES     16    /* one per open state */
-#define NGX_HTTP_LAPOR_STATS_OVERDUE    21
-#define NGX_HTTP_LAPOR_STATS_REPLIES    22
+#define NGX_HTTP_LAPOR_STATS_MONTHS     1     /* 12 of them: the year too */
+#define NGX_HTTP_LAPOR_STATS_DISPATCH   13
+#define NGX_HTTP_LAPOR_STATS_RESPONSE   14
+#define NGX_HTTP_LAPOR_STATS_QUEUES     15    /* one per open state */
+#define NGX_HTTP_LAPOR_STATS_OVERDUE    20
+#define NGX_HTTP_LAPOR_STATS_REPLIES    21
 
 
 typedef struct {
@@ -57,7 +56,10 @@ static int64_t ngx_http_lapor_stats_sum(redisReply *hash,
     const char *prefix);
 static void ngx_http_lapor_stats_group(ngx_http_request_t *r, yajl_gen g,
     redisReply *hash, const char *name, const char *prefix, ngx_int_t part);
-static void ngx_http_lapor_stats_period(yajl_gen g, redisReply *hash);
+static void ngx_http_lapor_stats_period(yajl_gen g, redisReply **hashes,
+    ngx_uint_t n);
+static int64_t ngx_http_lapor_stats_get_sum(redisReply **hashes, ngx_uint_t n,
+    const char *field);
 static void ngx_http_lapor_stats_ratio(yajl_gen g, const char *name,
     int64_t part, int64_t whole);
 static void ngx_http_lapor_stats_histogram(yajl_gen g, const char *name,
@@ -151,9 +153,6 @@ ngx_http_lapor_stats_fetch(ngx_http_request_t *r, void *data)
 
     ngx_http_lapor_batch_cmd(&b, "HGETALL");
     ngx_http_lapor_batch_key(&b, "stats");
-
-    ngx_http_lapor_batch_cmd(&b, "HGETALL");
-    ngx_http_lapor_batch_key(&b, "stats:%04d", st->year);
 
     for (i = 1; i <= 12; i++) {
         ngx_http_lapor_batch_cmd(&b, "HGETALL");
@@ -256,7 +255,8 @@ ngx_http_lapor_stats_send(ngx_http_request_t *r, ngx_http_lapor_stats_t *st,
     yajl_gen_map_open(g);
     ngx_http_lapor_json_literal(g, "year");
     yajl_gen_integer(g, st->year);
-    ngx_http_lapor_stats_period(g, rep[NGX_HTTP_LAPOR_STATS_YEAR]);
+    /* the sum of its months (their counters are written, not the year's) */
+    ngx_http_lapor_stats_period(g, &rep[NGX_HTTP_LAPOR_STATS_MONTHS], 12);
 
     ngx_http_lapor_json_literal(g, "months");
     yajl_gen_array_open(g);
@@ -267,7 +267,8 @@ ngx_http_lapor_stats_send(ngx_http_request_t *r, ngx_http_lapor_stats_t *st,
         yajl_gen_string(g, buf,
                         ngx_sprintf(buf, "%04d-%02ui", st->year, i + 1)
                         - buf);
-        ngx_http_lapor_stats_period(g, rep[NGX_HTTP_LAPOR_STATS_MONTHS + i]);
+        ngx_http_lapor_stats_period(g, &rep[NGX_HTTP_LAPOR_STATS_MONTHS + i],
+                                    1);
         yajl_gen_map_close(g);
     }
 
@@ -362,6 +363,25 @@ ngx_http_lapor_stats_get(redisReply *hash, const char *field)
     }
 
     return 0;
+}
+
+
+/* a field summed over several HGETALL replies (a year's months) */
+
+static int64_t
+ngx_http_lapor_stats_get_sum(redisReply **hashes, ngx_uint_t n,
+    const char *field)
+{
+    int64_t     sum;
+    ngx_uint_t  i;
+
+    sum = 0;
+
+    for (i = 0; i < n; i++) {
+        sum += ngx_http_lapor_stats_get(hashes[i], field);
+    }
+
+    return sum;
 }
 
 
@@ -491,23 +511,24 @@ ngx_http_lapor_stats_group(ngx_http_request_t *r, yajl_gen g,
 
 
 static void
-ngx_http_lapor_stats_period(yajl_gen g, redisReply *hash)
+ngx_http_lapor_stats_period(yajl_gen g, redisReply **hashes, ngx_uint_t n)
 {
     int64_t  submitted, followed_up;
 
-    submitted = ngx_http_lapor_stats_get(hash, "submitted");
-    followed_up = ngx_http_lapor_stats_get(hash, "followed_up");
+    submitted = ngx_http_lapor_stats_get_sum(hashes, n, "submitted");
+    followed_up = ngx_http_lapor_stats_get_sum(hashes, n, "followed_up");
 
     ngx_http_lapor_json_literal(g, "submitted");
     yajl_gen_integer(g, submitted);
     ngx_http_lapor_json_literal(g, "dispatched");
-    yajl_gen_integer(g, ngx_http_lapor_stats_get(hash, "dispatched"));
+    yajl_gen_integer(g, ngx_http_lapor_stats_get_sum(hashes, n,
+                                                     "dispatched"));
     ngx_http_lapor_json_literal(g, "followed_up");
     yajl_gen_integer(g, followed_up);
     ngx_http_lapor_json_literal(g, "closed");
-    yajl_gen_integer(g, ngx_http_lapor_stats_get(hash, "closed"));
+    yajl_gen_integer(g, ngx_http_lapor_stats_get_sum(hashes, n, "closed"));
     ngx_http_lapor_json_literal(g, "archived");
-    yajl_gen_integer(g, ngx_http_lapor_stats_get(hash, "archived"));
+    yajl_gen_integer(g, ngx_http_lapor_stats_get_sum(hashes, n, "archived"));
 
     ngx_http_lapor_stats_ratio(g, "follow_up_rate", followed_up, submitted);
 }

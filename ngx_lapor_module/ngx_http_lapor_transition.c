@@ -635,10 +635,7 @@ ngx_http_lapor_stats_cohort(ngx_http_lapor_batch_t *b, lapor_catalog_t *cat,
                                                          created),
                                    &y, &m, &d);
 
-    ngx_http_lapor_batch_cmd(b, "HINCRBY");
-    ngx_http_lapor_batch_key(b, "stats:%04d", y);
-    ngx_http_lapor_batch_cstr(b, field);
-    ngx_http_lapor_batch_int(b, 1);
+    /* the month only: GET stats adds the year up from its months */
 
     ngx_http_lapor_batch_cmd(b, "HINCRBY");
     ngx_http_lapor_batch_key(b, "stats:%04d-%02ud", y, m);

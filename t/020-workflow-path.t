@@ -117,7 +117,6 @@ cohort('submitted');
 
 sub cohort {
     my ($what) = @_;
-    $yearly{"stats:$Y"}{$what}++;
     $yearly{"stats:$Y-$MO"}{$what}++;
 }
 
@@ -571,6 +570,8 @@ sub check_stats {
             is($y->{$f} // 0, $yearly{$key}{$f} // 0, "$key $f");
         }
     }
+    is($t->redis_cmd('EXISTS', "${P}stats:$Y"), 0,
+        'no year counter: GET stats adds the months up');
 
     for my $key (qw/ stats:hist:dispatch stats:hist:response /) {
         my $h = $t->redis_hash("${P}$key");
