@@ -58,6 +58,10 @@ typedef enum {
 /* the field names, indexed by ngx_http_lapor_field_e */
 extern const char  *ngx_http_lapor_fields[];
 
+/* an HGETALL of a report as HMGET of all fields would answer it */
+redisReply **ngx_http_lapor_report_fields(ngx_pool_t *pool,
+    redisReply *hash);
+
 
 ngx_int_t ngx_http_lapor_reports_post(ngx_http_request_t *r);
 

@@ -115,8 +115,7 @@ ngx_http_lapor_view_fetch(ngx_http_request_t *r, void *data)
 {
     ngx_http_lapor_view_t  *v = data;
 
-    ngx_uint_t                   i;
-    ngx_http_lapor_batch_t       b;
+    ngx_http_lapor_batch_t   b;
 
     v->key = ngx_http_lapor_key(r->pool, &v->llcf->namespace, "report:%L",
                                 v->id);
@@ -128,12 +127,8 @@ ngx_http_lapor_view_fetch(ngx_http_request_t *r, void *data)
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    ngx_http_lapor_batch_cmd(&b, "HMGET");
+    ngx_http_lapor_batch_cmd(&b, "HGETALL");
     ngx_http_lapor_batch_str(&b, v->key);
-
-    for (i = 0; i < NGX_HTTP_LAPOR_F_COUNT; i++) {
-        ngx_http_lapor_batch_cstr(&b, ngx_http_lapor_fields[i]);
-    }
 
     return ngx_http_lapor_batch_send(r, v->rds, &b,
                                      ngx_http_lapor_view_fetched, v);
@@ -148,15 +143,17 @@ ngx_http_lapor_view_fetched(ngx_http_request_t *r, void *data,
 
     redisReply  **f;
 
-    if (rc != NGX_OK || reply->type != REDIS_REPLY_ARRAY
-        || reply->elements != NGX_HTTP_LAPOR_F_COUNT)
-    {
+    if (rc != NGX_OK || reply->type != REDIS_REPLY_ARRAY) {
         ngx_http_finalize_request(r, ngx_http_lapor_problem_redis(
                                          r, v->rds, rc, reply));
         return;
     }
 
-    f = reply->element;
+    f = ngx_http_lapor_report_fields(r->pool, reply);
+    if (f == NULL) {
+        ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+        return;
+    }
 
     if (f[NGX_HTTP_LAPOR_F_ID]->type != REDIS_REPLY_STRING) {
         ngx_http_finalize_request(r, ngx_http_lapor_report_not_found(r));
