@@ -5,6 +5,8 @@
 
 
 #include <string.h>
+#include <sys/types.h>
+#include <unistd.h>
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
@@ -38,6 +40,42 @@ static EVP_CIPHER  *lapor_cipher;
 #endif
 
 
+/*
+ * Random bytes are drawn from RAND_bytes() 4 KiB at a time: one call costs
+ * as much as a submission's JSON parse, and a submission needs 36 bytes
+ * (token and nonce).  The pool belongs to one process: a process that
+ * finds a pool filled under another pid (a forked worker) throws it away,
+ * so no two processes ever hand out the same bytes.  Bytes handed out are
+ * wiped from the pool.
+ */
+
+#define LAPOR_RANDOM_POOL  4096
+
+static unsigned char  lapor_pool[LAPOR_RANDOM_POOL];
+static size_t         lapor_pool_left;
+static pid_t          lapor_pool_pid;
+
+
+/*
+ * One encryption and one decryption context per process, with the key
+ * schedule of the last key used: setting a key up (and allocating the
+ * context) was half the cost of sealing or opening a short identity.  The
+ * key is compared on every call; freed by lapor_crypto_stop().
+ */
+
+typedef struct {
+    EVP_CIPHER_CTX  *ctx;
+    unsigned char    key[LAPOR_KEY_LEN];
+} lapor_aead_t;
+
+static lapor_aead_t  lapor_sealer;
+static lapor_aead_t  lapor_opener;
+
+static EVP_CIPHER_CTX *lapor_aead_ctx(lapor_aead_t *a,
+    const unsigned char key[LAPOR_KEY_LEN], int enc);
+static void lapor_aead_free(lapor_aead_t *a);
+
+
 void
 lapor_crypto_start(void)
 {
@@ -56,6 +94,12 @@ lapor_crypto_start(void)
 void
 lapor_crypto_stop(void)
 {
+    lapor_aead_free(&lapor_sealer);
+    lapor_aead_free(&lapor_opener);
+
+    OPENSSL_cleanse(lapor_pool, sizeof(lapor_pool));
+    lapor_pool_left = 0;
+
 #if OPENSSL_VERSION_NUMBER >= 0x30000000L
     EVP_MD_free(lapor_md);
     EVP_CIPHER_free(lapor_cipher);
@@ -140,11 +184,85 @@ lapor_hex(const unsigned char *in, size_t len, char *out)
 int
 lapor_random(unsigned char *buf, size_t len)
 {
-    if (len > 0x7fffffff) {
-        return -1;
+    pid_t           pid;
+    unsigned char  *p;
+
+    if (len > LAPOR_RANDOM_POOL / 4) {
+        if (len > 0x7fffffff) {
+            return -1;
+        }
+
+        return RAND_bytes(buf, (int) len) == 1 ? 0 : -1;
     }
 
-    return RAND_bytes(buf, (int) len) == 1 ? 0 : -1;
+    pid = getpid();
+
+    if (pid != lapor_pool_pid) {
+        OPENSSL_cleanse(lapor_pool, sizeof(lapor_pool));
+        lapor_pool_left = 0;
+        lapor_pool_pid = pid;
+    }
+
+    if (lapor_pool_left < len) {
+        if (RAND_bytes(lapor_pool, sizeof(lapor_pool)) != 1) {
+            OPENSSL_cleanse(lapor_pool, sizeof(lapor_pool));
+            lapor_pool_left = 0;
+            return -1;
+        }
+
+        lapor_pool_left = sizeof(lapor_pool);
+    }
+
+    p = lapor_pool + sizeof(lapor_pool) - lapor_pool_left;
+
+    memcpy(buf, p, len);
+    OPENSSL_cleanse(p, len);
+    lapor_pool_left -= len;
+
+    return 0;
+}
+
+
+/* the process's context for key, set up when the key changes */
+
+static EVP_CIPHER_CTX *
+lapor_aead_ctx(lapor_aead_t *a, const unsigned char key[LAPOR_KEY_LEN],
+    int enc)
+{
+    if (a->ctx && CRYPTO_memcmp(a->key, key, LAPOR_KEY_LEN) == 0) {
+        return a->ctx;
+    }
+
+    lapor_aead_free(a);
+
+    a->ctx = EVP_CIPHER_CTX_new();
+    if (a->ctx == NULL) {
+        return NULL;
+    }
+
+    if (EVP_CipherInit_ex(a->ctx, lapor_gcm(), NULL, NULL, NULL, enc) != 1
+        || EVP_CIPHER_CTX_ctrl(a->ctx, EVP_CTRL_GCM_SET_IVLEN,
+                               LAPOR_SEAL_NONCE_LEN, NULL) != 1
+        || EVP_CipherInit_ex(a->ctx, NULL, NULL, key, NULL, enc) != 1)
+    {
+        lapor_aead_free(a);
+        return NULL;
+    }
+
+    memcpy(a->key, key, LAPOR_KEY_LEN);
+
+    return a->ctx;
+}
+
+
+static void
+lapor_aead_free(lapor_aead_t *a)
+{
+    /* frees the key schedule too */
+    EVP_CIPHER_CTX_free(a->ctx);
+
+    a->ctx = NULL;
+    OPENSSL_cleanse(a->key, LAPOR_KEY_LEN);
 }
 
 
@@ -310,7 +428,7 @@ int
 lapor_seal(const unsigned char key[LAPOR_KEY_LEN], const unsigned char *aad,
     size_t aadlen, const unsigned char *pt, size_t ptlen, unsigned char *out)
 {
-    int              n, rc;
+    int              n;
     unsigned char   *ct;
     EVP_CIPHER_CTX  *ctx;
 
@@ -325,18 +443,16 @@ lapor_seal(const unsigned char key[LAPOR_KEY_LEN], const unsigned char *aad,
         return -1;
     }
 
-    ctx = EVP_CIPHER_CTX_new();
+    ctx = lapor_aead_ctx(&lapor_sealer, key, 1);
     if (ctx == NULL) {
         return -1;
     }
 
     ct = out + LAPOR_SEAL_NONCE_LEN;
-    rc = -1;
 
-    if (EVP_EncryptInit_ex(ctx, lapor_gcm(), NULL, NULL, NULL) != 1
-        || EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_IVLEN,
-                               LAPOR_SEAL_NONCE_LEN, NULL) != 1
-        || EVP_EncryptInit_ex(ctx, NULL, NULL, key, out) != 1
+    /* the key stays set up: only the nonce is new */
+
+    if (EVP_EncryptInit_ex(ctx, NULL, NULL, NULL, out) != 1
         || (aadlen
             && EVP_EncryptUpdate(ctx, NULL, &n, aad, (int) aadlen) != 1)
         || EVP_EncryptUpdate(ctx, ct, &n, pt, (int) ptlen) != 1
@@ -346,16 +462,12 @@ lapor_seal(const unsigned char key[LAPOR_KEY_LEN], const unsigned char *aad,
         || EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_GET_TAG, LAPOR_SEAL_TAG_LEN,
                                ct + ptlen) != 1)
     {
-        goto done;
+        /* a context left half way is not used again */
+        lapor_aead_free(&lapor_sealer);
+        return -1;
     }
 
-    rc = 0;
-
-done:
-
-    EVP_CIPHER_CTX_free(ctx);
-
-    return rc;
+    return 0;
 }
 
 
@@ -363,7 +475,7 @@ int
 lapor_open(const unsigned char key[LAPOR_KEY_LEN], const unsigned char *aad,
     size_t aadlen, const unsigned char *in, size_t inlen, unsigned char *pt)
 {
-    int              n, rc;
+    int              n;
     size_t           ctlen;
     unsigned char    tag[LAPOR_SEAL_TAG_LEN];
     EVP_CIPHER_CTX  *ctx;
@@ -377,17 +489,12 @@ lapor_open(const unsigned char key[LAPOR_KEY_LEN], const unsigned char *aad,
     ctlen = inlen - LAPOR_SEAL_OVERHEAD;
     memcpy(tag, in + LAPOR_SEAL_NONCE_LEN + ctlen, LAPOR_SEAL_TAG_LEN);
 
-    ctx = EVP_CIPHER_CTX_new();
+    ctx = lapor_aead_ctx(&lapor_opener, key, 0);
     if (ctx == NULL) {
         return -1;
     }
 
-    rc = -1;
-
-    if (EVP_DecryptInit_ex(ctx, lapor_gcm(), NULL, NULL, NULL) != 1
-        || EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_IVLEN,
-                               LAPOR_SEAL_NONCE_LEN, NULL) != 1
-        || EVP_DecryptInit_ex(ctx, NULL, NULL, key, in) != 1
+    if (EVP_DecryptInit_ex(ctx, NULL, NULL, NULL, in) != 1
         || (aadlen
             && EVP_DecryptUpdate(ctx, NULL, &n, aad, (int) aadlen) != 1)
         || EVP_DecryptUpdate(ctx, pt, &n, in + LAPOR_SEAL_NONCE_LEN,
@@ -398,16 +505,14 @@ lapor_open(const unsigned char key[LAPOR_KEY_LEN], const unsigned char *aad,
     {
         /* never hand out plaintext that failed authentication */
         memset(pt, 0, ctlen);
-        goto done;
+
+        /* nor use a context left half way again */
+        lapor_aead_free(&lapor_opener);
+
+        return -1;
     }
 
-    rc = 0;
-
-done:
-
-    EVP_CIPHER_CTX_free(ctx);
-
-    return rc;
+    return 0;
 }
 
 

@@ -6,6 +6,9 @@
 
 
 #include <string.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "lapor_crypto.h"
 #include "unit.h"
@@ -125,6 +128,113 @@ test_random_differs(void)
 }
 
 
+/*
+ * Random bytes come from a pool per process: a forked child must not hand
+ * out what its parent hands out next.  Many draws through several refills
+ * are all different.
+ */
+
+static void
+test_random_pool(void)
+{
+    int            fd[2];
+    pid_t          pid;
+    size_t         i;
+    unsigned char  a[32], child[32], parent[32], prev[24], cur[24];
+    unsigned long  same;
+
+    /* the pool is filled before the fork */
+    UNIT_EQ(lapor_random(a, sizeof(a)), 0);
+
+    UNIT_EQ(pipe(fd), 0);
+    pid = fork();
+
+    if (pid == 0) {
+        close(fd[0]);
+
+        if (lapor_random(child, sizeof(child)) != 0) {
+            memset(child, 0, sizeof(child));
+        }
+
+        _exit(write(fd[1], child, sizeof(child)) == sizeof(child) ? 0 : 1);
+    }
+
+    close(fd[1]);
+    UNIT_TRUE(pid > 0);
+    UNIT_EQ(read(fd[0], child, sizeof(child)), (ssize_t) sizeof(child));
+    close(fd[0]);
+    waitpid(pid, NULL, 0);
+
+    UNIT_EQ(lapor_random(parent, sizeof(parent)), 0);
+    UNIT_TRUE(memcmp(child, parent, sizeof(child)) != 0);
+    UNIT_TRUE(memcmp(child, a, sizeof(child)) != 0);
+
+    /* 2000 tokens: the pool refills about a dozen times */
+    same = 0;
+    memset(prev, 0, sizeof(prev));
+
+    for (i = 0; i < 2000; i++) {
+        UNIT_TRUE(lapor_random(cur, sizeof(cur)) == 0 || i == 0);
+        same += (memcmp(prev, cur, sizeof(cur)) == 0);
+        memcpy(prev, cur, sizeof(cur));
+    }
+
+    UNIT_EQ(same, 0);
+
+    /* larger requests go straight to RAND_bytes() */
+    {
+        unsigned char  big[2048], big2[2048];
+
+        UNIT_EQ(lapor_random(big, sizeof(big)), 0);
+        UNIT_EQ(lapor_random(big2, sizeof(big2)), 0);
+        UNIT_TRUE(memcmp(big, big2, sizeof(big)) != 0);
+    }
+}
+
+
+/*
+ * Sealing and opening keep a context per process for the last key: keys
+ * alternating, and a failed open in between, change nothing.
+ */
+
+static void
+test_seal_open_keys(void)
+{
+    int             i, ok;
+    unsigned char   k1[LAPOR_KEY_LEN], k2[LAPOR_KEY_LEN];
+    unsigned char   s1[64], s2[64], pt[64];
+    const char     *msg = "Made Wirawan";
+    size_t          len;
+
+    memset(k1, 0x11, sizeof(k1));
+    memset(k2, 0x22, sizeof(k2));
+    len = strlen(msg);
+    ok = 1;
+
+    for (i = 0; i < 50; i++) {
+        ok &= lapor_seal(k1, (const unsigned char *) "a", 1,
+                         (const unsigned char *) msg, len, s1) == 0;
+        ok &= lapor_seal(k2, (const unsigned char *) "a", 1,
+                         (const unsigned char *) msg, len, s2) == 0;
+
+        ok &= lapor_open(k2, (const unsigned char *) "a", 1, s1,
+                         len + LAPOR_SEAL_OVERHEAD, pt) != 0;
+        ok &= lapor_open(k1, (const unsigned char *) "a", 1, s1,
+                         len + LAPOR_SEAL_OVERHEAD, pt) == 0
+              && memcmp(pt, msg, len) == 0;
+        ok &= lapor_open(k2, (const unsigned char *) "a", 1, s2,
+                         len + LAPOR_SEAL_OVERHEAD, pt) == 0
+              && memcmp(pt, msg, len) == 0;
+        ok &= lapor_open(k2, (const unsigned char *) "b", 1, s2,
+                         len + LAPOR_SEAL_OVERHEAD, pt) != 0;
+        ok &= lapor_open(k1, (const unsigned char *) "a", 1, s1,
+                         len + LAPOR_SEAL_OVERHEAD, pt) == 0;
+    }
+
+    UNIT_TRUE(ok);
+}
+
+
 static void
 test_equal(void)
 {
@@ -237,9 +347,14 @@ main(void)
     test_base64url_round_trip();
     test_base64url_rejects();
     test_random_differs();
+    test_random_pool();
     test_equal();
     test_seal_open();
     test_key_parse();
+    test_seal_open_keys();
+
+    /* the contexts kept between calls */
+    lapor_crypto_stop();
 
     return unit_report("crypto");
 }
