@@ -58,6 +58,13 @@ typedef enum {
 /* the field names, indexed by ngx_http_lapor_field_e */
 extern const char  *ngx_http_lapor_fields[];
 
+/*
+ * An integer field of a report, or dflt if absent: a new report's hash
+ * leaves out version (1), updated_at and entered_at (created_at).
+ */
+ngx_int_t ngx_http_lapor_report_int(redisReply *v, int64_t dflt,
+    int64_t *out);
+
 /* an HGETALL of a report as HMGET of all fields would answer it */
 redisReply **ngx_http_lapor_report_fields(ngx_pool_t *pool,
     redisReply *hash);

@@ -99,8 +99,8 @@ ngx_http_lapor_current(ngx_pool_t *pool, redisReply *reply,
     ngx_memzero(cur, sizeof(ngx_http_lapor_current_t));
 
     if (ngx_http_lapor_redis_int(f[NGX_HTTP_LAPOR_F_ID], &cur->id) != NGX_OK
-        || ngx_http_lapor_redis_int(f[NGX_HTTP_LAPOR_F_VERSION],
-                                    &cur->version) != NGX_OK
+        || ngx_http_lapor_report_int(f[NGX_HTTP_LAPOR_F_VERSION], 1,
+                                     &cur->version) != NGX_OK
         || f[NGX_HTTP_LAPOR_F_STATUS]->type != REDIS_REPLY_STRING
         || f[NGX_HTTP_LAPOR_F_CATEGORY]->type != REDIS_REPLY_STRING)
     {

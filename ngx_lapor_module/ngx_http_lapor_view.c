@@ -307,9 +307,11 @@ ngx_http_lapor_view_send(ngx_http_request_t *r, ngx_http_lapor_view_t *v,
     if (ngx_http_lapor_redis_int(f[NGX_HTTP_LAPOR_F_ID], &id) != NGX_OK
         || ngx_http_lapor_redis_int(f[NGX_HTTP_LAPOR_F_CREATED_AT], &created)
            != NGX_OK
-        || ngx_http_lapor_redis_int(f[NGX_HTTP_LAPOR_F_UPDATED_AT], &updated)
+        || ngx_http_lapor_report_int(f[NGX_HTTP_LAPOR_F_UPDATED_AT], created,
+                                     &updated)
            != NGX_OK
-        || ngx_http_lapor_redis_int(f[NGX_HTTP_LAPOR_F_VERSION], &version)
+        || ngx_http_lapor_report_int(f[NGX_HTTP_LAPOR_F_VERSION], 1,
+                                     &version)
            != NGX_OK
         || status->type != REDIS_REPLY_STRING)
     {

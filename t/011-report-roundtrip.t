@@ -60,11 +60,13 @@ sub members {
     return [sort grep { $_ ne 'version' } keys %{$j || {}}];
 }
 
-# The documented fields of a report hash (a complete report with a
-# location and an identity has all of them).
+# The documented fields of a new report's hash (one with a location and an
+# identity has all of them); the fields at their first value are left out
+# (redis/README.md).
 my @HASH_FIELDS = qw/ id type category agency title body place lat lon
-    occurred_on anonymous confidential channel status created_at updated_at
-    due_at version token_sha256 reporter /;
+    occurred_on channel status created_at due_at token_sha256 reporter /;
+my @FIRST_VALUE = qw/ anonymous confidential flagged version updated_at
+    entered_at /;
 
 my $TIME = qr/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+08:00$/;
 
@@ -284,9 +286,14 @@ subtest 'Redis holds the identity encrypted and the token hashed' => sub {
 
     my @missing = grep { !defined $h->{$_} } @HASH_FIELDS;
     is_deeply(\@missing, [], 'every documented field');
+    my %known = map { $_ => 1 } @HASH_FIELDS, @FIRST_VALUE;
+    is_deeply([sort grep { !$known{$_} } keys %$h], [], 'no other field');
+    is_deeply([grep { defined $h->{$_} } @FIRST_VALUE], [],
+        'fields at their first value left out');
     is($h->{id}, $id, 'id');
     is($h->{status}, 'submitted', 'status');
-    is($h->{version}, '1', 'version 1');
+    is($t->report_hash("${P}report:$id")->{version}, '1',
+        'version 1 (absent)');
     is($h->{category}, 'infrastruktur', 'category');
     is($h->{agency}, 'pupr-kim', 'agency');
     is($h->{token_sha256}, sha256_hex($token), 'token_sha256');
@@ -337,7 +344,7 @@ subtest 'an anonymous report never shows its reporter publicly' => sub {
     $c = created($bare, 'anonymous without an identity')->{json};
     $r = view($c->{id});
     ok(!defined $r->{json}{reporter}, 'public: no reporter');
-    my $h = $t->redis_hash("${P}report:$c->{id}");
+    my $h = $t->report_hash("${P}report:$c->{id}");
     ok(!exists $h->{reporter}, 'no reporter field in the hash');
     is($h->{anonymous}, '1', 'anonymous stored');
     $r = owner_view($c->{id}, $c->{tracking_token});

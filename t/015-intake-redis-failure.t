@@ -85,10 +85,10 @@ sub report_ids {
 # What a complete report has: the hash, its timeline, its queue entries.
 sub incomplete {
     my ($id) = @_;
-    my $h = $t->redis_hash("${P}report:$id");
+    my $h = $t->report_hash("${P}report:$id");
     my @e;
     for my $f (qw/ id type category agency title body status created_at
-        updated_at due_at version token_sha256 reporter /)
+        due_at token_sha256 reporter /)
     {
         push @e, "no $f" unless defined $h->{$f};
     }

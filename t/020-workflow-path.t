@@ -86,7 +86,7 @@ my %m = (
     status => 'submitted',
     version => 1,
     agency => 'pupr-kim',
-    entered_at => $t->redis_hash("${P}report:$ID")->{entered_at},
+    entered_at => $t->report_hash("${P}report:$ID")->{entered_at},
 );
 $m{due} = $t->catalog_due($m{entered_at},
     $t->catalog_sla('infrastruktur', 'dispatch_days'));
@@ -111,7 +111,7 @@ my %stats = (submitted => 1, 'status:submitted' => 1,
 my (%yearly, %hist, %counted);
 
 # The cohort of the report: the year and month it came in, local time.
-my ($Y, $MO) = $t->catalog_time($t->redis_hash("${P}report:$ID")
+my ($Y, $MO) = $t->catalog_time($t->report_hash("${P}report:$ID")
     ->{created_at}) =~ /^(\d{4})-(\d\d)/;
 cohort('submitted');
 
@@ -166,7 +166,7 @@ subtest 'a closed report takes no more steps' => sub {
             "$try->[0] on a closed report: 409");
     }
 
-    my $h = $t->redis_hash("${P}report:$ID");
+    my $h = $t->report_hash("${P}report:$ID");
     is($h->{version}, 7, 'version unchanged');
     is($h->{status}, 'closed', 'still closed');
     is(scalar(() = @{$t->redis_cmd('LRANGE', "${P}report:$ID:events", 0,
@@ -203,7 +203,7 @@ sub step {
         is($j->{status}, $to, 'status');
         is($j->{version}, $v, 'version');
 
-        my $h = $t->redis_hash("${P}report:$ID");
+        my $h = $t->report_hash("${P}report:$ID");
         my $at = $h->{updated_at};
         ok($at >= $t0 && $at <= $t1, 'updated_at is the time of the action')
             or diag("$at not in [$t0, $t1]");
@@ -518,7 +518,7 @@ sub check_zsets {
     is_deeply($t->report_places($NS, $ID), \%want,
         "exactly the sorted sets of $s, with their scores");
 
-    my $h = $t->redis_hash("${P}report:$ID");
+    my $h = $t->report_hash("${P}report:$ID");
     is($h->{status}, $s, 'hash: status');
     is($h->{version}, $m{version}, 'hash: version');
     is($h->{agency}, $A, 'hash: agency');

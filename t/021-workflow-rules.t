@@ -120,7 +120,7 @@ sub bring {
         die "$action: $a->{status} $a->{body}\n" unless $a->{status} == 200;
     }
 
-    my $h = $t->redis_hash("${P}report:$rep{id}");
+    my $h = $t->report_hash("${P}report:$rep{id}");
     die "report $rep{id} is $h->{status}, not $state\n"
         unless $h->{status} eq $state;
     return \%rep;
@@ -189,7 +189,7 @@ my @legal;
 for my $state (@STATES) {
     subtest "every action and role on a $state report" => sub {
         my $rep = bring($state);
-        my $before = $t->redis_hash("${P}report:$rep->{id}");
+        my $before = $t->report_hash("${P}report:$rep->{id}");
         my $n = events_count($rep->{id});
         my $streamed = () = $t->stream_events($NS, $rep->{id});
 
@@ -210,7 +210,7 @@ for my $state (@STATES) {
             }
         }
 
-        my $after = $t->redis_hash("${P}report:$rep->{id}");
+        my $after = $t->report_hash("${P}report:$rep->{id}");
         is_deeply($after, $before, 'the report hash is unchanged');
         is(events_count($rep->{id}), $n, 'no timeline entry was added');
         is(scalar(() = $t->stream_events($NS, $rep->{id})), $streamed,
@@ -224,7 +224,7 @@ subtest 'every legal action, each on a fresh report' => sub {
     for my $l (@legal) {
         my ($state, $action, $role, $to) = @$l;
         my $rep = bring($state);
-        my $v = $t->redis_hash("${P}report:$rep->{id}")->{version};
+        my $v = $t->report_hash("${P}report:$rep->{id}")->{version};
 
         my $r = $t->report_action($rep->{id}, $action,
             token => token_of($role, $rep), body => $BODY{$action});
@@ -233,7 +233,7 @@ subtest 'every legal action, each on a fresh report' => sub {
         is(($r->{json} || {})->{status}, $to, "... leads to $to");
         is(($r->{json} || {})->{version}, $v + 1, '... next version');
 
-        my $h = $t->redis_hash("${P}report:$rep->{id}");
+        my $h = $t->report_hash("${P}report:$rep->{id}");
         is($h->{status}, $to, "... stored $to");
     }
 };
@@ -279,7 +279,7 @@ subtest 'an agency sees and acts on its own reports only' => sub {
             "pupr-kim may not $action on it");
     }
 
-    is($t->redis_hash("${P}report:$id")->{version}, 2, 'nothing changed');
+    is($t->report_hash("${P}report:$id")->{version}, 2, 'nothing changed');
 
     # dinkes can
     is($t->report_view($id, $DINKES)->{status}, 200, 'dinkes reads it');
@@ -328,7 +328,7 @@ subtest 'defer, then the reporter\'s comment sends it back' => sub {
     is($r->{json}{due_at}, undef, 'no deadline while it waits for the '
         . 'reporter');
 
-    my $h = $t->redis_hash("${P}report:$id");
+    my $h = $t->report_hash("${P}report:$id");
     is_deeply($t->report_places($NS, $id),
         { 'queue:deferred' => $t->queue_score($h->{entered_at}, $id) },
         'only in queue:deferred, by the time it came there');
@@ -361,7 +361,7 @@ subtest 'defer, then the reporter\'s comment sends it back' => sub {
     is($r->{status}, 200, 'the reporter comments');
     is($r->{json}{status}, 'submitted', 'back to submitted');
 
-    $h = $t->redis_hash("${P}report:$id");
+    $h = $t->report_hash("${P}report:$id");
     ok($h->{entered_at} >= $t0 && $h->{entered_at} <= $t1,
         'it entered submitted now');
     my $due = $t->catalog_due($h->{entered_at},
@@ -430,7 +430,7 @@ subtest 'not_authority: back to the admins, flagged; dispatched on' => sub {
     is($r->{status}, 200, 'handed back');
     is($r->{json}{status}, 'submitted', 'status submitted');
 
-    my $h = $t->redis_hash("${P}report:$id");
+    my $h = $t->report_hash("${P}report:$id");
     is($h->{flagged}, 1, 'flagged in Redis');
     ok($h->{entered_at} >= $t0 && $h->{entered_at} <= $t1,
         'it entered submitted now');
@@ -474,7 +474,7 @@ subtest 'not_authority: back to the admins, flagged; dispatched on' => sub {
         body => { agency => 'dinkes' });
     is($r->{status}, 200, 'dispatched to another agency');
 
-    $h = $t->redis_hash("${P}report:$id");
+    $h = $t->report_hash("${P}report:$id");
     is($h->{flagged}, 0, 'the flag is cleared');
     is($h->{agency}, 'dinkes', 'agency dinkes');
     is($t->report_view($id, $DINKES)->{json}{flagged}, JSON::PP::false,
@@ -487,7 +487,7 @@ subtest 'dispatch to another agency moves it between inboxes' => sub {
     my $rep = bring('dispatched');
     my $id = $rep->{id};
 
-    my $h = $t->redis_hash("${P}report:$id");
+    my $h = $t->report_hash("${P}report:$id");
     my $due = $h->{due_at};
     ok(exists $t->report_places($NS, $id)->{'inbox:pupr-kim:dispatched'},
         'first in the pupr-kim inbox');
@@ -506,7 +506,7 @@ subtest 'dispatch to another agency moves it between inboxes' => sub {
     is($r->{json}{status}, 'dispatched', 'still dispatched');
     is($r->{json}{version}, 3, 'version 3');
 
-    $h = $t->redis_hash("${P}report:$id");
+    $h = $t->report_hash("${P}report:$id");
     is($h->{agency}, 'dinkes', 'agency dinkes');
     ok($h->{entered_at} >= $t0 && $h->{entered_at} <= $t1,
         'the dispatch clock starts again');
@@ -555,7 +555,7 @@ subtest 'If-Match' => sub {
         $t->problem_ok($r, 400, 'invalid-if-match', "If-Match: $bad: 400");
     }
 
-    is($t->redis_hash("${P}report:$id")->{version}, 1, 'nothing changed');
+    is($t->report_hash("${P}report:$id")->{version}, 1, 'nothing changed');
 
     my $r = $t->report_action($id, 'clarify', token => $ADMIN,
         body => $BODY{clarify}, if_match => '"1"');
@@ -656,7 +656,7 @@ subtest 'invalid bodies: 400 with the fields' => sub {
     $t->problem_ok($r, 415, undef, 'text/plain: 415');
 
     for my $state (sort keys %rep) {
-        is($t->redis_hash("${P}report:$rep{$state}{id}")->{status}, $state,
+        is($t->report_hash("${P}report:$rep{$state}{id}")->{status}, $state,
             "the $state report is unchanged");
     }
 };
@@ -679,7 +679,7 @@ subtest 'unknown actions and reports: 404' => sub {
     ok(!check_problem($r, [401, 404]), 'a comment on no report: 401 or 404')
         or diag($r->{body});
 
-    is($t->redis_hash("${P}report:$id")->{version}, 1, 'nothing changed');
+    is($t->report_hash("${P}report:$id")->{version}, 1, 'nothing changed');
     is($t->redis_cmd('EXISTS', "${P}report:999999"), 0,
         'no report was made up');
 };
@@ -706,7 +706,7 @@ subtest 'wrong methods: 405 with Allow' => sub {
         is($r->{headers}{allow}, $allow, "... Allow: $allow");
     }
 
-    is($t->redis_hash("${P}report:$id")->{version}, 1, 'nothing changed');
+    is($t->report_hash("${P}report:$id")->{version}, 1, 'nothing changed');
 };
 
 subtest 'tokens: 401 without or with a bad one, 403 for a wrong role' => sub {
@@ -761,7 +761,7 @@ subtest 'tokens: 401 without or with a bad one, 403 for a wrong role' => sub {
     $r = $t->queue_get('no-such-token-123', '');
     $t->problem_ok($r, 401, 'invalid-token', 'queue with a bad token: 401');
 
-    is($t->redis_hash("${P}report:$id")->{version}, 2, 'nothing changed');
+    is($t->report_hash("${P}report:$id")->{version}, 2, 'nothing changed');
 };
 
 subtest 'queue parameters: 400 invalid-query' => sub {

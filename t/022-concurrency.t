@@ -83,7 +83,7 @@ sub one_state_ok {
         or diag(explain($z));
     my @inboxes = grep { /^inbox:/ } keys %$z;
     if ($state eq 'dispatched' || $state eq 'in_progress') {
-        my $a = $t->redis_hash("${P}report:$id")->{agency};
+        my $a = $t->report_hash("${P}report:$id")->{agency};
         is_deeply([sort @inboxes], [sort "inbox:$a", "inbox:$a:$state"],
             "only in the $a inbox");
     } else {
@@ -124,7 +124,7 @@ subtest "$N dispatches with If-Match \"1\": one 200, the rest 412" => sub {
     my $won = $ok[0] && $ok[0]{json} || {};
     is($won->{version}, 2, 'the winner made version 2');
 
-    my $h = $t->redis_hash("${P}report:$id");
+    my $h = $t->report_hash("${P}report:$id");
     is($h->{version}, 2, 'the report is at version 2');
     is($h->{status}, 'dispatched', 'dispatched');
 
@@ -165,7 +165,7 @@ subtest "$N dispatches without If-Match on one version: one 200" => sub {
         scalar @lost, 'every other one: 409 concurrent-change')
         or diag(statuses(@res));
 
-    my $h = $t->redis_hash("${P}report:$id");
+    my $h = $t->report_hash("${P}report:$id");
     is($h->{version}, 2, 'version 2');
     is(scalar(grep { $_->{type} eq 'dispatch' } timeline($id)), 1,
         'one dispatch in the timeline');
@@ -202,7 +202,7 @@ subtest "$N dispatches without If-Match as they come: consistent" => sub {
     my @versions = sort { $a <=> $b } map { $_->{json}{version} } @ok;
     is_deeply(\@versions, [2 .. @ok + 1], 'each success its own version');
 
-    my $h = $t->redis_hash("${P}report:$id");
+    my $h = $t->report_hash("${P}report:$id");
     is($h->{version}, @ok + 1, 'the report\'s version counts the successes');
     is(scalar(grep { $_->{type} eq 'dispatch' } timeline($id)), scalar @ok,
         'one timeline entry per success');
@@ -238,7 +238,7 @@ subtest "$N responds without If-Match: one 200, the rest 409" => sub {
         'every other one: 409 (concurrent-change or invalid-transition)')
         or diag(statuses(@res));
 
-    my $h = $t->redis_hash("${P}report:$id");
+    my $h = $t->report_hash("${P}report:$id");
     is($h->{version}, 3, 'version 3');
     is($h->{status}, 'in_progress', 'in progress');
     my @r = grep { $_->{type} eq 'respond' } timeline($id);
@@ -270,7 +270,7 @@ subtest "dispatch, defer and archive race on version 1: one wins" => sub {
     my $state = { dispatch => 'dispatched', defer => 'deferred',
         archive => 'archived' }->{$winner} || 'none';
 
-    my $h = $t->redis_hash("${P}report:$id");
+    my $h = $t->report_hash("${P}report:$id");
     is($h->{status}, $state, "the winner's state ($winner)");
     is($h->{version}, 2, 'version 2');
 

@@ -85,7 +85,7 @@ sub report {
         $rep->{answer} = $a->{json};
     }
 
-    $rep->{hash} = $t->redis_hash("${P}report:$rep->{id}");
+    $rep->{hash} = $t->report_hash("${P}report:$rep->{id}");
     return $rep;
 }
 
@@ -170,7 +170,7 @@ subtest 'dispatched and in progress: follow-up days of the category' => sub {
                 . 'tangani.' });
         is($r->{json}{due_at}, $t->catalog_time($due),
             "$cat: respond keeps the follow-up deadline of the dispatch");
-        is($t->redis_hash("${P}report:$rep->{id}")->{due_at}, $due,
+        is($t->report_hash("${P}report:$rep->{id}")->{due_at}, $due,
             "$cat: in Redis too");
     }
 
@@ -308,7 +308,7 @@ subtest 'past its auto-close time a report reads as closed before any '
         is($j->{overdue}, JSON::PP::false, "$who view: not overdue");
     }
 
-    my $h = $t->redis_hash("${P}report:$id");
+    my $h = $t->report_hash("${P}report:$id");
     is($h->{status}, 'followed_up', 'Redis still says followed_up: no '
         . 'sweep ran (interval 3600s)');
     ok(!grep({ $_->{type} eq 'auto_close' }
@@ -344,7 +344,7 @@ subtest 'a report that reads as closed takes no more steps' => sub {
                 "$who $action on a report closed by time: 409");
         }
 
-        my $h = $t->redis_hash("${P}report:$id");
+        my $h = $t->report_hash("${P}report:$id");
         is($h->{version}, $rep->{hash}{version}, '... nothing written');
         is($t->report_view($id, undef)->{json}{status}, 'closed',
             '... it still reads as closed');
@@ -358,7 +358,7 @@ $t->stop_nginx;
 
 # What is due now, as it is before the first sweep.
 my @CARRY = grep { $_->{hash}{status} eq 'followed_up' }
-    map { { %$_, hash => $t->redis_hash("${P}report:$_->{id}") } } @MOVED;
+    map { { %$_, hash => $t->report_hash("${P}report:$_->{id}") } } @MOVED;
 my $STATS0 = $t->stats_hash("${P}stats");
 my $T0 = int time;
 
@@ -378,7 +378,7 @@ subtest 'the sweep closes what is due, exactly once' => sub {
 
     my @all = (@CARRY, @due);
     my $closed = wait_until(sub {
-        !grep { $t->redis_hash("${P}report:$_->{id}")->{status} ne 'closed' }
+        !grep { $t->report_hash("${P}report:$_->{id}")->{status} ne 'closed' }
             @all
     }, $t->tmo(8), 0.1);
     ok($closed, 'the due reports were closed by the sweep');
@@ -397,7 +397,7 @@ subtest 'the sweep closes what is due, exactly once' => sub {
 
     for my $rep (@all) {
         my $id = $rep->{id};
-        my $h = $t->redis_hash("${P}report:$id");
+        my $h = $t->report_hash("${P}report:$id");
         is($h->{status}, 'closed', "report $id closed");
         is($h->{version}, $rep->{hash}{version} + 1, "report $id: one more "
             . 'version');
@@ -424,7 +424,7 @@ subtest 'the sweep closes what is due, exactly once' => sub {
 
     for my $rep (@later) {
         my $id = $rep->{id};
-        my $h = $t->redis_hash("${P}report:$id");
+        my $h = $t->report_hash("${P}report:$id");
         is($h->{status}, 'followed_up', "report $id, not due: followed up");
         is($h->{version}, $rep->{hash}{version}, "report $id: unchanged");
         ok(exists $t->report_places($NS, $id)->{autoclose},
@@ -502,7 +502,7 @@ subtest 'two nginx processes sweeping together close each report once' => sub {
     $c->close;
 
     my $closed = wait_until(sub {
-        !grep { $t->redis_hash("${P}report:$_->{id}")->{status} ne 'closed' }
+        !grep { $t->report_hash("${P}report:$_->{id}")->{status} ne 'closed' }
             @reps
     }, $t->tmo(15), 0.1);
     ok($closed, 'all 20 were closed');
@@ -525,7 +525,7 @@ subtest 'two nginx processes sweeping together close each report once' => sub {
         my @ac = grep { $_->{type} eq 'auto_close' }
             @{$t->report_events($id, $ADMIN)->{json}{events}};
         $once++ if @ac == 1;
-        $versions++ if $t->redis_hash("${P}report:$id")->{version}
+        $versions++ if $t->report_hash("${P}report:$id")->{version}
             == $rep->{hash}{version} + 1;
         $streamed++ if 1 == grep { $_->{event} eq 'report.auto_close' }
             $t->stream_events($NS, $id);

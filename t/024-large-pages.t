@@ -125,7 +125,7 @@ subtest "a page of 100 with long UTF-8 titles is whole" => sub {
     like($r->{json}{next_cursor} // '', qr/^\d+$/, 'a next cursor');
 
     my $last = $items[-1]{id};
-    my $h = $t->redis_hash("${P}report:$last");
+    my $h = $t->report_hash("${P}report:$last");
     is($r->{json}{next_cursor}, $t->queue_score($h->{entered_at}, $last),
         'the cursor is the score of the last item');
 };
@@ -135,7 +135,7 @@ subtest "paging by the cursor returns each report once, in order" => sub {
     is(scalar @$order, $N, "$N reports in queue:submitted");
 
     # the same as (created, id) from the hashes
-    my %created = map { $_ => $t->redis_hash("${P}report:$_")->{entered_at} }
+    my %created = map { $_ => $t->report_hash("${P}report:$_")->{entered_at} }
         @ids;
     is_deeply($order, [sort { $created{$a} <=> $created{$b} || $a <=> $b }
         @ids], 'queue:submitted is by entry time, then number');
@@ -166,7 +166,7 @@ subtest 'an agency inbox of 100 large items, by deadline' => sub {
         'every title exactly as submitted');
     is($r->{json}{next_cursor}, undef, 'no next page');
 
-    my %due = map { $_ => $t->redis_hash("${P}report:$_")->{due_at} } @mine;
+    my %due = map { $_ => $t->report_hash("${P}report:$_")->{due_at} } @mine;
     my @by_deadline = sort { $due{$a} <=> $due{$b} || $a <=> $b } @mine;
     is_deeply([map { $_->{id} } @items], \@by_deadline,
         'by deadline, then number');

@@ -98,7 +98,7 @@ sub hist {
     return { map { $_ => $n{$_} || 0 } @BOUNDS };
 }
 
-sub report_hash { $t->redis_hash("${P}report:$_[0]{id}") }
+sub report_hash { $t->report_hash("${P}report:$_[0]{id}") }
 
 sub hset {
     my ($rep, %f) = @_;

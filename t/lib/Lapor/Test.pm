@@ -1441,6 +1441,20 @@ sub redis_hash {
     return ref $r eq 'HASH' ? $r : { @$r };
 }
 
+# A report's hash as the module reads it: a new report leaves out the
+# fields at their first value (anonymous, confidential and flagged "0",
+# version "1", updated_at and entered_at equal to created_at); they are
+# filled in here.  redis_hash() shows what Redis holds.
+sub report_hash {
+    my ($self, $key, %opts) = @_;
+    my $h = $self->redis_hash($key, %opts);
+    return $h unless %$h;
+    $h->{$_} //= '0' for qw/ anonymous confidential flagged /;
+    $h->{version} //= '1';
+    $h->{$_} //= $h->{created_at} for qw/ updated_at entered_at /;
+    return $h;
+}
+
 # The statistics hash of a namespace ("lapor:{NS}:stats") as figures: the
 # submissions' counters "sub:<type>:<category>:<agency>:<channel>" added up
 # into submitted, type:<code>, category:<code>, agency:<code> and
