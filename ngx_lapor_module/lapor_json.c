@@ -193,7 +193,8 @@ static int lapor_json_hex_digit(unsigned char c);
 static int lapor_json_in_string(lapor_json_parser_t *p);
 
 static size_t lapor_json_end(lapor_json_parser_t *p);
-static size_t lapor_json_string_start(lapor_json_parser_t *p);
+static size_t lapor_json_string_start(lapor_json_parser_t *p,
+    const unsigned char *s);
 static int lapor_json_expecting_key(lapor_json_parser_t *p);
 static void *lapor_json_alloc(lapor_json_parser_t *p, size_t n, size_t size,
     size_t offset);
@@ -833,7 +834,8 @@ lapor_json_yajl_error(lapor_json_parser_t *p, yajl_status rc)
                             == 0)
     {
         /* the same kind, message and offset as our own check's */
-        lapor_json_fail(p, LAPOR_JSON_ERR_ENCODING, lapor_json_string_start(p),
+        lapor_json_fail(p, LAPOR_JSON_ERR_ENCODING,
+                        lapor_json_string_start(p, NULL),
                         "invalid UTF-8 in %s",
                         lapor_json_expecting_key(p) ? "key" : "string");
 
@@ -1201,14 +1203,15 @@ lapor_json_end(lapor_json_parser_t *p)
 
 
 /*
- * Where the string just reported (or just rejected by yajl) starts.  yajl
- * passes the decoded text only, so look back from the closing quote (or
- * the bad byte) for the opening one: the first quote not escaped by an odd
- * run of backslashes.
+ * Where the string just reported (s, or NULL: just rejected by yajl)
+ * starts.  A string without escapes that lies whole in the piece is passed
+ * in place, right after its opening quote.  Otherwise yajl passes decoded
+ * text: look back from the closing quote (or the bad byte) for the opening
+ * one, the first quote not escaped by an odd run of backslashes.
  */
 
 static size_t
-lapor_json_string_start(lapor_json_parser_t *p)
+lapor_json_string_start(lapor_json_parser_t *p, const unsigned char *s)
 {
     size_t  end, i, j;
 
@@ -1216,6 +1219,10 @@ lapor_json_string_start(lapor_json_parser_t *p)
         /* only the first string of a piece can have begun before it */
         p->carried_string = 0;
         return p->carried_start;
+    }
+
+    if (s && s > p->piece && s <= p->piece + p->piece_len && s[-1] == '"') {
+        return p->base + (s - 1 - p->piece);
     }
 
     end = yajl_get_bytes_consumed(p->yajl);
@@ -1641,7 +1648,7 @@ lapor_json_on_string(void *ctx, const unsigned char *s, size_t len)
     size_t         offset, chars;
     lapor_json_t  *v;
 
-    offset = lapor_json_string_start(p);
+    offset = lapor_json_string_start(p, s);
 
     if (lapor_json_check_text(p, s, len, p->limits.string_flags, "string",
                               offset, &chars)
@@ -1685,7 +1692,7 @@ lapor_json_on_map_key(void *ctx, const unsigned char *s, size_t len)
     lapor_json_slot_t   *slot;
     lapor_json_frame_t  *f;
 
-    offset = lapor_json_string_start(p);
+    offset = lapor_json_string_start(p, s);
 
     if (lapor_json_check_text(p, s, len, 0, "key", offset, &chars) != 0) {
         return 0;

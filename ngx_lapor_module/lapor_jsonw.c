@@ -25,6 +25,12 @@ typedef enum {
 } lapor_jsonw_state_e;
 
 
+static const char  lapor_digit_pairs[] =
+    "00010203040506070809101112131415161718192021222324252627282930313233"
+    "34353637383940414243444546474849505152535455565758596061626364656667"
+    "6869707172737475767778798081828384858687888990919293949596979899";
+
+
 #define LAPOR_JSONW_ONES   0x0101010101010101ULL
 #define LAPOR_JSONW_HIGHS  0x8080808080808080ULL
 
@@ -499,12 +505,23 @@ lapor_decimal(unsigned char *p, int64_t n)
         u = (uint64_t) n;
     }
 
+    /* two digits a division */
+
     d = digits + sizeof(digits);
 
-    do {
-        *--d = (unsigned char) ('0' + u % 10);
-        u /= 10;
-    } while (u);
+    while (u >= 100) {
+        d -= 2;
+        memcpy(d, lapor_digit_pairs + 2 * (u % 100), 2);
+        u /= 100;
+    }
+
+    if (u >= 10) {
+        d -= 2;
+        memcpy(d, lapor_digit_pairs + 2 * u, 2);
+
+    } else {
+        *--d = (unsigned char) ('0' + u);
+    }
 
     memcpy(p, d, digits + sizeof(digits) - d);
 

@@ -392,6 +392,28 @@ test_decimal(void)
         UNIT_TRUE((size_t) (end - buf) == strlen(want)
                   && memcmp(buf, want, end - buf) == 0);
     }
+
+    /* every number to 100 000 and random ones of every size, signed */
+    {
+        int64_t        n;
+        unsigned long  wrong;
+
+        wrong = 0;
+
+        for (i = 0; i < 200000; i++) {
+            n = (i < 100000) ? (int64_t) i
+                             : (int64_t) (rng >> rnd(64)) * (rnd(2) ? 1 : -1);
+            (void) rnd(2);
+
+            end = lapor_decimal(buf, n);
+            snprintf(want, sizeof(want), "%" PRId64, n);
+
+            wrong += (size_t) (end - buf) != strlen(want)
+                     || memcmp(buf, want, end - buf) != 0;
+        }
+
+        UNIT_EQ(wrong, 0);
+    }
 }
 
 
