@@ -1128,47 +1128,36 @@ ngx_http_lapor_submit_response(ngx_http_request_t *r,
     ngx_http_lapor_submit_t *sub, ngx_str_t *token)
 {
     size_t                len;
-    yajl_gen              g;
-    ngx_str_t             t;
+    ngx_str_t             created, due;
+    lapor_jsonw_t         w;
     const unsigned char  *buf;
 
-    g = ngx_http_lapor_json_gen(r);
-    if (g == NULL) {
-        return NGX_ERROR;
-    }
-
-    yajl_gen_map_open(g);
-
-    ngx_http_lapor_json_literal(g, "id");
-    yajl_gen_integer(g, sub->id);
-
-    ngx_http_lapor_json_literal(g, "tracking_token");
-    ngx_http_lapor_json_str(g, token);
-
-    ngx_http_lapor_json_literal(g, "status");
-    ngx_http_lapor_json_literal(g, "submitted");
-
-    if (ngx_http_lapor_catalog_time(r->pool, sub->cat, sub->now, &t)
-        != NGX_OK)
+    if (ngx_http_lapor_catalog_time(r->pool, sub->cat, sub->now, &created)
+        != NGX_OK
+        || ngx_http_lapor_catalog_time(r->pool, sub->cat, sub->due, &due)
+           != NGX_OK
+        || ngx_http_lapor_jsonw_init(r, &w, 256) != NGX_OK)
     {
         return NGX_ERROR;
     }
 
-    ngx_http_lapor_json_literal(g, "created_at");
-    ngx_http_lapor_json_str(g, &t);
+    /* all of it our own text: base64url, times, literals */
 
-    if (ngx_http_lapor_catalog_time(r->pool, sub->cat, sub->due, &t)
-        != NGX_OK)
-    {
-        return NGX_ERROR;
-    }
+    lapor_jsonw_map_open(&w);
+    lapor_jsonw_literal(&w, "id");
+    lapor_jsonw_integer(&w, sub->id);
+    lapor_jsonw_literal(&w, "tracking_token");
+    lapor_jsonw_string(&w, token->data, token->len);
+    lapor_jsonw_literal(&w, "status");
+    lapor_jsonw_literal(&w, "submitted");
+    lapor_jsonw_literal(&w, "created_at");
+    lapor_jsonw_string(&w, created.data, created.len);
+    lapor_jsonw_literal(&w, "due_at");
+    lapor_jsonw_string(&w, due.data, due.len);
+    lapor_jsonw_map_close(&w);
 
-    ngx_http_lapor_json_literal(g, "due_at");
-    ngx_http_lapor_json_str(g, &t);
-
-    yajl_gen_map_close(g);
-
-    if (yajl_gen_get_buf(g, &buf, &len) != yajl_gen_status_ok) {
+    buf = lapor_jsonw_result(&w, &len);
+    if (buf == NULL) {
         return NGX_ERROR;
     }
 
