@@ -1106,27 +1106,12 @@ append(char *buf, size_t *len, const char *s)
  * chunking, and yajl never needs more than was reserved for it.
  */
 
-static uint64_t  fuzz_state = 0x9e3779b97f4a7c15ull;
-
-
-static unsigned
-fuzz_rand(unsigned n)
-{
-    /* xorshift64: deterministic, so a failure can be replayed */
-    fuzz_state ^= fuzz_state << 13;
-    fuzz_state ^= fuzz_state >> 7;
-    fuzz_state ^= fuzz_state << 17;
-
-    return (unsigned) (fuzz_state % n);
-}
-
-
 static void
 fuzz_space(char *buf, size_t *len)
 {
     static const char  *spaces[] = { "", "", "", " ", "\n  ", "\t", "\r\n" };
 
-    append(buf, len, spaces[fuzz_rand(7)]);
+    append(buf, len, spaces[unit_rand(7)]);
 }
 
 
@@ -1143,15 +1128,15 @@ fuzz_string(char *buf, size_t *len, int key)
 
     append(buf, len, "\"");
 
-    n = key ? fuzz_rand(3) : fuzz_rand(8);
+    n = key ? unit_rand(3) : unit_rand(8);
 
-    if (!key && fuzz_rand(10) == 0) {
+    if (!key && unit_rand(10) == 0) {
         /* now and then a long one, to be split across chunks */
-        n = 100 + fuzz_rand(600);
+        n = 100 + unit_rand(600);
     }
 
     for (i = 0; i < n; i++) {
-        append(buf, len, pieces[key ? fuzz_rand(3) : fuzz_rand(16)]);
+        append(buf, len, pieces[key ? unit_rand(3) : unit_rand(16)]);
     }
 
     append(buf, len, "\"");
@@ -1170,13 +1155,13 @@ fuzz_value(char *buf, size_t *len, unsigned depth)
 
     unsigned  r, n, i;
 
-    r = fuzz_rand(10);
+    r = unit_rand(10);
 
     fuzz_space(buf, len);
 
     if (depth < 6 && r < 2) {
         append(buf, len, "{");
-        n = fuzz_rand(5);
+        n = unit_rand(5);
 
         for (i = 0; i < n; i++) {
             if (i) {
@@ -1195,7 +1180,7 @@ fuzz_value(char *buf, size_t *len, unsigned depth)
 
     } else if (depth < 6 && r < 4) {
         append(buf, len, "[");
-        n = fuzz_rand(6);
+        n = unit_rand(6);
 
         for (i = 0; i < n; i++) {
             if (i) {
@@ -1212,10 +1197,10 @@ fuzz_value(char *buf, size_t *len, unsigned depth)
         fuzz_string(buf, len, 0);
 
     } else if (r < 9) {
-        append(buf, len, numbers[fuzz_rand(11)]);
+        append(buf, len, numbers[unit_rand(11)]);
 
     } else {
-        append(buf, len, literals[fuzz_rand(3)]);
+        append(buf, len, literals[unit_rand(3)]);
     }
 
     fuzz_space(buf, len);
@@ -1238,7 +1223,7 @@ parse_random_chunks(const unsigned char *buf, size_t len,
     root = NULL;
 
     for (off = 0; off < len; off += n) {
-        n = 1 + fuzz_rand(fuzz_rand(2) ? 16 : 700);
+        n = 1 + unit_rand(unit_rand(2) ? 16 : 700);
 
         if (n > len - off) {
             n = len - off;
@@ -1288,15 +1273,15 @@ test_fuzz(void)
         fuzz_value(doc, &len, 0);
 
         /* damage a third of them */
-        if (fuzz_rand(3) == 0) {
-            n = 1 + fuzz_rand(3);
+        if (unit_rand(3) == 0) {
+            n = 1 + unit_rand(3);
 
             for (i = 0; i < n && len > 0; i++) {
-                m = fuzz_rand((unsigned) len);
+                m = unit_rand((unsigned) len);
 
-                switch (fuzz_rand(3)) {
+                switch (unit_rand(3)) {
                 case 0:
-                    doc[m] = (char) bytes[fuzz_rand(sizeof(bytes))];
+                    doc[m] = (char) bytes[unit_rand(sizeof(bytes))];
                     break;
                 case 1:
                     memmove(doc + m, doc + m + 1, len - m);
@@ -1336,7 +1321,7 @@ test_fuzz(void)
 
             } else {
                 other = parse_split((const unsigned char *) doc, len,
-                                    len ? fuzz_rand((unsigned) len) : 0,
+                                    len ? unit_rand((unsigned) len) : 0,
                                     &lb, &e2);
             }
 

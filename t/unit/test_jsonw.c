@@ -16,20 +16,6 @@
 #include "unit.h"
 
 
-static uint64_t  rng = 0x9e3779b97f4a7c15ULL;
-
-
-static unsigned
-rnd(unsigned n)
-{
-    rng ^= rng << 13;
-    rng ^= rng >> 7;
-    rng ^= rng << 17;
-
-    return (unsigned) (rng % n);
-}
-
-
 static void *
 test_alloc(void *ctx, size_t size)
 {
@@ -65,29 +51,29 @@ random_text(unsigned char *buf, size_t max)
     unsigned  cp, kind;
 
     len = 0;
-    n = rnd(12);
+    n = unit_rand(12);
 
     while (n-- && len + 40 < max) {
-        kind = rnd(8);
+        kind = unit_rand(8);
 
         if (kind < 3) {
             /* a run of plain ASCII, long enough for the word path */
-            for (i = rnd(30); i; i--) {
-                buf[len++] = (unsigned char) (0x20 + rnd(0x5f));
+            for (i = unit_rand(30); i; i--) {
+                buf[len++] = (unsigned char) (0x20 + unit_rand(0x5f));
             }
 
         } else if (kind == 3) {
-            buf[len++] = "\"\\/\b\f\n\r\t"[rnd(8)];
+            buf[len++] = "\"\\/\b\f\n\r\t"[unit_rand(8)];
 
         } else if (kind == 4) {
-            buf[len++] = (unsigned char) rnd(0x20);
+            buf[len++] = (unsigned char) unit_rand(0x20);
 
         } else if (kind == 5) {
             buf[len++] = 0x7f;
 
         } else {
             do {
-                cp = 0x80 + rnd(0x110000 - 0x80);
+                cp = 0x80 + unit_rand(0x110000 - 0x80);
             } while (cp >= 0xd800 && cp <= 0xdfff);
 
             if (cp < 0x800) {
@@ -121,7 +107,7 @@ random_value(lapor_jsonw_t *w, yajl_gen g, unsigned depth, int *bad)
     unsigned        kind;
     unsigned char   text[512];
 
-    kind = rnd(depth ? 7 : 5);
+    kind = unit_rand(depth ? 7 : 5);
 
     switch (kind) {
 
@@ -132,13 +118,13 @@ random_value(lapor_jsonw_t *w, yajl_gen g, unsigned depth, int *bad)
         break;
 
     case 1:
-        v = (int64_t) ((rng >> rnd(64)) * (rnd(2) ? 1 : -1));
+        v = (int64_t) ((unit_rand64() >> unit_rand(64)) * (unit_rand(2) ? 1 : -1));
         *bad |= lapor_jsonw_integer(w, v) != 0;
         *bad |= yajl_gen_integer(g, (long long) v) != yajl_gen_status_ok;
         break;
 
     case 2:
-        n = rnd(2);
+        n = unit_rand(2);
         *bad |= lapor_jsonw_bool(w, (int) n) != 0;
         *bad |= yajl_gen_bool(g, (int) n) != yajl_gen_status_ok;
         break;
@@ -157,11 +143,11 @@ random_value(lapor_jsonw_t *w, yajl_gen g, unsigned depth, int *bad)
         *bad |= lapor_jsonw_map_open(w) != 0;
         *bad |= yajl_gen_map_open(g) != yajl_gen_status_ok;
 
-        for (n = rnd(6); n; n--) {
-            if (rnd(2)) {
+        for (n = unit_rand(6); n; n--) {
+            if (unit_rand(2)) {
                 /* a key of the program's own: written as given */
                 len = (size_t) snprintf((char *) text, sizeof(text),
-                                        "key_%u", rnd(1000));
+                                        "key_%u", unit_rand(1000));
                 *bad |= lapor_jsonw_plain(w, (char *) text, len) != 0;
 
             } else {
@@ -181,7 +167,7 @@ random_value(lapor_jsonw_t *w, yajl_gen g, unsigned depth, int *bad)
         *bad |= lapor_jsonw_array_open(w) != 0;
         *bad |= yajl_gen_array_open(g) != yajl_gen_status_ok;
 
-        for (n = rnd(6); n; n--) {
+        for (n = unit_rand(6); n; n--) {
             random_value(w, g, depth - 1, bad);
         }
 
@@ -402,8 +388,8 @@ test_decimal(void)
 
         for (i = 0; i < 200000; i++) {
             n = (i < 100000) ? (int64_t) i
-                             : (int64_t) (rng >> rnd(64)) * (rnd(2) ? 1 : -1);
-            (void) rnd(2);
+                             : (int64_t) (unit_rand64() >> unit_rand(64)) * (unit_rand(2) ? 1 : -1);
+            (void) unit_rand(2);
 
             end = lapor_decimal(buf, n);
             snprintf(want, sizeof(want), "%" PRId64, n);

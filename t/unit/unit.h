@@ -10,6 +10,7 @@
 #define _LAPOR_UNIT_H_INCLUDED_
 
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -103,6 +104,31 @@ unit_free_all(void)
     free(unit_blocks);
     unit_blocks = NULL;
     unit_cblocks = 0;
+}
+
+
+/* xorshift64: deterministic random numbers, so a failure can be replayed */
+
+static uint64_t  unit_rand_state = 0x9e3779b97f4a7c15ull;
+
+
+static inline uint64_t
+unit_rand64(void)
+{
+    unit_rand_state ^= unit_rand_state << 13;
+    unit_rand_state ^= unit_rand_state >> 7;
+    unit_rand_state ^= unit_rand_state << 17;
+
+    return unit_rand_state;
+}
+
+
+/* 0 to n - 1 */
+
+static inline unsigned
+unit_rand(unsigned n)
+{
+    return (unsigned) (unit_rand64() % n);
 }
 
 
