@@ -16,6 +16,19 @@
 #include "unit.h"
 
 
+/* a number of any size, either sign */
+
+static int64_t
+random_int64(void)
+{
+    uint64_t  u;
+
+    u = unit_rand64() >> unit_rand(64);
+
+    return unit_rand(2) ? (int64_t) u : -(int64_t) (u >> 1);
+}
+
+
 static void *
 test_alloc(void *ctx, size_t size)
 {
@@ -118,7 +131,7 @@ random_value(lapor_jsonw_t *w, yajl_gen g, unsigned depth, int *bad)
         break;
 
     case 1:
-        v = (int64_t) ((unit_rand64() >> unit_rand(64)) * (unit_rand(2) ? 1 : -1));
+        v = random_int64();
         *bad |= lapor_jsonw_integer(w, v) != 0;
         *bad |= yajl_gen_integer(g, (long long) v) != yajl_gen_status_ok;
         break;
@@ -387,9 +400,7 @@ test_decimal(void)
         wrong = 0;
 
         for (i = 0; i < 200000; i++) {
-            n = (i < 100000) ? (int64_t) i
-                             : (int64_t) (unit_rand64() >> unit_rand(64)) * (unit_rand(2) ? 1 : -1);
-            (void) unit_rand(2);
+            n = (i < 100000) ? (int64_t) i : random_int64();
 
             end = lapor_decimal(buf, n);
             snprintf(want, sizeof(want), "%" PRId64, n);
