@@ -182,6 +182,23 @@ lapor_hex(const unsigned char *in, size_t len, char *out)
 
 
 int
+lapor_hex_digit(int c)
+{
+    if (c >= '0' && c <= '9') {
+        return c - '0';
+    }
+
+    c |= 0x20;
+
+    if (c >= 'a' && c <= 'f') {
+        return c - 'a' + 10;
+    }
+
+    return -1;
+}
+
+
+int
 lapor_random(unsigned char *buf, size_t len)
 {
     pid_t           pid;
@@ -543,12 +560,8 @@ lapor_key_parse(const unsigned char *text, size_t len,
             hi = text[2 * i];
             lo = text[2 * i + 1];
 
-            hi = (hi >= '0' && hi <= '9') ? hi - '0'
-                 : ((hi | 0x20) >= 'a' && (hi | 0x20) <= 'f')
-                   ? (hi | 0x20) - 'a' + 10 : -1;
-            lo = (lo >= '0' && lo <= '9') ? lo - '0'
-                 : ((lo | 0x20) >= 'a' && (lo | 0x20) <= 'f')
-                   ? (lo | 0x20) - 'a' + 10 : -1;
+            hi = lapor_hex_digit(hi);
+            lo = lapor_hex_digit(lo);
 
             if (hi < 0 || lo < 0) {
                 *err = "is not 64 hexadecimal digits";

@@ -37,6 +37,9 @@ int lapor_hmac_sha256(const unsigned char *key, size_t keylen,
 /* lowercase hex; out has room for 2 * len characters (no NUL added) */
 void lapor_hex(const unsigned char *in, size_t len, char *out);
 
+/* the value of a hex digit (either case), or -1 */
+int lapor_hex_digit(int c);
+
 /* bytes from the operating system's CSPRNG; 0 on success, -1 on failure */
 int lapor_random(unsigned char *buf, size_t len);
 

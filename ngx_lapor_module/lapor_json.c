@@ -30,6 +30,7 @@
 
 #include <yajl/yajl_parse.h>
 
+#include "lapor_crypto.h"
 #include "lapor_utf8.h"
 #include "lapor_json.h"
 
@@ -189,7 +190,6 @@ static void lapor_json_token_begin(lapor_json_parser_t *p,
 static void lapor_json_token_end(lapor_json_parser_t *p);
 static void lapor_json_scan_pause(lapor_json_parser_t *p);
 static void lapor_json_note_split(lapor_json_parser_t *p);
-static int lapor_json_hex_digit(unsigned char c);
 static int lapor_json_in_string(lapor_json_parser_t *p);
 
 static size_t lapor_json_end(lapor_json_parser_t *p);
@@ -994,7 +994,7 @@ lapor_json_scan(lapor_json_parser_t *p, const unsigned char *buf, size_t len)
         case LAPOR_JSON_SCAN_HEX:
             p->token_len++;
 
-            d = lapor_json_hex_digit(c);
+            d = lapor_hex_digit(c);
 
             if (d < 0) {
                 /* yajl rejects it at this very byte */
@@ -1155,23 +1155,6 @@ lapor_json_note_split(lapor_json_parser_t *p)
     if (len > p->max_split) {
         p->max_split = len;
     }
-}
-
-
-static int
-lapor_json_hex_digit(unsigned char c)
-{
-    if (c >= '0' && c <= '9') {
-        return c - '0';
-    }
-
-    c |= 0x20;
-
-    if (c >= 'a' && c <= 'f') {
-        return c - 'a' + 10;
-    }
-
-    return -1;
 }
 
 

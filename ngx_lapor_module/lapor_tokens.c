@@ -16,7 +16,6 @@ static int lapor_tokens_line(const char *p, const char *end, lapor_token_t *t,
     const char **reason);
 static const char *lapor_tokens_word(const char **p, const char *end,
     size_t *len);
-static int lapor_tokens_hex(int c);
 static int lapor_tokens_cmp(const void *a, const void *b);
 
 
@@ -137,8 +136,8 @@ lapor_tokens_line(const char *p, const char *end, lapor_token_t *t,
     }
 
     for (i = 0; i < LAPOR_SHA256_LEN; i++) {
-        hi = lapor_tokens_hex(w[2 * i]);
-        lo = lapor_tokens_hex(w[2 * i + 1]);
+        hi = lapor_hex_digit(w[2 * i]);
+        lo = lapor_hex_digit(w[2 * i + 1]);
 
         if (hi < 0 || lo < 0) {
             *reason = "the first field must be the token's SHA-256 in 64 "
@@ -257,23 +256,6 @@ lapor_tokens_word(const char **p, const char *end, size_t *len)
     *len = *p - s;
 
     return s;
-}
-
-
-static int
-lapor_tokens_hex(int c)
-{
-    if (c >= '0' && c <= '9') {
-        return c - '0';
-    }
-
-    c |= 0x20;
-
-    if (c >= 'a' && c <= 'f') {
-        return c - 'a' + 10;
-    }
-
-    return -1;
 }
 
 
