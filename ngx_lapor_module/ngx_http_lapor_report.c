@@ -29,6 +29,7 @@
 #include "ngx_http_lapor_limit.h"
 #include "ngx_http_lapor_problem.h"
 #include "ngx_http_lapor_store.h"
+#include "ngx_http_lapor_transition.h"
 #include "ngx_http_lapor_metrics.h"
 #include "lapor_crypto.h"
 #include "lapor_report.h"
@@ -805,10 +806,7 @@ static ngx_int_t
 ngx_http_lapor_submit_write(ngx_http_request_t *r,
     ngx_http_lapor_submit_t *sub)
 {
-    int                          y;
     u_char                      *p;
-    int64_t                      day;
-    unsigned                     m, d;
     ngx_str_t                   *report_key, token, sealed, idem_value;
     ngx_str_t                    event, token_hex;
     lapor_report_t              *rep;
@@ -1006,15 +1004,7 @@ ngx_http_lapor_submit_write(ngx_http_request_t *r,
     ngx_http_lapor_batch_cstr(&b, "status:submitted");
     ngx_http_lapor_batch_int(&b, 1);
 
-    day = lapor_calendar_day_of(&sub->cat->calendar, sub->now);
-    lapor_calendar_civil_from_days(day, &y, &m, &d);
-
-    /* the month only: GET stats adds the year up from its months */
-
-    ngx_http_lapor_batch_cmd(&b, "HINCRBY");
-    ngx_http_lapor_batch_key(&b, "stats:%04d-%02ud", y, m);
-    ngx_http_lapor_batch_cstr(&b, "submitted");
-    ngx_http_lapor_batch_int(&b, 1);
+    ngx_http_lapor_stats_cohort(&b, sub->cat, sub->now, "submitted");
 
     /* the namespace's event stream: no personal data in it */
 

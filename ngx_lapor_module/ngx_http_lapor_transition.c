@@ -56,8 +56,6 @@ static void ngx_http_lapor_transition_stats(ngx_http_lapor_batch_t *b,
     ngx_http_lapor_change_t *ch);
 static void ngx_http_lapor_stats_incr(ngx_http_lapor_batch_t *b,
     const char *key, const char *field, int64_t by);
-static void ngx_http_lapor_stats_cohort(ngx_http_lapor_batch_t *b,
-    lapor_catalog_t *cat, int64_t created, const char *field);
 static ngx_int_t ngx_http_lapor_transition_event(ngx_http_lapor_batch_t *b,
     ngx_http_lapor_current_t *cur, ngx_http_lapor_change_t *ch,
     ngx_str_t *agency, ngx_str_t *event);
@@ -622,9 +620,9 @@ ngx_http_lapor_stats_incr(ngx_http_lapor_batch_t *b, const char *key,
 }
 
 
-/* the year and month the report came in, in the catalog's time zone */
+/* the month the report came in, in the catalog's time zone */
 
-static void
+void
 ngx_http_lapor_stats_cohort(ngx_http_lapor_batch_t *b, lapor_catalog_t *cat,
     int64_t created, const char *field)
 {

@@ -65,6 +65,13 @@ ngx_int_t ngx_http_lapor_current(ngx_pool_t *pool, redisReply *reply,
 void ngx_http_lapor_fetch_report(ngx_http_lapor_batch_t *b, int64_t id);
 
 /*
+ * HINCRBY of field in the statistics of the month a report came in
+ * (created, in the catalog's time zone): submissions and actions.
+ */
+void ngx_http_lapor_stats_cohort(ngx_http_lapor_batch_t *b,
+    lapor_catalog_t *cat, int64_t created, const char *field);
+
+/*
  * Optimistic concurrency without WATCH on the shared connection: who
  * creates "report:<id>:claim:<version>" first may move the report from
  * that version to the next; nobody else can.  The SET NX answers nil to
