@@ -1281,8 +1281,9 @@ ngx_http_lapor_report_fields(ngx_pool_t *pool, redisReply *hash)
             j = (hint + k) % NGX_HTTP_LAPOR_F_COUNT;
             name = ngx_http_lapor_fields[j];
 
-            if (ngx_strncmp(name, key->str, key->len) == 0
-                && name[key->len] == '\0')
+            /* field names in Redis may hold any byte, even NUL */
+            if (ngx_strlen(name) == key->len
+                && ngx_memcmp(name, key->str, key->len) == 0)
             {
                 f[j] = hash->element[i + 1];
                 hint = j + 1;

@@ -4,7 +4,7 @@
 # generator, for speed): text with everything JSON must escape comes back
 # exactly as submitted, in every view; text in Redis that is not UTF-8
 # (only a hand edit can put it there) is answered as null, logged, and
-# the answer stays valid JSON.
+# the answer stays valid JSON; unknown fields are left alone.
 
 use warnings;
 use strict;
@@ -79,5 +79,15 @@ ok(exists $v->{json}{title} && !defined $v->{json}{title},
     'the broken title is null');
 is($v->{json}{body}, $body, 'the rest as stored');
 like($t->log_since_mark, qr/stored text is not UTF-8/, 'logged');
+
+# fields a hand edit added, with names the module does not know (one with
+# a NUL byte in it, one a prefix of a known name): left alone
+$t->redis_cmd('HSET', "${P}report:$id", "id\0extra", 'x', 'bod', 'y',
+    "status\0", 'archived');
+$v = $t->report_view($id, undef);
+is($v->{status}, 200, 'view with unknown fields: 200');
+is($v->{json}{id}, $id, 'the id as stored');
+is($v->{json}{status}, 'submitted', 'the status as stored');
+is($v->{json}{body}, $body, 'the body as stored');
 
 $t->finish;
