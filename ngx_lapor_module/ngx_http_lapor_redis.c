@@ -30,6 +30,7 @@
 #include <time.h>
 
 #include "ngx_http_lapor_redis.h"
+#include "ngx_http_lapor_replies.h"
 #include "ngx_http_lapor_metrics.h"
 #include "lapor_backoff.h"
 #include "lapor_jsonw.h"
@@ -333,6 +334,9 @@ ngx_http_lapor_redis_connect(ngx_http_lapor_redis_t *rds)
     ac->ev.addWrite = ngx_http_lapor_redis_add_write;
     ac->ev.delWrite = ngx_http_lapor_redis_del_write;
     ac->ev.cleanup = ngx_http_lapor_redis_cleanup;
+
+    /* before any reply: objects in one allocation each */
+    ac->c.reader->fn = &ngx_http_lapor_reply_functions;
 
     rds->ac = ac;
 

@@ -1,0 +1,25 @@
+
+/*
+ * hiredis reply objects in one allocation each.
+ */
+
+
+#ifndef _NGX_HTTP_LAPOR_REPLIES_H_INCLUDED_
+#define _NGX_HTTP_LAPOR_REPLIES_H_INCLUDED_
+
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+
+#include <hiredis/hiredis.h>
+
+
+/*
+ * For a context's reader (ac->c.reader->fn), set before any reply arrives:
+ * the replies handed to callbacks are then these, freed by hiredis through
+ * the same table.  Never freeReplyObject() them.
+ */
+extern redisReplyObjectFunctions  ngx_http_lapor_reply_functions;
+
+
+#endif /* _NGX_HTTP_LAPOR_REPLIES_H_INCLUDED_ */
