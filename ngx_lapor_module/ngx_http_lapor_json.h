@@ -1,6 +1,7 @@
 
 /*
- * JSON output: yajl generators whose memory comes from the request pool.
+ * JSON output: yajl generators, and the module's own writer for the
+ * hottest answers (lapor_jsonw.h), with memory from the request pool.
  */
 
 
