@@ -2,7 +2,7 @@
 /*
  * JSON output through yajl, or through the module's own writer for the
  * report views and the 201 of a submission (lapor_jsonw.c: the same bytes,
- * a third of the cost), with every allocation from the request pool.
+ * one pass per string), with every allocation from the request pool.
  *
  * yajl does not check what its allocator returns, so these functions are
  * only as safe as the pool: request documents are small and bounded.  The
