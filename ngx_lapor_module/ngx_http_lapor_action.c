@@ -77,10 +77,6 @@ static ngx_http_lapor_text_t  ngx_http_lapor_d_unknown_action = {
     "Reports have no such action."
 };
 
-static ngx_http_lapor_text_t  ngx_http_lapor_t_forbidden = {
-    "Tidak berwenang", "Forbidden"
-};
-
 static ngx_http_lapor_text_t  ngx_http_lapor_d_role = {
     "Peran Anda tidak boleh mengambil tindakan ini.",
     "Your role may not take this action."

@@ -26,6 +26,11 @@ typedef struct {
 } ngx_http_lapor_redis_error_t;
 
 
+const ngx_http_lapor_text_t  ngx_http_lapor_t_forbidden = {
+    "Tidak berwenang", "Forbidden"
+};
+
+
 static ngx_http_lapor_text_t  ngx_http_lapor_t_unavailable = {
     "Layanan sementara tidak tersedia",
     "Service temporarily unavailable"

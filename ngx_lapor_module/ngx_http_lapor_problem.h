@@ -55,6 +55,10 @@ typedef struct {
 } ngx_http_lapor_problem_t;
 
 
+/* the title of every 403: views, actions and queues */
+extern const ngx_http_lapor_text_t  ngx_http_lapor_t_forbidden;
+
+
 ngx_http_lapor_lang_e ngx_http_lapor_lang(ngx_http_request_t *r);
 const char *ngx_http_lapor_text(ngx_http_request_t *r,
     const ngx_http_lapor_text_t *t);

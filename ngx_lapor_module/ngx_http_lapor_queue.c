@@ -75,6 +75,13 @@ static ngx_int_t ngx_http_lapor_queue_bad(ngx_http_request_t *r,
     const char *field, ngx_http_lapor_text_t *message);
 
 
+static ngx_http_lapor_text_t  ngx_http_lapor_d_inbox = {
+    "Antrean ini milik instansi lain; Anda hanya dapat membaca antrean "
+    "instansi Anda.",
+    "This inbox belongs to another agency; you can read only your "
+    "agency's."
+};
+
 static ngx_http_lapor_text_t  ngx_http_lapor_t_bad_query = {
     "Parameter tidak valid", "Invalid query parameter"
 };
@@ -204,15 +211,18 @@ ngx_http_lapor_queue_args(ngx_http_request_t *r, ngx_http_lapor_queue_t *q,
         }
     }
 
-    /* an agency officer sees its own inbox, whatever it asks for */
+    /* an agency officer sees its own inbox, and no other */
 
     if (who->role == LAPOR_ROLE_AGENCY) {
         if (agency.len && (agency.len != who->agency.len
                            || ngx_strncmp(agency.data, who->agency.data,
                                           agency.len) != 0))
         {
-            return ngx_http_lapor_queue_bad(r, "agency",
-                                            &ngx_http_lapor_m_agency);
+            return ngx_http_lapor_answered(ngx_http_lapor_problem(
+                                               r, NGX_HTTP_FORBIDDEN,
+                                               "not-your-agency",
+                                               &ngx_http_lapor_t_forbidden,
+                                               &ngx_http_lapor_d_inbox));
         }
 
         agency = who->agency;

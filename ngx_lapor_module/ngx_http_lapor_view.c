@@ -42,10 +42,6 @@ static void ngx_http_lapor_view_reporter(ngx_http_request_t *r,
     ngx_uint_t contact);
 
 
-static ngx_http_lapor_text_t  ngx_http_lapor_t_forbidden = {
-    "Tidak berwenang", "Forbidden"
-};
-
 static ngx_http_lapor_text_t  ngx_http_lapor_d_agency = {
     "Laporan ini tidak didisposisikan ke instansi Anda.",
     "This report is not with your agency."

@@ -267,8 +267,8 @@ subtest 'an agency sees and acts on its own reports only' => sub {
     }
 
     $r = $t->queue_get($PUPR, 'agency=dinkes');
-    ok(!check_problem($r, [400, 403]), 'pupr-kim may not ask for the '
-        . 'dinkes inbox: 400 or 403 problem') or diag($r->{body});
+    $t->problem_ok($r, 403, 'not-your-agency',
+        'pupr-kim may not ask for the dinkes inbox');
     ok(!grep({ $_->{id} == $id } @{($r->{json} || {})->{items} || []}),
         '... and does not get it');
 
