@@ -332,9 +332,10 @@ ngx_http_lapor_body_feed(ngx_http_request_t *r, lapor_json_parser_t *p,
 static ngx_int_t
 ngx_http_lapor_body_invalid(ngx_http_request_t *r, lapor_json_error_t *err)
 {
-    u_char                        *p;
-    ngx_http_lapor_problem_t       pr;
-    ngx_http_lapor_field_error_t  *fe;
+    u_char                         *p;
+    ngx_str_t                       none, offset;
+    ngx_http_lapor_problem_t        pr;
+    const ngx_http_lapor_text_t    *message;
 
     if (err->kind == LAPOR_JSON_ERR_NOMEM) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
@@ -347,38 +348,35 @@ ngx_http_lapor_body_invalid(ngx_http_request_t *r, lapor_json_error_t *err)
     pr.title = &ngx_http_lapor_t_invalid;
     pr.detail = &ngx_http_lapor_d_invalid;
 
-    pr.errors = ngx_array_create(r->pool, 1,
-                                 sizeof(ngx_http_lapor_field_error_t));
-    if (pr.errors == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    fe = ngx_array_push(pr.errors);
-    p = ngx_pnalloc(r->pool, NGX_SIZE_T_LEN);
-
-    if (fe == NULL || p == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    ngx_str_null(&fe->field);
-
     switch (err->kind) {
     case LAPOR_JSON_ERR_LIMIT:
-        fe->message = &ngx_http_lapor_m_limit;
+        message = &ngx_http_lapor_m_limit;
         break;
     case LAPOR_JSON_ERR_ENCODING:
-        fe->message = &ngx_http_lapor_m_encoding;
+        message = &ngx_http_lapor_m_encoding;
         break;
     case LAPOR_JSON_ERR_DUPLICATE:
-        fe->message = &ngx_http_lapor_m_duplicate;
+        message = &ngx_http_lapor_m_duplicate;
         break;
     default:
-        fe->message = &ngx_http_lapor_m_syntax;
+        message = &ngx_http_lapor_m_syntax;
         break;
     }
 
-    fe->arg.data = p;
-    fe->arg.len = ngx_sprintf(p, "%uz", err->offset) - p;
+    p = ngx_pnalloc(r->pool, NGX_SIZE_T_LEN);
+    if (p == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    offset.data = p;
+    offset.len = ngx_sprintf(p, "%uz", err->offset) - p;
+    ngx_str_null(&none);
+
+    if (ngx_http_lapor_problem_error(r, &pr, &none, message, &offset)
+        != NGX_OK)
+    {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
 
     /* the parser's own words, precise but English only */
     pr.extend = ngx_http_lapor_body_json_error;

@@ -364,6 +364,40 @@ ngx_http_lapor_problem_errors(ngx_http_request_t *r, yajl_gen g,
 
 
 ngx_int_t
+ngx_http_lapor_problem_error(ngx_http_request_t *r,
+    ngx_http_lapor_problem_t *pr, ngx_str_t *field,
+    const ngx_http_lapor_text_t *message, ngx_str_t *arg)
+{
+    ngx_http_lapor_field_error_t  *fe;
+
+    if (pr->errors == NULL) {
+        pr->errors = ngx_array_create(r->pool, 4,
+                                      sizeof(ngx_http_lapor_field_error_t));
+        if (pr->errors == NULL) {
+            return NGX_ERROR;
+        }
+    }
+
+    fe = ngx_array_push(pr->errors);
+    if (fe == NULL) {
+        return NGX_ERROR;
+    }
+
+    fe->field = *field;
+    fe->message = message;
+
+    if (arg) {
+        fe->arg = *arg;
+
+    } else {
+        ngx_str_null(&fe->arg);
+    }
+
+    return NGX_OK;
+}
+
+
+ngx_int_t
 ngx_http_lapor_problem(ngx_http_request_t *r, ngx_uint_t status,
     const char *type, const ngx_http_lapor_text_t *title,
     const ngx_http_lapor_text_t *detail)

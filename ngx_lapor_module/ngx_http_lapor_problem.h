@@ -66,6 +66,14 @@ const char *ngx_http_lapor_text(ngx_http_request_t *r,
 ngx_int_t ngx_http_lapor_problem_send(ngx_http_request_t *r,
     ngx_http_lapor_problem_t *pr);
 
+/*
+ * Adds an entry to pr->errors, made on first use (field and arg are not
+ * copied: they must live as long as the request); NGX_ERROR without memory.
+ */
+ngx_int_t ngx_http_lapor_problem_error(ngx_http_request_t *r,
+    ngx_http_lapor_problem_t *pr, ngx_str_t *field,
+    const ngx_http_lapor_text_t *message, ngx_str_t *arg);
+
 /* the common case: a status, a type, a title and a detail */
 ngx_int_t ngx_http_lapor_problem(ngx_http_request_t *r, ngx_uint_t status,
     const char *type, const ngx_http_lapor_text_t *title,

@@ -288,31 +288,24 @@ ngx_http_lapor_queue_args(ngx_http_request_t *r, ngx_http_lapor_queue_t *q,
             return ngx_http_lapor_queue_bad(r, "status",
                                             &ngx_http_lapor_m_never_late);
         }
+    }
 
-        if (agency.len) {
-            q->key = st >= 0
-                     ? ngx_http_lapor_key(r->pool, &q->llcf->namespace,
-                                          "inbox:%V:%s", &agency,
-                                          lapor_state_name(st))
-                     : ngx_http_lapor_key(r->pool, &q->llcf->namespace,
-                                          "inbox:%V", &agency);
+    /* an inbox is by deadline anyway: overdue only sets the upper bound */
 
-        } else if (st >= 0) {
-            q->key = ngx_http_lapor_key(r->pool, &q->llcf->namespace,
-                                        "deadlines:%s", lapor_state_name(st));
-
-        } else {
-            q->key = ngx_http_lapor_key(r->pool, &q->llcf->namespace,
-                                        "deadlines");
-        }
-
-    } else if (agency.len) {
+    if (agency.len) {
         q->key = st >= 0
                  ? ngx_http_lapor_key(r->pool, &q->llcf->namespace,
                                       "inbox:%V:%s", &agency,
                                       lapor_state_name(st))
                  : ngx_http_lapor_key(r->pool, &q->llcf->namespace,
                                       "inbox:%V", &agency);
+
+    } else if (q->max >= 0) {
+        q->key = st >= 0
+                 ? ngx_http_lapor_key(r->pool, &q->llcf->namespace,
+                                      "deadlines:%s", lapor_state_name(st))
+                 : ngx_http_lapor_key(r->pool, &q->llcf->namespace,
+                                      "deadlines");
 
     } else {
         q->key = ngx_http_lapor_key(r->pool, &q->llcf->namespace, "queue:%s",
@@ -334,8 +327,8 @@ static ngx_int_t
 ngx_http_lapor_queue_bad(ngx_http_request_t *r, const char *field,
     ngx_http_lapor_text_t *message)
 {
-    ngx_http_lapor_problem_t       pr;
-    ngx_http_lapor_field_error_t  *fe;
+    ngx_str_t                 name;
+    ngx_http_lapor_problem_t  pr;
 
     ngx_memzero(&pr, sizeof(ngx_http_lapor_problem_t));
 
@@ -344,21 +337,14 @@ ngx_http_lapor_queue_bad(ngx_http_request_t *r, const char *field,
     pr.title = &ngx_http_lapor_t_bad_query;
     pr.detail = &ngx_http_lapor_d_bad_query;
 
-    pr.errors = ngx_array_create(r->pool, 1,
-                                 sizeof(ngx_http_lapor_field_error_t));
-    if (pr.errors == NULL) {
+    name.data = (u_char *) field;
+    name.len = ngx_strlen(field);
+
+    if (ngx_http_lapor_problem_error(r, &pr, &name, message, NULL)
+        != NGX_OK)
+    {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
-
-    fe = ngx_array_push(pr.errors);
-    if (fe == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    fe->field.data = (u_char *) field;
-    fe->field.len = ngx_strlen(field);
-    fe->message = message;
-    ngx_str_null(&fe->arg);
 
     return ngx_http_lapor_answered(ngx_http_lapor_problem_send(r, &pr));
 }

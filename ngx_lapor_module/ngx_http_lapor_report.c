@@ -268,9 +268,9 @@ ngx_int_t
 ngx_http_lapor_report_invalid(ngx_http_request_t *r,
     lapor_report_error_t *errs, size_t n, ngx_uint_t action)
 {
-    size_t                         i;
-    ngx_http_lapor_problem_t       pr;
-    ngx_http_lapor_field_error_t  *fe;
+    size_t                     i;
+    ngx_str_t                  field, arg;
+    ngx_http_lapor_problem_t   pr;
 
     ngx_memzero(&pr, sizeof(ngx_http_lapor_problem_t));
 
@@ -287,36 +287,30 @@ ngx_http_lapor_report_invalid(ngx_http_request_t *r,
         pr.detail = &ngx_http_lapor_d_invalid_report;
     }
 
-    pr.errors = ngx_array_create(r->pool, n,
-                                 sizeof(ngx_http_lapor_field_error_t));
-    if (pr.errors == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
     for (i = 0; i < n; i++) {
-        fe = ngx_array_push(pr.errors);
-        if (fe == NULL) {
-            return NGX_HTTP_INTERNAL_SERVER_ERROR;
-        }
 
         /* the validator's buffers live on this stack frame: copy */
 
-        fe->field.len = ngx_strlen(errs[i].field);
-        fe->field.data = ngx_pnalloc(r->pool, fe->field.len + 1);
-        if (fe->field.data == NULL) {
+        field.len = ngx_strlen(errs[i].field);
+        field.data = ngx_pnalloc(r->pool, field.len + 1);
+        if (field.data == NULL) {
             return NGX_HTTP_INTERNAL_SERVER_ERROR;
         }
 
-        ngx_memcpy(fe->field.data, errs[i].field, fe->field.len);
-
-        fe->message = &ngx_http_lapor_report_messages[errs[i].code];
+        ngx_memcpy(field.data, errs[i].field, field.len);
 
         if (errs[i].arg) {
-            fe->arg.data = (u_char *) errs[i].arg;
-            fe->arg.len = ngx_strlen(errs[i].arg);
+            arg.data = (u_char *) errs[i].arg;
+            arg.len = ngx_strlen(errs[i].arg);
+        }
 
-        } else {
-            ngx_str_null(&fe->arg);
+        if (ngx_http_lapor_problem_error(r, &pr, &field,
+                                         &ngx_http_lapor_report_messages[
+                                             errs[i].code],
+                                         errs[i].arg ? &arg : NULL)
+            != NGX_OK)
+        {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
         }
     }
 
