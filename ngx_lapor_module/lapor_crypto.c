@@ -4,9 +4,8 @@
  */
 
 
+#include <pthread.h>
 #include <string.h>
-#include <sys/types.h>
-#include <unistd.h>
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
@@ -43,17 +42,20 @@ static EVP_CIPHER  *lapor_cipher;
 /*
  * Random bytes are drawn from RAND_bytes() 4 KiB at a time: one call costs
  * as much as a submission's JSON parse, and a submission needs 36 bytes
- * (token and nonce).  The pool belongs to one process: a process that
- * finds a pool filled under another pid (a forked worker) throws it away,
- * so no two processes ever hand out the same bytes.  Bytes handed out are
- * wiped from the pool.
+ * (token and nonce).  The pool belongs to one process: a fork handler
+ * empties it in the child, so no two processes ever hand out the same
+ * bytes (asking getpid() on every call instead was a system call per
+ * token).  Without the handler every call goes to RAND_bytes().  Bytes
+ * handed out are wiped from the pool.
  */
 
 #define LAPOR_RANDOM_POOL  4096
 
 static unsigned char  lapor_pool[LAPOR_RANDOM_POOL];
 static size_t         lapor_pool_left;
-static pid_t          lapor_pool_pid;
+static int            lapor_pool_ready;     /* 1: handler set, -1: failed */
+
+static void lapor_random_forget(void);
 
 
 /*
@@ -198,26 +200,32 @@ lapor_hex_digit(int c)
 }
 
 
+/* in the child of a fork(): the parent's bytes are not the child's */
+
+static void
+lapor_random_forget(void)
+{
+    OPENSSL_cleanse(lapor_pool, sizeof(lapor_pool));
+    lapor_pool_left = 0;
+}
+
+
 int
 lapor_random(unsigned char *buf, size_t len)
 {
-    pid_t           pid;
     unsigned char  *p;
 
-    if (len > LAPOR_RANDOM_POOL / 4) {
+    if (lapor_pool_ready == 0) {
+        lapor_pool_ready = (pthread_atfork(NULL, NULL, lapor_random_forget)
+                            == 0) ? 1 : -1;
+    }
+
+    if (len > LAPOR_RANDOM_POOL / 4 || lapor_pool_ready < 0) {
         if (len > 0x7fffffff) {
             return -1;
         }
 
         return RAND_bytes(buf, (int) len) == 1 ? 0 : -1;
-    }
-
-    pid = getpid();
-
-    if (pid != lapor_pool_pid) {
-        OPENSSL_cleanse(lapor_pool, sizeof(lapor_pool));
-        lapor_pool_left = 0;
-        lapor_pool_pid = pid;
     }
 
     if (lapor_pool_left < len) {
