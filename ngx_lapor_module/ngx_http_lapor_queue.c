@@ -554,12 +554,8 @@ ngx_http_lapor_queue_send(ngx_http_request_t *r, ngx_http_lapor_queue_t *q,
 
             case NGX_HTTP_LAPOR_F_ID:
             case NGX_HTTP_LAPOR_F_VERSION:
-                /* a new report's hash has no version: 1 */
-                if ((ngx_http_lapor_queue_fields[k] == NGX_HTTP_LAPOR_F_ID
-                     ? ngx_http_lapor_redis_int(v, &t)
-                     : ngx_http_lapor_report_int(v, 1, &t))
-                    == NGX_OK)
-                {
+                /* the row has an id; a new report's hash has no version */
+                if (ngx_http_lapor_report_int(v, 1, &t) == NGX_OK) {
                     ngx_http_lapor_json_cstr(g, name);
                     yajl_gen_integer(g, t);
                 }
