@@ -15,10 +15,12 @@ MODULE        := $(BUILD)/modules/ngx_http_lapor_module.so
 MODULE_CFLAGS ?= -g -O2 -fPIC -fstack-protector-strong -Wformat \
                  -Werror=format-security -D_FORTIFY_SOURCE=2
 
-# Debian packages the build, the local run and the tests need
-PACKAGES      := nginx nginx-dev libhiredis-dev libyajl-dev libssl-dev prometheus \
+# Debian packages the build and the local run need; the tests also need
+# promtool (package prometheus) to check the metrics exposition
+PACKAGES      := nginx nginx-dev libhiredis-dev libyajl-dev libssl-dev \
                  redis-server curl perl make gcc
-VALGRIND_PACKAGES := valgrind
+TEST_PACKAGES := $(PACKAGES) prometheus
+VALGRIND_PACKAGES := $(TEST_PACKAGES) valgrind
 
 SOURCES       := config $(wildcard ngx_lapor_module/*.c ngx_lapor_module/*.h)
 
@@ -33,8 +35,8 @@ LAPOR_REDIS_PORT ?= 6380
 
 export LAPOR_PORT LAPOR_REDIS_PORT
 
-.PHONY: all deps deps-valgrind build run unit integration test \
-        test-valgrind clean
+.PHONY: all deps deps-test deps-valgrind build run reload reset-limits \
+        unit integration test test-valgrind clean
 .PHONY: bench
 
 all: build
@@ -42,8 +44,11 @@ all: build
 deps:
 	@sh examples/install-deps.sh $(PACKAGES)
 
+deps-test:
+	@sh examples/install-deps.sh $(TEST_PACKAGES)
+
 deps-valgrind:
-	@sh examples/install-deps.sh $(PACKAGES) $(VALGRIND_PACKAGES)
+	@sh examples/install-deps.sh $(VALGRIND_PACKAGES)
 
 build: deps $(MODULE)
 
@@ -75,16 +80,25 @@ $(BUILD)/unit/%: t/unit/%.c t/unit/unit.h $(wildcard ngx_lapor_module/lapor_*.[c
 unit: $(UNIT_TESTS)
 	@set -e; for t in $(UNIT_TESTS); do $$t; done
 
-integration: build
+integration: deps-test build
 	prove -r t/
 
-test: build unit integration
+test: deps-test build unit integration
 
 test-valgrind: deps-valgrind build
 	LAPOR_TEST_VALGRIND=1 prove -r t/
 
 run: build
 	sh examples/run-local.sh
+
+# the nginx of "make run": rewrite its configuration, check it, reload it
+# (after adding a token to var/tokens, or with a rebuilt module)
+reload: build
+	sh examples/run-local.sh reload
+
+# the Redis of "make run": forget every client's rate-limit counters
+reset-limits:
+	sh examples/run-local.sh reset-limits
 
 # the benchmark (not a test): see docs/performance.md
 bench: build
