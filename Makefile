@@ -16,10 +16,11 @@ MODULE_CFLAGS ?= -g -O2 -fPIC -fstack-protector-strong -Wformat \
                  -Werror=format-security -D_FORTIFY_SOURCE=2
 
 # Debian packages the build and the local run need; the tests also need
-# promtool (package prometheus) to check the metrics exposition
+# promtool (package prometheus) to check the metrics exposition and xmllint
+# (libxml2-utils) to check the Open311 XML answers
 PACKAGES      := nginx nginx-dev libhiredis-dev libyajl-dev libssl-dev \
                  redis-server curl perl make gcc
-TEST_PACKAGES := $(PACKAGES) prometheus
+TEST_PACKAGES := $(PACKAGES) prometheus libxml2-utils
 VALGRIND_PACKAGES := $(TEST_PACKAGES) valgrind
 
 SOURCES       := config $(wildcard ngx_lapor_module/*.c ngx_lapor_module/*.h)

@@ -51,7 +51,10 @@ typedef enum {
     LAPOR_REPORT_E_FUTURE,          /* a date after today */
     LAPOR_REPORT_E_REPORTER,        /* reporter required: not anonymous */
     LAPOR_REPORT_E_CONTACT,         /* neither e-mail nor phone number */
-    LAPOR_REPORT_E_COORDINATES      /* lat without lon or the reverse */
+    LAPOR_REPORT_E_COORDINATES,     /* lat without lon or the reverse */
+    LAPOR_REPORT_E_REPEATED,        /* an Open311 argument given twice */
+    LAPOR_REPORT_E_LOCATION,        /* Open311: no location at all */
+    LAPOR_REPORT_E_URL              /* Open311: media_url not http(s) */
 } lapor_report_error_e;
 
 
@@ -88,6 +91,7 @@ typedef struct {
     lapor_report_str_t               reporter_name;
     lapor_report_str_t               reporter_contact;
     const char                      *channel;    /* static */
+    lapor_report_str_t               media_url;  /* Open311 only */
 } lapor_report_t;
 
 

@@ -12,8 +12,8 @@
 #include "lapor_workflow.h"
 
 
-static int lapor_tokens_line(const char *p, const char *end, lapor_token_t *t,
-    const char **reason);
+static int lapor_tokens_line(const char *p, const char *end, unsigned roles,
+    lapor_token_t *t, const char **reason);
 static const char *lapor_tokens_word(const char **p, const char *end,
     size_t *len);
 static int lapor_tokens_cmp(const void *a, const void *b);
@@ -23,6 +23,17 @@ int
 lapor_tokens_parse(const unsigned char *text, size_t len,
     void *(*alloc)(void *ctx, size_t size), void *ctx, lapor_tokens_t *out,
     char *err, size_t errlen)
+{
+    return lapor_tokens_parse_roles(text, len,
+                                    LAPOR_ROLE_ADMIN | LAPOR_ROLE_AGENCY,
+                                    alloc, ctx, out, err, errlen);
+}
+
+
+int
+lapor_tokens_parse_roles(const unsigned char *text, size_t len,
+    unsigned roles, void *(*alloc)(void *ctx, size_t size), void *ctx,
+    lapor_tokens_t *out, char *err, size_t errlen)
 {
     size_t          n, lines, i, a, b;
     const char     *p, *end, *eol, *reason;
@@ -62,7 +73,7 @@ lapor_tokens_parse(const unsigned char *text, size_t len,
         memset(&t, 0, sizeof(lapor_token_t));
         t.line = lines;
 
-        switch (lapor_tokens_line(p, eol, &t, &reason)) {
+        switch (lapor_tokens_line(p, eol, roles, &t, &reason)) {
 
         case 0:
             if (out->n == LAPOR_TOKENS_MAX) {
@@ -112,8 +123,8 @@ lapor_tokens_parse(const unsigned char *text, size_t len,
 /* 0: a token, 1: nothing on the line, -1: an error with *reason */
 
 static int
-lapor_tokens_line(const char *p, const char *end, lapor_token_t *t,
-    const char **reason)
+lapor_tokens_line(const char *p, const char *end, unsigned roles,
+    lapor_token_t *t, const char **reason)
 {
     int          hi, lo;
     size_t       len, i;
@@ -156,8 +167,14 @@ lapor_tokens_line(const char *p, const char *end, lapor_token_t *t,
     } else if (w && len == 6 && memcmp(w, "agency", 6) == 0) {
         t->role = LAPOR_ROLE_AGENCY;
 
-    } else {
-        *reason = "the role must be \"admin\" or \"agency\"";
+    } else if (w && len == 6 && memcmp(w, "client", 6) == 0) {
+        t->role = LAPOR_ROLE_CLIENT;
+    }
+
+    if (!(t->role & roles)) {
+        *reason = (roles == LAPOR_ROLE_CLIENT)
+                  ? "the role must be \"client\""
+                  : "the role must be \"admin\" or \"agency\"";
         return -1;
     }
 
@@ -177,6 +194,11 @@ lapor_tokens_line(const char *p, const char *end, lapor_token_t *t,
     } else {
         if (t->role == LAPOR_ROLE_ADMIN) {
             *reason = "an admin token takes \"-\" as its agency";
+            return -1;
+        }
+
+        if (t->role == LAPOR_ROLE_CLIENT) {
+            *reason = "an api key takes \"-\" as its agency";
             return -1;
         }
 

@@ -5,7 +5,12 @@
  *
  *   <SHA-256 of the token: 64 hex> <admin|agency> <agency code|-> <label>
  *
- * with "#" comments and blank lines.  Plain C, unit tested directly.
+ * with "#" comments and blank lines.  The Open311 api keys of
+ * "lapor_open311_keys" are the same file with the role "client":
+ *
+ *   <SHA-256 of the api_key: 64 hex> client - <label>
+ *
+ * Plain C, unit tested directly.
  */
 
 
@@ -26,7 +31,8 @@
 
 typedef struct {
     unsigned char     hash[LAPOR_SHA256_LEN];
-    unsigned          role;          /* LAPOR_ROLE_ADMIN or _AGENCY */
+    unsigned          role;          /* LAPOR_ROLE_ADMIN, _AGENCY or
+                                        _CLIENT */
     char              agency[LAPOR_TOKENS_AGENCY_MAX + 1];   /* "" admin */
     char              label[LAPOR_TOKENS_LABEL_MAX + 1];
     size_t            line;
@@ -47,6 +53,11 @@ typedef struct {
 int lapor_tokens_parse(const unsigned char *text, size_t len,
     void *(*alloc)(void *ctx, size_t size), void *ctx, lapor_tokens_t *out,
     char *err, size_t errlen);
+
+/* the same for a file whose lines may have only the roles in the mask */
+int lapor_tokens_parse_roles(const unsigned char *text, size_t len,
+    unsigned roles, void *(*alloc)(void *ctx, size_t size), void *ctx,
+    lapor_tokens_t *out, char *err, size_t errlen);
 
 /* the officer whose token hashes to hash, or NULL */
 const lapor_token_t *lapor_tokens_find(const lapor_tokens_t *tokens,

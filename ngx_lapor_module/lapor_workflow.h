@@ -46,6 +46,7 @@ typedef enum {
 #define LAPOR_ROLE_AGENCY    0x02
 #define LAPOR_ROLE_REPORTER  0x04
 #define LAPOR_ROLE_SYSTEM    0x08
+#define LAPOR_ROLE_CLIENT    0x10    /* an Open311 client (api_key) */
 
 
 /* what the action's JSON body carries */

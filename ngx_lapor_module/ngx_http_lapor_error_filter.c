@@ -93,6 +93,7 @@ ngx_http_lapor_error_header_filter(ngx_http_request_t *r)
     size_t                        len;
     ngx_buf_t                    *b;
     ngx_uint_t                    status;
+    ngx_str_t                    *type;
     ngx_chain_t                  *cl;
     const char                   *title, *detail;
     ngx_http_lapor_ctx_t         *ctx;
@@ -135,6 +136,17 @@ ngx_http_lapor_error_header_filter(ngx_http_request_t *r)
     title = ngx_http_lapor_text(r, &ep->title);
     detail = ngx_http_lapor_text(r, &ep->detail);
 
+    type = &ngx_http_lapor_problem_json_type;
+
+    if (llcf->open311) {
+        b = ngx_http_lapor_open311_error_page(r, status, detail, &type);
+        if (b == NULL) {
+            return NGX_ERROR;
+        }
+
+        goto made;
+    }
+
     /* the texts are fixed ASCII/UTF-8 without characters JSON escapes */
 
     len = sizeof("{\"type\":\"urn:lapor:problem:\",\"title\":\"\","
@@ -151,7 +163,11 @@ ngx_http_lapor_error_header_filter(ngx_http_request_t *r)
                             "\"title\":\"%s\",\"status\":%ui,"
                             "\"detail\":\"%s\"}",
                     ep->type, title, status, detail);
+
     b->last = p;
+
+made:
+
     b->last_buf = 1;
     b->last_in_chain = 1;
 
@@ -165,8 +181,8 @@ ngx_http_lapor_error_header_filter(ngx_http_request_t *r)
 
     ctx->error_page = cl;
 
-    r->headers_out.content_type = ngx_http_lapor_problem_json_type;
-    r->headers_out.content_type_len = ngx_http_lapor_problem_json_type.len;
+    r->headers_out.content_type = *type;
+    r->headers_out.content_type_len = type->len;
     r->headers_out.content_type_lowcase = NULL;
     r->headers_out.charset.len = 0;
     r->headers_out.content_length_n = b->last - b->pos;

@@ -17,6 +17,7 @@
 #include "ngx_http_lapor_identity.h"
 #include "ngx_http_lapor_sweep.h"
 #include "ngx_http_lapor_metrics.h"
+#include "ngx_http_lapor_open311.h"
 #include "lapor_crypto.h"
 
 
@@ -28,6 +29,8 @@ static char *ngx_http_lapor_redis(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static char *ngx_http_lapor_redis_address(ngx_conf_t *cf,
     ngx_http_lapor_redis_conf_t *rc, ngx_str_t *value);
+static char *ngx_http_lapor_open311(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
 static char *ngx_http_lapor_api(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static char *ngx_http_lapor_check_positive(ngx_conf_t *cf, void *post,
@@ -132,6 +135,34 @@ static ngx_command_t  ngx_http_lapor_commands[] = {
     { ngx_string("lapor_api"),
       NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
       ngx_http_lapor_api,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("lapor_open311"),
+      NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
+      ngx_http_lapor_open311,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("lapor_open311_contact"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_str_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_lapor_loc_conf_t, open311_contact),
+      NULL },
+
+    { ngx_string("lapor_open311_key_service"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_str_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_lapor_loc_conf_t, open311_key_service),
+      NULL },
+
+    { ngx_string("lapor_open311_keys"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_http_lapor_open311_keys_directive,
       NGX_HTTP_LOC_CONF_OFFSET,
       0,
       NULL },
@@ -372,6 +403,31 @@ ngx_http_lapor_api(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 
     lmcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_lapor_module);
     lmcf->api_used = 1;
+
+    return NGX_CONF_OK;
+}
+
+
+/* Open311 GeoReport v2: an API location with its own routes and formats */
+
+static char *
+ngx_http_lapor_open311(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_lapor_loc_conf_t  *llcf = conf;
+
+    char                      *rv;
+    ngx_http_core_loc_conf_t  *clcf;
+
+    rv = ngx_http_lapor_api(cf, cmd, conf);
+
+    if (rv != NGX_CONF_OK) {
+        return rv;
+    }
+
+    llcf->open311 = 1;
+
+    clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);
+    clcf->handler = ngx_http_lapor_open311_handler;
 
     return NGX_CONF_OK;
 }
@@ -671,6 +727,7 @@ ngx_http_lapor_create_loc_conf(ngx_conf_t *cf)
     llcf->catalog = NGX_CONF_UNSET_PTR;
     llcf->identity_key = NGX_CONF_UNSET_PTR;
     llcf->tokens = NGX_CONF_UNSET_PTR;
+    llcf->open311_keys = NGX_CONF_UNSET_PTR;
 
     return llcf;
 }
@@ -695,19 +752,28 @@ ngx_http_lapor_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
 
     if (conf->api && conf->catalog == NULL) {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "\"lapor_api\" requires \"lapor_catalog\" in its "
-                           "server or http block");
+                           "\"%s\" requires \"lapor_catalog\" in its "
+                           "server or http block",
+                           conf->open311 ? "lapor_open311" : "lapor_api");
         return NGX_CONF_ERROR;
     }
 
     if (conf->api && conf->identity_key == NULL) {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "\"lapor_api\" requires \"lapor_identity_key\" in "
-                           "its server or http block");
+                           "\"%s\" requires \"lapor_identity_key\" in "
+                           "its server or http block",
+                           conf->open311 ? "lapor_open311" : "lapor_api");
         return NGX_CONF_ERROR;
     }
 
     ngx_conf_merge_ptr_value(conf->tokens, prev->tokens, NULL);
+    ngx_conf_merge_ptr_value(conf->open311_keys, prev->open311_keys, NULL);
+    ngx_conf_merge_str_value(conf->open311_contact, prev->open311_contact,
+                             "the operator of this LAPOR! service");
+    ngx_conf_merge_str_value(conf->open311_key_service,
+                             prev->open311_key_service,
+                             "api keys are issued by the operator of this "
+                             "LAPOR! service");
 
     if (conf->api) {
         if (conf->tokens

@@ -43,6 +43,10 @@ typedef struct {
     ngx_http_lapor_catalog_conf_t  *catalog;
     u_char                       *identity_key;   /* 32 bytes */
     ngx_http_lapor_tokens_conf_t   *tokens;
+    ngx_http_lapor_tokens_conf_t   *open311_keys;   /* api_key hashes */
+    ngx_str_t                     open311_contact;
+    ngx_str_t                     open311_key_service;
+    ngx_flag_t                    open311;     /* "lapor_open311" */
     ngx_uint_t                    tenant;      /* index in tenants */
 } ngx_http_lapor_loc_conf_t;
 
@@ -73,17 +77,29 @@ typedef ngx_int_t (*ngx_http_lapor_body_pt)(ngx_http_request_t *r,
     lapor_json_t *doc, u_char *digest);
 
 
+/*
+ * Called with a form body (not NUL-terminated) and the SHA-256 of its
+ * bytes (zeros without an Idempotency-Key); returns like a content handler.
+ */
+typedef ngx_int_t (*ngx_http_lapor_form_pt)(ngx_http_request_t *r,
+    u_char *body, size_t len, u_char *digest);
+
+
 /* per request */
 typedef struct {
     ngx_int_t                     lang;         /* -1 until looked up */
     ngx_chain_t                  *error_page;   /* replacing nginx's page */
     ngx_http_lapor_body_pt        body_handler;
+    ngx_http_lapor_form_pt        form_handler;
+    size_t                        form_max;
     ngx_uint_t                    endpoint;     /* for the metrics */
     int64_t                       report_id;    /* from the path */
     ngx_str_t                     action;       /* from the path */
     void                         *data;         /* the handler's state */
     unsigned                      own_response:1;
     unsigned                      error_page_sent:1;
+    unsigned                      open311:1;    /* errors in Open311 form */
+    unsigned                      xml:1;        /* Open311 answers in XML */
 } ngx_http_lapor_ctx_t;
 
 
@@ -98,6 +114,7 @@ ngx_int_t ngx_http_lapor_read_conf_file(ngx_conf_t *cf, const char *directive,
 
 
 ngx_int_t ngx_http_lapor_api_handler(ngx_http_request_t *r);
+ngx_int_t ngx_http_lapor_open311_handler(ngx_http_request_t *r);
 
 
 #endif /* _NGX_HTTP_LAPOR_MODULE_H_INCLUDED_ */

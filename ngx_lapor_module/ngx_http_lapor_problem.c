@@ -230,15 +230,52 @@ ngx_int_t
 ngx_http_lapor_problem_send(ngx_http_request_t *r,
     ngx_http_lapor_problem_t *pr)
 {
-    u_char      *p;
-    yajl_gen     g;
-    ngx_str_t    value;
+    u_char                *p;
+    yajl_gen               g;
+    ngx_str_t              value;
+    ngx_http_lapor_ctx_t  *ctx;
 
     static ngx_str_t  retry_after = ngx_string("Retry-After");
     static ngx_str_t  allow = ngx_string("Allow");
     static ngx_str_t  content_language = ngx_string("Content-Language");
     static ngx_str_t  lang_id = ngx_string("id");
     static ngx_str_t  lang_en = ngx_string("en");
+
+    if (pr->retry_after > 0) {
+        p = ngx_pnalloc(r->pool, NGX_TIME_T_LEN);
+        if (p == NULL) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        value.data = p;
+        value.len = ngx_sprintf(p, "%T", pr->retry_after) - p;
+
+        if (ngx_http_lapor_header_add(r, &retry_after, &value) != NGX_OK) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+    }
+
+    if (pr->allow.len) {
+        if (ngx_http_lapor_header_add(r, &allow, &pr->allow) != NGX_OK) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+    }
+
+    if (ngx_http_lapor_header_add(r, &content_language,
+                                  ngx_http_lapor_lang(r)
+                                  == NGX_HTTP_LAPOR_LANG_EN
+                                  ? &lang_en : &lang_id)
+        != NGX_OK)
+    {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_lapor_module);
+
+    if (ctx && ctx->open311) {
+        /* below "lapor_open311" the same answer in Open311's form */
+        return ngx_http_lapor_open311_problem(r, pr);
+    }
 
     g = ngx_http_lapor_json_gen(r);
     if (g == NULL) {
@@ -277,35 +314,6 @@ ngx_http_lapor_problem_send(ngx_http_request_t *r,
 
     yajl_gen_map_close(g);
 
-    if (pr->retry_after > 0) {
-        p = ngx_pnalloc(r->pool, NGX_TIME_T_LEN);
-        if (p == NULL) {
-            return NGX_HTTP_INTERNAL_SERVER_ERROR;
-        }
-
-        value.data = p;
-        value.len = ngx_sprintf(p, "%T", pr->retry_after) - p;
-
-        if (ngx_http_lapor_header_add(r, &retry_after, &value) != NGX_OK) {
-            return NGX_HTTP_INTERNAL_SERVER_ERROR;
-        }
-    }
-
-    if (pr->allow.len) {
-        if (ngx_http_lapor_header_add(r, &allow, &pr->allow) != NGX_OK) {
-            return NGX_HTTP_INTERNAL_SERVER_ERROR;
-        }
-    }
-
-    if (ngx_http_lapor_header_add(r, &content_language,
-                                  ngx_http_lapor_lang(r)
-                                  == NGX_HTTP_LAPOR_LANG_EN
-                                  ? &lang_en : &lang_id)
-        != NGX_OK)
-    {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
     return ngx_http_lapor_json_send(r, pr->status,
                                     &ngx_http_lapor_problem_json_type, g);
 }
@@ -315,9 +323,7 @@ static void
 ngx_http_lapor_problem_errors(ngx_http_request_t *r, yajl_gen g,
     ngx_array_t *errors)
 {
-    u_char                        *p, *s;
-    size_t                         len;
-    const char                    *text, *mark;
+    ngx_str_t                      text;
     ngx_uint_t                     i;
     ngx_http_lapor_field_error_t  *fe;
 
@@ -333,33 +339,50 @@ ngx_http_lapor_problem_errors(ngx_http_request_t *r, yajl_gen g,
         ngx_http_lapor_json_str(g, &fe[i].field);
 
         ngx_http_lapor_json_literal(g, "message");
-
-        text = ngx_http_lapor_text(r, fe[i].message);
-        mark = ngx_strstr(text, "%s");
-
-        if (mark == NULL) {
-            ngx_http_lapor_json_cstr(g, text);
-
-        } else {
-            len = ngx_strlen(text) - 2 + fe[i].arg.len;
-
-            s = ngx_pnalloc(r->pool, len);
-            if (s == NULL) {
-                /* the message without its argument is still useful */
-                ngx_http_lapor_json_cstr(g, text);
-
-            } else {
-                p = ngx_cpymem(s, text, mark - text);
-                p = ngx_cpymem(p, fe[i].arg.data, fe[i].arg.len);
-                p = ngx_cpymem(p, mark + 2, ngx_strlen(mark + 2));
-                yajl_gen_string(g, s, p - s);
-            }
-        }
+        ngx_http_lapor_problem_message(r, &fe[i], &text);
+        yajl_gen_string(g, text.data, text.len);
 
         yajl_gen_map_close(g);
     }
 
     yajl_gen_array_close(g);
+}
+
+
+/* a field error's message in the reader's language, its "%s" filled in */
+
+void
+ngx_http_lapor_problem_message(ngx_http_request_t *r,
+    ngx_http_lapor_field_error_t *fe, ngx_str_t *out)
+{
+    u_char      *p, *s;
+    size_t       len;
+    const char  *text, *mark;
+
+    text = ngx_http_lapor_text(r, fe->message);
+    mark = ngx_strstr(text, "%s");
+
+    out->data = (u_char *) text;
+    out->len = ngx_strlen(text);
+
+    if (mark == NULL) {
+        return;
+    }
+
+    len = ngx_strlen(text) - 2 + fe->arg.len;
+    s = ngx_pnalloc(r->pool, len);
+
+    if (s == NULL) {
+        /* the message without its argument is still useful */
+        return;
+    }
+
+    p = ngx_cpymem(s, text, mark - text);
+    p = ngx_cpymem(p, fe->arg.data, fe->arg.len);
+    p = ngx_cpymem(p, mark + 2, ngx_strlen(mark + 2));
+
+    out->data = s;
+    out->len = p - s;
 }
 
 

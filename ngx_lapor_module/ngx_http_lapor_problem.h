@@ -74,6 +74,10 @@ ngx_int_t ngx_http_lapor_problem_error(ngx_http_request_t *r,
     ngx_http_lapor_problem_t *pr, ngx_str_t *field,
     const ngx_http_lapor_text_t *message, ngx_str_t *arg);
 
+/* a field error's message in the reader's language, its "%s" filled in */
+void ngx_http_lapor_problem_message(ngx_http_request_t *r,
+    ngx_http_lapor_field_error_t *fe, ngx_str_t *out);
+
 /* the common case: a status, a type, a title and a detail */
 ngx_int_t ngx_http_lapor_problem(ngx_http_request_t *r, ngx_uint_t status,
     const char *type, const ngx_http_lapor_text_t *title,
@@ -92,6 +96,17 @@ ngx_int_t ngx_http_lapor_problem_redis(ngx_http_request_t *r,
  * mistaken for it (NGX_DECLINED stands for NGX_OK) and back.
  */
 #define ngx_http_lapor_answered(rc)  ((rc) == NGX_OK ? NGX_DECLINED : (rc))
+
+/* the same answer as Open311 errors, JSON or XML (ngx_http_lapor_open311) */
+ngx_int_t ngx_http_lapor_open311_problem(ngx_http_request_t *r,
+    ngx_http_lapor_problem_t *pr);
+
+/*
+ * The body of an nginx error page below "lapor_open311" (JSON or XML by
+ * the path's extension) and its content type; NULL without memory
+ */
+ngx_buf_t *ngx_http_lapor_open311_error_page(ngx_http_request_t *r,
+    ngx_uint_t status, const char *detail, ngx_str_t **type);
 
 /* replaces nginx's own HTML error pages in API locations */
 ngx_int_t ngx_http_lapor_error_filter_init(ngx_conf_t *cf);

@@ -60,7 +60,8 @@ const char  *ngx_http_lapor_fields[] = {
     "lon", "occurred_on", "anonymous", "confidential", "channel", "status",
     "created_at", "updated_at", "due_at", "version", "token_sha256",
     "reporter", "entered_at", "flagged", "dispatched_at", "responded_at",
-    "followed_up_at", "closed_at", "rating", "resolved", "dispatch_late"
+    "followed_up_at", "closed_at", "rating", "resolved", "dispatch_late",
+    "media_url"
 };
 
 
@@ -82,6 +83,7 @@ typedef struct {
     ngx_uint_t                      expect;       /* replies in EXEC */
     ngx_uint_t                      generation;   /* of the block fetch */
     time_t                          retry_after;
+    ngx_http_lapor_created_pt       created;      /* makes the answer */
     unsigned                        fetching:1;   /* a block of numbers */
 } ngx_http_lapor_submit_t;
 
@@ -197,7 +199,12 @@ static ngx_http_lapor_text_t  ngx_http_lapor_report_messages[] = {
     { "harus alamat e-mail atau nomor telepon",
       "must be an e-mail address or a phone number" },
     { "lat dan lon harus diisi bersama",
-      "lat and lon must be given together" }
+      "lat and lon must be given together" },
+    { "hanya boleh diisi sekali", "must be given only once" },
+    { "lokasi wajib: lat dan long, address_string atau address_id",
+      "a location is required: lat and long, address_string or "
+      "address_id" },
+    { "harus URL http atau https", "must be an http or https URL" }
 };
 
 
@@ -214,11 +221,42 @@ ngx_http_lapor_submit_body(ngx_http_request_t *r, lapor_json_t *doc,
 {
     size_t                       n;
     ngx_time_t                  *tp;
+    lapor_report_t               rep;
     lapor_report_error_t         errs[LAPOR_REPORT_MAX_ERRORS];
+    ngx_http_lapor_loc_conf_t   *llcf;
+
+    llcf = ngx_http_get_module_loc_conf(r, ngx_http_lapor_module);
+
+    tp = ngx_timeofday();
+
+    n = lapor_report_validate(doc, llcf->catalog->catalog, tp->sec, &rep,
+                              errs, LAPOR_REPORT_MAX_ERRORS);
+    if (n) {
+        return ngx_http_lapor_report_invalid(r, errs,
+                                             ngx_min(n,
+                                                     LAPOR_REPORT_MAX_ERRORS),
+                                             0);
+    }
+
+    return ngx_http_lapor_submit(r, &rep, tp->sec, digest,
+                                 ngx_http_lapor_submit_created);
+}
+
+
+/*
+ * Stores a valid report (POST reports, and POST requests of Open311):
+ * the Idempotency-Key, the "submit" limit, the number and the one
+ * MULTI/EXEC; created makes the answer, also for a replayed key.
+ */
+
+ngx_int_t
+ngx_http_lapor_submit(ngx_http_request_t *r, lapor_report_t *rep,
+    int64_t now, u_char *digest, ngx_http_lapor_created_pt created)
+{
     ngx_http_lapor_submit_t     *sub;
     ngx_http_lapor_main_conf_t  *lmcf;
 
-    sub = ngx_pcalloc(r->pool, sizeof(ngx_http_lapor_submit_t));
+    sub = ngx_palloc(r->pool, sizeof(ngx_http_lapor_submit_t));
     if (sub == NULL) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
@@ -228,18 +266,17 @@ ngx_http_lapor_submit_body(ngx_http_request_t *r, lapor_json_t *doc,
     sub->rds = lmcf->redis_conn;
     sub->llcf = ngx_http_get_module_loc_conf(r, ngx_http_lapor_module);
     sub->cat = sub->llcf->catalog->catalog;
-
-    tp = ngx_timeofday();
-    sub->now = tp->sec;
-
-    n = lapor_report_validate(doc, sub->cat, sub->now, &sub->rep, errs,
-                              LAPOR_REPORT_MAX_ERRORS);
-    if (n) {
-        return ngx_http_lapor_report_invalid(r, errs,
-                                             ngx_min(n,
-                                                     LAPOR_REPORT_MAX_ERRORS),
-                                             0);
-    }
+    sub->rep = *rep;
+    sub->idem_key = NULL;
+    sub->id = 0;
+    sub->now = now;
+    sub->due = 0;
+    ngx_str_null(&sub->response);
+    sub->expect = 0;
+    sub->generation = 0;
+    sub->retry_after = 0;
+    sub->fetching = 0;
+    sub->created = created;
 
     lapor_hex(digest, LAPOR_SHA256_LEN, sub->body_hex);
 
@@ -775,7 +812,7 @@ ngx_http_lapor_submit_existing(ngx_http_request_t *r,
 
     ngx_http_lapor_metrics_replay(r);
 
-    return ngx_http_lapor_submit_created(r, id, &body, 1);
+    return sub->created(r, id, &body, 1);
 
 reused:
 
@@ -936,6 +973,13 @@ ngx_http_lapor_submit_write(ngx_http_request_t *r,
      * field written, and every field before a long text moved it again
      * (HSET 10 % faster this way).
      */
+
+    if (rep->media_url.data) {
+        /* Open311's link to a photo or a document */
+        ngx_http_lapor_field(NGX_HTTP_LAPOR_F_MEDIA_URL);
+        ngx_http_lapor_batch_arg(&b, (u_char *) rep->media_url.data,
+                                 rep->media_url.len);
+    }
 
     if (rep->place.data) {
         ngx_http_lapor_field(NGX_HTTP_LAPOR_F_PLACE);
@@ -1177,8 +1221,8 @@ ngx_http_lapor_submit_written(ngx_http_request_t *r, void *data,
     ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
                   "lapor: report %L submitted", sub->id);
 
-    ngx_http_finalize_request(r, ngx_http_lapor_submit_created(
-                                     r, sub->id, &sub->response, 0));
+    ngx_http_finalize_request(r, sub->created(r, sub->id, &sub->response,
+                                              0));
 }
 
 

@@ -51,6 +51,7 @@ typedef enum {
     NGX_HTTP_LAPOR_F_RATING,
     NGX_HTTP_LAPOR_F_RESOLVED,
     NGX_HTTP_LAPOR_F_DISPATCH_LATE,
+    NGX_HTTP_LAPOR_F_MEDIA_URL,
     NGX_HTTP_LAPOR_F_COUNT
 } ngx_http_lapor_field_e;
 
@@ -71,6 +72,22 @@ redisReply **ngx_http_lapor_report_fields(ngx_pool_t *pool,
 
 
 ngx_int_t ngx_http_lapor_reports_post(ngx_http_request_t *r);
+
+/*
+ * The answer to a stored submission, or to a repeated Idempotency-Key
+ * (replayed 1): body is the answer of POST reports (the report's number
+ * and tracking token); returns like a content handler.
+ */
+typedef ngx_int_t (*ngx_http_lapor_created_pt)(ngx_http_request_t *r,
+    int64_t id, ngx_str_t *body, ngx_uint_t replayed);
+
+/*
+ * Stores a valid report: Idempotency-Key, the "submit" limit, one
+ * MULTI/EXEC; digest is the SHA-256 of the request body (only compared
+ * with an Idempotency-Key).  Returns like a content handler.
+ */
+ngx_int_t ngx_http_lapor_submit(ngx_http_request_t *r, lapor_report_t *rep,
+    int64_t now, u_char *digest, ngx_http_lapor_created_pt created);
 
 /* a read of one report (view or timeline) */
 
@@ -95,6 +112,27 @@ ngx_int_t ngx_http_lapor_viewer(ngx_http_request_t *r, redisReply **f,
     unsigned *viewer, ngx_int_t *rc);
 ngx_uint_t ngx_http_lapor_view_with_agency(redisReply **f,
     ngx_str_t *agency);
+
+/* a report's state as every view reads it */
+typedef struct {
+    int64_t                         id;
+    int64_t                         created;
+    int64_t                         updated;
+    int64_t                         due;       /* 0: none */
+    int64_t                         version;
+    redisReply                     *status;
+    ngx_uint_t                      confidential;
+    ngx_uint_t                      anonymous;
+    ngx_uint_t                      open;
+    ngx_uint_t                      auto_closed;  /* followed up, past it */
+} ngx_http_lapor_view_state_t;
+
+/* NGX_ERROR for an incomplete report */
+ngx_int_t ngx_http_lapor_view_state(redisReply **f, time_t now,
+    ngx_http_lapor_view_state_t *st);
+
+/* text for the public, personal data masked (same length); NULL: no memory */
+u_char *ngx_http_lapor_view_masked(ngx_http_request_t *r, redisReply *value);
 
 /*
  * 400 with every field error, in the reader's language: invalid-report, or

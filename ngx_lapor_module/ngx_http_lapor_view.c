@@ -283,51 +283,29 @@ static ngx_int_t
 ngx_http_lapor_view_send(ngx_http_request_t *r, ngx_http_lapor_view_t *v,
     redisReply **f)
 {
-    int64_t                        created, updated, due, id, version, n;
+    int64_t                        n;
     lapor_jsonw_t                  jw, *w;
     ngx_time_t                    *tp;
     ngx_uint_t                     confidential, anonymous, open, public;
-    ngx_uint_t                     auto_closed, mask, identity, contact;
-    redisReply                    *status;
+    ngx_uint_t                     mask, identity, contact;
     lapor_catalog_t               *cat;
+    ngx_http_lapor_view_state_t    st;
     const lapor_catalog_agency_t  *agency;
 
     cat = v->llcf->catalog->catalog;
     public = (v->viewer == 0);
 
-    confidential = ngx_http_lapor_redis_is(f[NGX_HTTP_LAPOR_F_CONFIDENTIAL],
-                                           "1");
-    anonymous = ngx_http_lapor_redis_is(f[NGX_HTTP_LAPOR_F_ANONYMOUS], "1");
-    status = f[NGX_HTTP_LAPOR_F_STATUS];
+    tp = ngx_timeofday();
 
-    if (ngx_http_lapor_redis_int(f[NGX_HTTP_LAPOR_F_ID], &id) != NGX_OK
-        || ngx_http_lapor_redis_int(f[NGX_HTTP_LAPOR_F_CREATED_AT], &created)
-           != NGX_OK
-        || ngx_http_lapor_report_int(f[NGX_HTTP_LAPOR_F_UPDATED_AT], created,
-                                     &updated)
-           != NGX_OK
-        || ngx_http_lapor_report_int(f[NGX_HTTP_LAPOR_F_VERSION], 1,
-                                     &version)
-           != NGX_OK
-        || status->type != REDIS_REPLY_STRING)
-    {
+    if (ngx_http_lapor_view_state(f, tp->sec, &st) != NGX_OK) {
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                       "lapor: report \"%V\" is incomplete", v->key);
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    if (ngx_http_lapor_redis_int(f[NGX_HTTP_LAPOR_F_DUE_AT], &due) != NGX_OK) {
-        due = 0;
-    }
-
-    tp = ngx_timeofday();
-
-    auto_closed = ngx_http_lapor_redis_is(status, "followed_up")
-                  && due && tp->sec > due;
-
-    open = !auto_closed
-           && !ngx_http_lapor_redis_is(status, "closed")
-           && !ngx_http_lapor_redis_is(status, "archived");
+    confidential = st.confidential;
+    anonymous = st.anonymous;
+    open = st.open;
 
     w = &jw;
 
@@ -338,25 +316,26 @@ ngx_http_lapor_view_send(ngx_http_request_t *r, ngx_http_lapor_view_t *v,
     lapor_jsonw_map_open(w);
 
     lapor_jsonw_literal(w, "id");
-    lapor_jsonw_integer(w, id);
+    lapor_jsonw_integer(w, st.id);
 
     lapor_jsonw_literal(w, "status");
 
-    if (auto_closed) {
+    if (st.auto_closed) {
         lapor_jsonw_literal(w, "closed");
 
     } else {
-        ngx_http_lapor_jsonw_text(r, w, (u_char *) status->str, status->len);
+        ngx_http_lapor_jsonw_text(r, w, (u_char *) st.status->str,
+                                  st.status->len);
     }
 
     lapor_jsonw_literal(w, "version");
-    lapor_jsonw_integer(w, version);
+    lapor_jsonw_integer(w, st.version);
 
-    ngx_http_lapor_view_time(r, w, cat, "created_at", created);
-    ngx_http_lapor_view_time(r, w, cat, "updated_at", updated);
+    ngx_http_lapor_view_time(r, w, cat, "created_at", st.created);
+    ngx_http_lapor_view_time(r, w, cat, "updated_at", st.updated);
 
-    if (open && due) {
-        ngx_http_lapor_view_time(r, w, cat, "due_at", due);
+    if (open && st.due) {
+        ngx_http_lapor_view_time(r, w, cat, "due_at", st.due);
 
     } else {
         lapor_jsonw_literal(w, "due_at");
@@ -366,8 +345,8 @@ ngx_http_lapor_view_send(ngx_http_request_t *r, ngx_http_lapor_view_t *v,
     /* a followed-up report waits for its reporter: not late */
 
     lapor_jsonw_literal(w, "overdue");
-    lapor_jsonw_bool(w, open && due && tp->sec > due
-                     && !ngx_http_lapor_redis_is(status, "followed_up"));
+    lapor_jsonw_bool(w, open && st.due && tp->sec > st.due
+                     && !ngx_http_lapor_redis_is(st.status, "followed_up"));
 
     lapor_jsonw_literal(w, "agency");
 
@@ -484,7 +463,7 @@ ngx_http_lapor_view_send(ngx_http_request_t *r, ngx_http_lapor_view_t *v,
 
 send:
 
-    if (ngx_http_lapor_etag(r, version) != NGX_OK) {
+    if (ngx_http_lapor_etag(r, st.version) != NGX_OK) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
@@ -511,16 +490,80 @@ ngx_http_lapor_view_text(ngx_http_request_t *r, lapor_jsonw_t *w,
         return;
     }
 
-    masked = ngx_pnalloc(r->pool, value->len + 1);
+    masked = ngx_http_lapor_view_masked(r, value);
     if (masked == NULL) {
         /* never the unmasked text */
         lapor_jsonw_null(w);
         return;
     }
 
+    ngx_http_lapor_jsonw_text(r, w, masked, value->len);
+}
+
+
+/*
+ * The numbers, dates and state of a report as every view reads them
+ * (REST and Open311): a followed-up report past its auto-close time reads
+ * as closed even before the sweep has written it.
+ */
+
+ngx_int_t
+ngx_http_lapor_view_state(redisReply **f, time_t now,
+    ngx_http_lapor_view_state_t *st)
+{
+    st->confidential = ngx_http_lapor_redis_is(
+                           f[NGX_HTTP_LAPOR_F_CONFIDENTIAL], "1");
+    st->anonymous = ngx_http_lapor_redis_is(f[NGX_HTTP_LAPOR_F_ANONYMOUS],
+                                            "1");
+    st->status = f[NGX_HTTP_LAPOR_F_STATUS];
+
+    if (ngx_http_lapor_redis_int(f[NGX_HTTP_LAPOR_F_ID], &st->id) != NGX_OK
+        || ngx_http_lapor_redis_int(f[NGX_HTTP_LAPOR_F_CREATED_AT],
+                                    &st->created)
+           != NGX_OK
+        || ngx_http_lapor_report_int(f[NGX_HTTP_LAPOR_F_UPDATED_AT],
+                                     st->created, &st->updated)
+           != NGX_OK
+        || ngx_http_lapor_report_int(f[NGX_HTTP_LAPOR_F_VERSION], 1,
+                                     &st->version)
+           != NGX_OK
+        || st->status->type != REDIS_REPLY_STRING)
+    {
+        return NGX_ERROR;
+    }
+
+    if (ngx_http_lapor_redis_int(f[NGX_HTTP_LAPOR_F_DUE_AT], &st->due)
+        != NGX_OK)
+    {
+        st->due = 0;
+    }
+
+    st->auto_closed = ngx_http_lapor_redis_is(st->status, "followed_up")
+                      && st->due && now > st->due;
+
+    st->open = !st->auto_closed
+               && !ngx_http_lapor_redis_is(st->status, "closed")
+               && !ngx_http_lapor_redis_is(st->status, "archived");
+
+    return NGX_OK;
+}
+
+
+/* public text with personal data masked (same length), or NULL */
+
+u_char *
+ngx_http_lapor_view_masked(ngx_http_request_t *r, redisReply *value)
+{
+    u_char  *masked;
+
+    masked = ngx_pnalloc(r->pool, value->len + 1);
+    if (masked == NULL) {
+        return NULL;
+    }
+
     (void) lapor_mask((const unsigned char *) value->str, value->len, masked);
 
-    ngx_http_lapor_jsonw_text(r, w, masked, value->len);
+    return masked;
 }
 
 

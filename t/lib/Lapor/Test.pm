@@ -267,7 +267,7 @@ sub conf_text {
 
     # An API needs a catalog and an identity key; tests that are not about
     # them get the example catalog and a fresh key.
-    if ($http =~ /\blapor_api\b/) {
+    if ($http =~ /\blapor_(?:api|open311)\b/) {
         my $defaults = '';
         $defaults .= "    lapor_catalog %%REPO%%/examples/catalog.json;\n"
             unless $http =~ /\blapor_catalog\b/;
@@ -1914,6 +1914,140 @@ sub report_places {
             && defined $z->{deadlines} && $z->{$k} == $z->{deadlines};
     }
     return $z;
+}
+
+1;
+
+###############################################################################
+# Open311 (t/05x-open311-*.t).  Appended; nothing above depends on it.
+
+package Lapor::Test;
+
+our $XMLLINT = $ENV{LAPOR_XMLLINT} || '/usr/bin/xmllint';
+
+# Runs xmllint on a document; returns (exit code, output).  With an xpath
+# expression, the output is its value (--xpath).
+sub _xmllint {
+    my ($xml, @args) = @_;
+    my $file = File::Temp->new(SUFFIX => '.xml');
+    binmode $file;
+    print $file $xml;
+    close $file;
+
+    my $pid = open(my $fh, '-|');
+    die "fork: $!\n" unless defined $pid;
+    if ($pid == 0) {
+        open STDERR, '>&', \*STDOUT;
+        exec { $XMLLINT } $XMLLINT, @args, $file->filename
+            or POSIX::_exit(127);
+    }
+    local $/;
+    my $out = <$fh>;
+    close $fh;
+    return ($? >> 8, defined $out ? $out : '');
+}
+
+# Is the document well-formed XML (xmllint --noout)?  Returns the
+# complaint, or '' when it is.
+sub xml_wellformed {
+    my ($self, $xml) = @_;
+    my ($rc, $out) = _xmllint($xml, '--noout');
+    return $rc == 0 ? '' : ($out || "xmllint exit $rc");
+}
+
+# The string value of an XPath expression over the document.
+sub xpath {
+    my ($self, $xml, $expr) = @_;
+    my ($rc, $out) = _xmllint($xml, '--xpath', "string($expr)");
+    $out =~ s/\n\z// if $rc == 0;
+    return $rc == 0 ? $out : '';
+}
+
+# The number of nodes an XPath expression selects.
+sub xpath_count {
+    my ($self, $xml, $expr) = @_;
+    my ($rc, $out) = _xmllint($xml, '--xpath', "count($expr)");
+    return $rc == 0 ? $out + 0 : -1;
+}
+
+# Writes a "lapor_open311_keys" file (default "open311-keys") for clients
+# given as label => api_key; returns the file's path.
+sub open311_keys {
+    my ($self, $clients, %opts) = @_;
+    my $text = "# Open311 clients of this test\n";
+
+    for my $label (sort keys %$clients) {
+        $text .= join(' ', Digest::SHA::sha256_hex($clients->{$label}),
+            'client', '-', $label) . "\n";
+    }
+
+    return $self->write_file($opts{file} || 'open311-keys', $text);
+}
+
+# application/x-www-form-urlencoded of a list of pairs (order kept).
+sub form_encode {
+    my ($self, @pairs) = @_;
+    my @out;
+    while (@pairs) {
+        my ($k, $v) = splice(@pairs, 0, 2);
+        for ($k, $v) {
+            my $s = $_;
+            # characters, as UTF-8 (raw bytes go in a raw body)
+            utf8::upgrade($s);
+            utf8::encode($s);
+            $s =~ s/([^A-Za-z0-9\-._~ ])/sprintf('%%%02X', ord $1)/ge;
+            $s =~ tr/ /+/;
+            $_ = $s;
+        }
+        push @out, "$k=$v";
+    }
+    return join '&', @out;
+}
+
+# POST requests.<fmt> with a form (an array ref of pairs, or raw bytes).
+# Options: fmt (json), prefix (/open311/v2), headers, content_type.
+sub open311_post {
+    my ($self, $form, %o) = @_;
+    my $body = ref $form ? $self->form_encode(@$form) : $form;
+    my %headers = %{$o{headers} || {}};
+    my $ct = exists $o{content_type} ? $o{content_type}
+        : 'application/x-www-form-urlencoded';
+    $headers{'Content-Type'} = $ct if defined $ct;
+    my $fmt = $o{fmt} || 'json';
+    my $prefix = $o{prefix} || '/open311/v2';
+
+    return $self->http_request('POST', "$prefix/requests.$fmt",
+        headers => \%headers, body => $body);
+}
+
+# A valid Open311 request as pairs; arguments replace values (undef drops).
+sub open311_form {
+    my ($self, %over) = @_;
+    my @pairs = (
+        api_key => 'key-of-the-test-client-0123456789',
+        service_code => 'infrastruktur',
+        lat => '-8.6289', long => '115.1952',
+        address_string => 'Jl. Gatot Subroto Barat, Denpasar',
+        description => 'Lubang besar di tengah jalan sejak dua minggu; '
+            . 'sudah dua pengendara motor jatuh di sana pada malam hari.',
+        first_name => 'Made', last_name => 'Wirawan',
+        email => 'made.wirawan@example.com',
+    );
+    my @out;
+    my %seen;
+    while (@pairs) {
+        my ($k, $v) = splice(@pairs, 0, 2);
+        $seen{$k} = 1;
+        if (exists $over{$k}) {
+            next unless defined $over{$k};
+            $v = $over{$k};
+        }
+        push @out, $k, $v;
+    }
+    for my $k (sort keys %over) {
+        push @out, $k, $over{$k} if !$seen{$k} && defined $over{$k};
+    }
+    return \@out;
 }
 
 1;
