@@ -34,7 +34,10 @@
 #include "lapor_docw.h"
 #include "lapor_form.h"
 #include "lapor_open311.h"
+#include "lapor_mask.h"
+#include "lapor_utf8.h"
 #include "lapor_workflow.h"
+#include "ngx_http_lapor_store.h"
 
 
 #define NGX_HTTP_LAPOR_OPEN311_FORM_MAX    65536
@@ -45,6 +48,31 @@
 
 /* when the discovery document last changed (sortable, as asked) */
 #define NGX_HTTP_LAPOR_OPEN311_CHANGESET   "2026-12-06T00:00:00Z"
+
+
+/* a report in a list: its sorted-set score and number */
+typedef struct {
+    int64_t                     score;
+    int64_t                     id;
+} ngx_http_lapor_open311_entry_t;
+
+
+/* GET requests and GET servicerequestupdates */
+typedef struct {
+    ngx_http_lapor_redis_t     *rds;
+    ngx_http_lapor_loc_conf_t  *llcf;
+    lapor_catalog_t            *cat;
+    ngx_array_t                 keys;      /* ngx_str_t: the sorted sets */
+    int64_t                    *ids;       /* the reports to show */
+    ngx_uint_t                  nids;
+    int64_t                     start;
+    int64_t                     end;
+    ngx_uint_t                  offset;    /* (page - 1) * page_size */
+    ngx_uint_t                  size;      /* page_size */
+    unsigned                    open:1;    /* the statuses wanted */
+    unsigned                    closed:1;
+    unsigned                    updates:1;
+} ngx_http_lapor_open311_list_t;
 
 
 typedef struct {
@@ -71,6 +99,34 @@ static ngx_int_t ngx_http_lapor_open311_fetch(ngx_http_request_t *r,
 static void ngx_http_lapor_open311_fetched(ngx_http_request_t *r,
     void *data, redisReply *reply, ngx_int_t rc);
 static ngx_int_t ngx_http_lapor_open311_token(ngx_http_request_t *r);
+static ngx_int_t ngx_http_lapor_open311_requests(ngx_http_request_t *r);
+static ngx_int_t ngx_http_lapor_open311_updates(ngx_http_request_t *r);
+static ngx_int_t ngx_http_lapor_open311_list(ngx_http_request_t *r,
+    ngx_uint_t updates);
+static ngx_int_t ngx_http_lapor_open311_query(ngx_http_request_t *r,
+    ngx_http_lapor_open311_list_t *l, ngx_http_lapor_problem_t *pr);
+static ngx_int_t ngx_http_lapor_open311_query_error(ngx_http_request_t *r,
+    ngx_http_lapor_problem_t *pr, const char *field,
+    const ngx_http_lapor_text_t *message);
+static ngx_int_t ngx_http_lapor_open311_ids(ngx_http_request_t *r,
+    ngx_http_lapor_open311_list_t *l, const lapor_form_pair_t *p);
+static ngx_int_t ngx_http_lapor_open311_codes(ngx_http_request_t *r,
+    ngx_http_lapor_open311_list_t *l, const lapor_form_pair_t *p,
+    ngx_http_lapor_problem_t *pr);
+static ngx_int_t ngx_http_lapor_open311_range(ngx_http_request_t *r,
+    void *data);
+static ngx_int_t ngx_http_lapor_open311_by_id(ngx_http_request_t *r,
+    void *data);
+static void ngx_http_lapor_open311_ranged(ngx_http_request_t *r, void *data,
+    redisReply *reply, ngx_int_t rc);
+static ngx_int_t ngx_http_lapor_open311_reports(ngx_http_request_t *r,
+    ngx_http_lapor_open311_list_t *l);
+static void ngx_http_lapor_open311_listed(ngx_http_request_t *r, void *data,
+    redisReply *reply, ngx_int_t rc);
+static void ngx_http_lapor_open311_update(ngx_http_request_t *r,
+    lapor_docw_t *d, lapor_catalog_t *cat, redisReply **f,
+    redisReply *last);
+static int ngx_http_lapor_open311_cmp(const void *a, const void *b);
 
 static ngx_int_t ngx_http_lapor_open311_route(ngx_http_request_t *r,
     ngx_http_lapor_open311_route_t *rt, ngx_str_t *path);
@@ -213,10 +269,16 @@ static ngx_http_lapor_open311_route_t  ngx_http_lapor_open311_routes[] = {
       NGX_HTTP_LAPOR_EP_CATALOG },
 
     { ngx_string("requests"), 0,
-      NGX_HTTP_POST,
-      ngx_string("POST"),
-      ngx_http_lapor_open311_post,
-      NGX_HTTP_LAPOR_EP_SUBMIT },
+      NGX_HTTP_GET|NGX_HTTP_HEAD|NGX_HTTP_POST,
+      ngx_string("GET, HEAD, POST"),
+      ngx_http_lapor_open311_requests,
+      NGX_HTTP_LAPOR_EP_OTHER },
+
+    { ngx_string("servicerequestupdates"), 0,
+      NGX_HTTP_GET|NGX_HTTP_HEAD,
+      ngx_string("GET, HEAD"),
+      ngx_http_lapor_open311_updates,
+      NGX_HTTP_LAPOR_EP_OTHER },
 
     { ngx_string("requests/"), 1,
       NGX_HTTP_GET|NGX_HTTP_HEAD,
@@ -1386,6 +1448,961 @@ ngx_http_lapor_open311_token(ngx_http_request_t *r)
     return ngx_http_lapor_problem(r, NGX_HTTP_NOT_FOUND, "token-not-found",
                                   &ngx_http_lapor_t_token,
                                   &ngx_http_lapor_d_token);
+}
+
+
+/* GET requests, GET servicerequestupdates -------------------------------- */
+
+
+#define NGX_HTTP_LAPOR_OPEN311_DAYS        90
+#define NGX_HTTP_LAPOR_OPEN311_LIST_MAX    1000
+#define NGX_HTTP_LAPOR_OPEN311_DEPTH_MAX   10000
+
+
+static ngx_http_lapor_text_t  ngx_http_lapor_t_query = {
+    "Parameter tidak valid", "Invalid query"
+};
+
+static ngx_http_lapor_text_t  ngx_http_lapor_d_query = {
+    "Beberapa parameter perlu diperbaiki; lihat daftar errors.",
+    "Some query arguments need correcting; see the errors list."
+};
+
+static ngx_http_lapor_text_t  ngx_http_lapor_m_query = {
+    "bukan query string yang valid (escape %, UTF-8)",
+    "is not a valid query string (% escapes, UTF-8)"
+};
+
+static ngx_http_lapor_text_t  ngx_http_lapor_m_datetime = {
+    "bukan tanggal-waktu W3C dengan zona waktu, misalnya "
+    "2026-12-01T00:00:00+08:00",
+    "is not a W3C datetime with a time zone, e.g. 2026-12-01T00:00:00+08:00"
+};
+
+static ngx_http_lapor_text_t  ngx_http_lapor_m_order = {
+    "tidak boleh sebelum start_date", "must not be before start_date"
+};
+
+static ngx_http_lapor_text_t  ngx_http_lapor_m_days = {
+    "rentang start_date sampai end_date paling lama 90 hari",
+    "the range from start_date to end_date may not exceed 90 days"
+};
+
+static ngx_http_lapor_text_t  ngx_http_lapor_m_status = {
+    "harus open, closed atau keduanya dipisah koma",
+    "must be open, closed or both, separated by a comma"
+};
+
+static ngx_http_lapor_text_t  ngx_http_lapor_m_ids = {
+    "harus nomor laporan dipisah koma, paling banyak 1000",
+    "must be report numbers separated by commas, at most 1000"
+};
+
+static ngx_http_lapor_text_t  ngx_http_lapor_m_page = {
+    "harus bilangan bulat positif", "must be a positive whole number"
+};
+
+static ngx_http_lapor_text_t  ngx_http_lapor_m_page_size = {
+    "harus bilangan bulat 1 sampai 1000",
+    "must be a whole number from 1 to 1000"
+};
+
+static ngx_http_lapor_text_t  ngx_http_lapor_m_depth = {
+    "page × page_size tidak boleh melebihi 10000",
+    "page × page_size may not exceed 10000"
+};
+
+static ngx_http_lapor_text_t  ngx_http_lapor_m_repeated = {
+    "hanya boleh diisi sekali", "must be given only once"
+};
+
+
+static ngx_int_t
+ngx_http_lapor_open311_requests(ngx_http_request_t *r)
+{
+    ngx_http_lapor_ctx_t  *ctx;
+
+    if (r->method == NGX_HTTP_POST) {
+        ctx = ngx_http_lapor_get_ctx(r);
+        ctx->endpoint = NGX_HTTP_LAPOR_EP_SUBMIT;
+        return ngx_http_lapor_open311_post(r);
+    }
+
+    return ngx_http_lapor_open311_list(r, 0);
+}
+
+
+static ngx_int_t
+ngx_http_lapor_open311_updates(ngx_http_request_t *r)
+{
+    return ngx_http_lapor_open311_list(r, 1);
+}
+
+
+/*
+ * A list from the sorted sets, never a scan: the reports of a category
+ * and status class by creation time ("created:<category>:open|closed"),
+ * or every report by its last change ("updated"); the pages of all the
+ * sets asked for are merged, newest first.
+ */
+
+static ngx_int_t
+ngx_http_lapor_open311_list(ngx_http_request_t *r, ngx_uint_t updates)
+{
+    ngx_int_t                       rc;
+    ngx_http_lapor_problem_t        pr;
+    ngx_http_lapor_main_conf_t     *lmcf;
+    ngx_http_lapor_open311_list_t  *l;
+
+    rc = ngx_http_discard_request_body(r);
+    if (rc != NGX_OK) {
+        return rc;
+    }
+
+    l = ngx_pcalloc(r->pool, sizeof(ngx_http_lapor_open311_list_t));
+    if (l == NULL
+        || ngx_array_init(&l->keys, r->pool, 8, sizeof(ngx_str_t)) != NGX_OK)
+    {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    lmcf = ngx_http_get_module_main_conf(r, ngx_http_lapor_module);
+
+    l->rds = lmcf->redis_conn;
+    l->llcf = ngx_http_get_module_loc_conf(r, ngx_http_lapor_module);
+    l->cat = l->llcf->catalog->catalog;
+    l->updates = updates;
+
+    ngx_memzero(&pr, sizeof(ngx_http_lapor_problem_t));
+
+    rc = ngx_http_lapor_open311_query(r, l, &pr);
+
+    if (rc == NGX_ERROR) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    if (rc == NGX_DECLINED) {
+        if (pr.status) {
+            /* 404 for an unknown service_code, made already */
+            return ngx_http_lapor_problem_send(r, &pr);
+        }
+
+        pr.status = NGX_HTTP_BAD_REQUEST;
+        pr.type = "invalid-query";
+        pr.title = &ngx_http_lapor_t_query;
+        pr.detail = &ngx_http_lapor_d_query;
+
+        return ngx_http_lapor_problem_send(r, &pr);
+    }
+
+    if (l->ids) {
+        /* service_request_id: those reports, nothing else */
+        return ngx_http_lapor_limit(r, "read", ngx_http_lapor_open311_by_id,
+                                    NULL, l);
+    }
+
+    return ngx_http_lapor_limit(r, "read", ngx_http_lapor_open311_range,
+                                NULL, l);
+}
+
+
+static ngx_int_t
+ngx_http_lapor_open311_query_error(ngx_http_request_t *r,
+    ngx_http_lapor_problem_t *pr, const char *field,
+    const ngx_http_lapor_text_t *message)
+{
+    ngx_str_t  f;
+
+    f.data = (u_char *) field;
+    f.len = ngx_strlen(field);
+
+    if (ngx_http_lapor_problem_error(r, pr, &f, message, NULL) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    return NGX_DECLINED;
+}
+
+
+/* NGX_OK, NGX_DECLINED with the errors in pr, or NGX_ERROR */
+
+static ngx_int_t
+ngx_http_lapor_open311_query(ngx_http_request_t *r,
+    ngx_http_lapor_open311_list_t *l, ngx_http_lapor_problem_t *pr)
+{
+    u_char                    *p, *last;
+    size_t                     i, n;
+    int64_t                    now, page;
+    ngx_str_t                 *key;
+    ngx_int_t                  rc, bad;
+    ngx_time_t                *tp;
+    lapor_form_t               q;
+    lapor_form_error_t         ferr;
+    const lapor_form_pair_t   *v, *start, *end, *codes;
+
+    static const char  *single[] = {
+        "service_request_id", "service_code", "start_date", "end_date",
+        "status", "page", "page_size", "jurisdiction_id", "api_key", NULL
+    };
+
+    if (lapor_form_parse(r->args.data, r->args.len,
+                         NGX_HTTP_LAPOR_OPEN311_PAIRS_MAX,
+                         NGX_HTTP_LAPOR_OPEN311_KEY_MAX,
+                         ngx_http_lapor_pool_alloc, r->pool, &q, &ferr)
+        != 0)
+    {
+        if (ferr.kind == LAPOR_FORM_ERR_NOMEM) {
+            return NGX_ERROR;
+        }
+
+        return ngx_http_lapor_open311_query_error(r, pr, "",
+                                                  &ngx_http_lapor_m_query);
+    }
+
+    bad = 0;
+
+    for (i = 0; single[i]; i++) {
+        (void) lapor_form_get(&q, single[i], &n);
+
+        if (n > 1) {
+            rc = ngx_http_lapor_open311_query_error(r, pr, single[i],
+                                                 &ngx_http_lapor_m_repeated);
+            if (rc == NGX_ERROR) {
+                return NGX_ERROR;
+            }
+
+            bad = 1;
+        }
+    }
+
+    if (bad) {
+        return NGX_DECLINED;
+    }
+
+    /* service_request_id overrides every other argument */
+
+    v = lapor_form_get(&q, "service_request_id", NULL);
+
+    if (v && v->value_len && !l->updates) {
+        l->open = 1;
+        l->closed = 1;
+
+        rc = ngx_http_lapor_open311_ids(r, l, v);
+
+        if (rc == NGX_DECLINED) {
+            return ngx_http_lapor_open311_query_error(r, pr,
+                                                      "service_request_id",
+                                                      &ngx_http_lapor_m_ids);
+        }
+
+        return rc;
+    }
+
+    /* the window: at most 90 days, the last 90 by default */
+
+    tp = ngx_timeofday();
+    now = tp->sec;
+
+    start = lapor_form_get(&q, "start_date", NULL);
+    end = lapor_form_get(&q, "end_date", NULL);
+
+    if (start && start->value_len == 0) {
+        start = NULL;
+    }
+
+    if (end && end->value_len == 0) {
+        end = NULL;
+    }
+
+    l->end = now;
+
+    if (end && lapor_open311_datetime(end->value, end->value_len, &l->end)
+               != 0)
+    {
+        rc = ngx_http_lapor_open311_query_error(r, pr, "end_date",
+                                                &ngx_http_lapor_m_datetime);
+        if (rc == NGX_ERROR) {
+            return NGX_ERROR;
+        }
+
+        bad = 1;
+    }
+
+    l->start = l->end - NGX_HTTP_LAPOR_OPEN311_DAYS * 86400;
+
+    if (start
+        && lapor_open311_datetime(start->value, start->value_len, &l->start)
+           != 0)
+    {
+        rc = ngx_http_lapor_open311_query_error(r, pr, "start_date",
+                                                &ngx_http_lapor_m_datetime);
+        if (rc == NGX_ERROR) {
+            return NGX_ERROR;
+        }
+
+        bad = 1;
+    }
+
+    if (!bad && start && !end) {
+        /* only a start: the 90 days from it */
+        l->end = l->start + NGX_HTTP_LAPOR_OPEN311_DAYS * 86400;
+    }
+
+    if (!bad && l->end < l->start) {
+        rc = ngx_http_lapor_open311_query_error(r, pr, "end_date",
+                                                &ngx_http_lapor_m_order);
+        if (rc == NGX_ERROR) {
+            return NGX_ERROR;
+        }
+
+        bad = 1;
+    }
+
+    if (!bad && l->end - l->start > NGX_HTTP_LAPOR_OPEN311_DAYS * 86400) {
+        rc = ngx_http_lapor_open311_query_error(r, pr, "start_date",
+                                                &ngx_http_lapor_m_days);
+        if (rc == NGX_ERROR) {
+            return NGX_ERROR;
+        }
+
+        bad = 1;
+    }
+
+    /* status: open, closed or both */
+
+    v = lapor_form_get(&q, "status", NULL);
+
+    if (v && v->value_len) {
+        p = (u_char *) v->value;
+        last = p + v->value_len;
+
+        while (p < last) {
+            n = (ngx_strlchr(p, last, ',') ? ngx_strlchr(p, last, ',')
+                                           : last) - p;
+
+            if (n == 4 && ngx_strncmp(p, "open", 4) == 0) {
+                l->open = 1;
+
+            } else if (n == 6 && ngx_strncmp(p, "closed", 6) == 0) {
+                l->closed = 1;
+
+            } else {
+                l->open = 0;
+                l->closed = 0;
+                break;
+            }
+
+            p += n + 1;
+        }
+
+        if (!l->open && !l->closed) {
+            rc = ngx_http_lapor_open311_query_error(r, pr, "status",
+                                                    &ngx_http_lapor_m_status);
+            if (rc == NGX_ERROR) {
+                return NGX_ERROR;
+            }
+
+            bad = 1;
+        }
+
+    } else {
+        l->open = 1;
+        l->closed = 1;
+    }
+
+    /* the paging extension: page (from 1) and page_size (1 to 1000) */
+
+    page = 1;
+    l->size = NGX_HTTP_LAPOR_OPEN311_LIST_MAX;
+
+    v = lapor_form_get(&q, "page", NULL);
+
+    if (v && v->value_len) {
+        page = ngx_atoi((u_char *) v->value, v->value_len);
+
+        if (page < 1) {
+            rc = ngx_http_lapor_open311_query_error(r, pr, "page",
+                                                    &ngx_http_lapor_m_page);
+            if (rc == NGX_ERROR) {
+                return NGX_ERROR;
+            }
+
+            bad = 1;
+            page = 1;
+        }
+    }
+
+    v = lapor_form_get(&q, "page_size", NULL);
+
+    if (v && v->value_len) {
+        rc = ngx_atoi((u_char *) v->value, v->value_len);
+
+        if (rc < 1 || rc > NGX_HTTP_LAPOR_OPEN311_LIST_MAX) {
+            rc = ngx_http_lapor_open311_query_error(r, pr, "page_size",
+                                                &ngx_http_lapor_m_page_size);
+            if (rc == NGX_ERROR) {
+                return NGX_ERROR;
+            }
+
+            bad = 1;
+
+        } else {
+            l->size = rc;
+        }
+    }
+
+    if (!bad && (page > NGX_HTTP_LAPOR_OPEN311_DEPTH_MAX
+                 || (ngx_uint_t) page * l->size
+                    > NGX_HTTP_LAPOR_OPEN311_DEPTH_MAX))
+    {
+        rc = ngx_http_lapor_open311_query_error(r, pr, "page",
+                                                &ngx_http_lapor_m_depth);
+        if (rc == NGX_ERROR) {
+            return NGX_ERROR;
+        }
+
+        bad = 1;
+    }
+
+    l->offset = (page - 1) * l->size;
+
+    if (bad) {
+        return NGX_DECLINED;
+    }
+
+    if (l->updates) {
+        key = ngx_array_push(&l->keys);
+        if (key == NULL) {
+            return NGX_ERROR;
+        }
+
+        ngx_str_set(key, "updated");
+
+        return NGX_OK;
+    }
+
+    /* service_code: the categories, all by default */
+
+    codes = lapor_form_get(&q, "service_code", NULL);
+
+    return ngx_http_lapor_open311_codes(r, l, codes, pr);
+}
+
+
+static ngx_int_t
+ngx_http_lapor_open311_codes(ngx_http_request_t *r,
+    ngx_http_lapor_open311_list_t *l, const lapor_form_pair_t *v,
+    ngx_http_lapor_problem_t *pr)
+{
+    u_char                          *p, *last, *comma;
+    size_t                           i;
+    ngx_str_t                       *key;
+    ngx_uint_t                       k;
+    const lapor_catalog_category_t  *c, **cats;
+
+    cats = ngx_palloc(r->pool, (l->cat->ncategories + 1) * sizeof(void *));
+    if (cats == NULL) {
+        return NGX_ERROR;
+    }
+
+    k = 0;
+
+    if (v == NULL || v->value_len == 0) {
+        for (i = 0; i < l->cat->ncategories; i++) {
+            cats[k++] = &l->cat->categories[i];
+        }
+
+    } else {
+        p = (u_char *) v->value;
+        last = p + v->value_len;
+
+        for ( ;; ) {
+            comma = ngx_strlchr(p, last, ',');
+            if (comma == NULL) {
+                comma = last;
+            }
+
+            c = lapor_catalog_category(l->cat, (char *) p, comma - p);
+
+            if (c == NULL) {
+                pr->status = NGX_HTTP_NOT_FOUND;
+                pr->type = "service-not-found";
+                pr->title = &ngx_http_lapor_t_service;
+                pr->detail = &ngx_http_lapor_d_service;
+                return NGX_DECLINED;
+            }
+
+            for (i = 0; i < k && cats[i] != c; i++) {
+                /* void */
+            }
+
+            if (i == k && k < l->cat->ncategories) {
+                cats[k++] = c;
+            }
+
+            if (comma == last) {
+                break;
+            }
+
+            p = comma + 1;
+        }
+    }
+
+    for (i = 0; i < k; i++) {
+        if (l->open) {
+            key = ngx_array_push(&l->keys);
+            if (key == NULL) {
+                return NGX_ERROR;
+            }
+
+            key->data = ngx_pnalloc(r->pool, cats[i]->code_len + 16);
+            if (key->data == NULL) {
+                return NGX_ERROR;
+            }
+
+            key->len = ngx_sprintf(key->data, "created:%*s:open",
+                                   cats[i]->code_len, cats[i]->code)
+                       - key->data;
+        }
+
+        if (l->closed) {
+            key = ngx_array_push(&l->keys);
+            if (key == NULL) {
+                return NGX_ERROR;
+            }
+
+            key->data = ngx_pnalloc(r->pool, cats[i]->code_len + 16);
+            if (key->data == NULL) {
+                return NGX_ERROR;
+            }
+
+            key->len = ngx_sprintf(key->data, "created:%*s:closed",
+                                   cats[i]->code_len, cats[i]->code)
+                       - key->data;
+        }
+    }
+
+    return NGX_OK;
+}
+
+
+/* "1,2,3": up to 1000 report numbers; NGX_DECLINED for anything else */
+
+static ngx_int_t
+ngx_http_lapor_open311_ids(ngx_http_request_t *r,
+    ngx_http_lapor_open311_list_t *l, const lapor_form_pair_t *v)
+{
+    u_char   *p, *last, *comma;
+    int64_t   id;
+
+    l->ids = ngx_palloc(r->pool,
+                        NGX_HTTP_LAPOR_OPEN311_LIST_MAX * sizeof(int64_t));
+    if (l->ids == NULL) {
+        return NGX_ERROR;
+    }
+
+    p = (u_char *) v->value;
+    last = p + v->value_len;
+
+    for ( ;; ) {
+        comma = ngx_strlchr(p, last, ',');
+        if (comma == NULL) {
+            comma = last;
+        }
+
+        if (comma == p || comma - p > 15 || *p == '0'
+            || l->nids == NGX_HTTP_LAPOR_OPEN311_LIST_MAX)
+        {
+            return NGX_DECLINED;
+        }
+
+        for (id = 0; p < comma; p++) {
+            if (*p < '0' || *p > '9') {
+                return NGX_DECLINED;
+            }
+
+            id = id * 10 + (*p - '0');
+        }
+
+        l->ids[l->nids++] = id;
+
+        if (comma == last) {
+            break;
+        }
+
+        p = comma + 1;
+    }
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_lapor_open311_by_id(ngx_http_request_t *r, void *data)
+{
+    return ngx_http_lapor_open311_reports(r, data);
+}
+
+
+static ngx_int_t
+ngx_http_lapor_open311_range(ngx_http_request_t *r, void *data)
+{
+    ngx_http_lapor_open311_list_t  *l = data;
+
+    ngx_str_t               *keys;
+    ngx_uint_t               i;
+    ngx_http_lapor_batch_t   b;
+
+    if (ngx_http_lapor_batch_init(&b, r->pool, &l->llcf->namespace,
+                                  l->keys.nelts + 2)
+        != NGX_OK)
+    {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    keys = l->keys.elts;
+
+    /* one transaction: EXEC answers every range at once */
+
+    ngx_http_lapor_batch_cmd(&b, "MULTI");
+
+    for (i = 0; i < l->keys.nelts; i++) {
+        /* ZRANGE ... BYSCORE REV: ZREVRANGEBYSCORE, within the ACL */
+        ngx_http_lapor_batch_cmd(&b, "ZRANGE");
+        ngx_http_lapor_batch_key(&b, "%V", &keys[i]);
+        ngx_http_lapor_batch_int(&b, ngx_http_lapor_score(l->end, -1));
+        ngx_http_lapor_batch_int(&b, ngx_http_lapor_score(l->start, 0));
+        ngx_http_lapor_batch_cstr(&b, "BYSCORE");
+        ngx_http_lapor_batch_cstr(&b, "REV");
+        ngx_http_lapor_batch_cstr(&b, "WITHSCORES");
+        ngx_http_lapor_batch_cstr(&b, "LIMIT");
+        ngx_http_lapor_batch_int(&b, 0);
+        ngx_http_lapor_batch_int(&b, l->offset + l->size);
+    }
+
+    ngx_http_lapor_batch_cmd(&b, "EXEC");
+
+    return ngx_http_lapor_batch_send(r, l->rds, &b,
+                                     ngx_http_lapor_open311_ranged, l);
+}
+
+
+static void
+ngx_http_lapor_open311_ranged(ngx_http_request_t *r, void *data,
+    redisReply *reply, ngx_int_t rc)
+{
+    ngx_http_lapor_open311_list_t  *l = data;
+
+    size_t                           i, k, n;
+    redisReply                      *set;
+    ngx_http_lapor_open311_entry_t  *e;
+
+    if (rc != NGX_OK || reply->type != REDIS_REPLY_ARRAY
+        || reply->elements != l->keys.nelts)
+    {
+        ngx_http_finalize_request(r, ngx_http_lapor_problem_redis(
+                                         r, l->rds, rc, reply));
+        return;
+    }
+
+    for (n = 0, i = 0; i < reply->elements; i++) {
+        if (reply->element[i]->type == REDIS_REPLY_ARRAY) {
+            n += reply->element[i]->elements / 2;
+        }
+    }
+
+    e = ngx_palloc(r->pool, (n + 1) * sizeof(ngx_http_lapor_open311_entry_t));
+    if (e == NULL) {
+        ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+        return;
+    }
+
+    for (n = 0, i = 0; i < reply->elements; i++) {
+        set = reply->element[i];
+
+        if (set->type != REDIS_REPLY_ARRAY) {
+            ngx_http_finalize_request(r, ngx_http_lapor_problem_redis(
+                                             r, l->rds, NGX_OK, set));
+            return;
+        }
+
+        for (k = 0; k + 1 < set->elements; k += 2) {
+            if (ngx_http_lapor_redis_int(set->element[k], &e[n].id) != NGX_OK
+                || ngx_http_lapor_redis_int(set->element[k + 1], &e[n].score)
+                   != NGX_OK)
+            {
+                continue;
+            }
+
+            n++;
+        }
+    }
+
+    /* the sets merged, newest first; then the page */
+
+    ngx_qsort(e, n, sizeof(ngx_http_lapor_open311_entry_t),
+              ngx_http_lapor_open311_cmp);
+
+    l->ids = ngx_palloc(r->pool, (l->size + 1) * sizeof(int64_t));
+    if (l->ids == NULL) {
+        ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+        return;
+    }
+
+    for (i = l->offset; i < n && l->nids < l->size; i++) {
+        l->ids[l->nids++] = e[i].id;
+    }
+
+    ngx_http_finalize_request(r, ngx_http_lapor_open311_reports(r, l));
+}
+
+
+static int
+ngx_http_lapor_open311_cmp(const void *a, const void *b)
+{
+    const ngx_http_lapor_open311_entry_t  *x = a, *y = b;
+
+    return (x->score < y->score) ? 1 : (x->score > y->score) ? -1 : 0;
+}
+
+
+/* the reports of the page: HGETALL (and, for updates, the last event) */
+
+static ngx_int_t
+ngx_http_lapor_open311_reports(ngx_http_request_t *r,
+    ngx_http_lapor_open311_list_t *l)
+{
+    lapor_docw_t             d;
+    ngx_uint_t               i;
+    ngx_http_lapor_batch_t   b;
+
+    if (l->nids == 0) {
+        if (ngx_http_lapor_open311_doc(r, &d) != NGX_OK) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        if (l->updates) {
+            lapor_docw_list_open(&d, "service_request_updates");
+            lapor_docw_list_close(&d, "service_request_updates");
+
+        } else {
+            lapor_docw_list_open(&d, "service_requests");
+            lapor_docw_list_close(&d, "service_requests");
+        }
+
+        return ngx_http_lapor_open311_send(r, NGX_HTTP_OK, &d);
+    }
+
+    if (ngx_http_lapor_batch_init(&b, r->pool, &l->llcf->namespace,
+                                  2 * l->nids + 2)
+        != NGX_OK)
+    {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    ngx_http_lapor_batch_cmd(&b, "MULTI");
+
+    for (i = 0; i < l->nids; i++) {
+        ngx_http_lapor_batch_cmd(&b, "HGETALL");
+        ngx_http_lapor_batch_key(&b, "report:%L", l->ids[i]);
+
+        if (l->updates) {
+            ngx_http_lapor_batch_cmd(&b, "LRANGE");
+            ngx_http_lapor_batch_key(&b, "report:%L:events", l->ids[i]);
+            ngx_http_lapor_batch_int(&b, -1);
+            ngx_http_lapor_batch_int(&b, -1);
+        }
+    }
+
+    ngx_http_lapor_batch_cmd(&b, "EXEC");
+
+    return ngx_http_lapor_batch_send(r, l->rds, &b,
+                                     ngx_http_lapor_open311_listed, l);
+}
+
+
+static void
+ngx_http_lapor_open311_listed(ngx_http_request_t *r, void *data,
+    redisReply *reply, ngx_int_t rc)
+{
+    ngx_http_lapor_open311_list_t  *l = data;
+
+    size_t                         i, step;
+    ngx_time_t                    *tp;
+    lapor_docw_t                   d;
+    redisReply                   **f;
+    ngx_http_lapor_view_state_t    st;
+
+    step = l->updates ? 2 : 1;
+
+    if (rc != NGX_OK || reply->type != REDIS_REPLY_ARRAY
+        || reply->elements != step * l->nids)
+    {
+        ngx_http_finalize_request(r, ngx_http_lapor_problem_redis(
+                                         r, l->rds, rc, reply));
+        return;
+    }
+
+    if (ngx_http_lapor_open311_doc(r, &d) != NGX_OK) {
+        ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+        return;
+    }
+
+    tp = ngx_timeofday();
+
+    lapor_docw_list_open(&d, l->updates ? "service_request_updates"
+                                        : "service_requests");
+
+    for (i = 0; i < reply->elements; i += step) {
+        if (reply->element[i]->type != REDIS_REPLY_ARRAY) {
+            continue;
+        }
+
+        f = ngx_http_lapor_report_fields(r->pool, reply->element[i]);
+        if (f == NULL) {
+            ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+            return;
+        }
+
+        if (f[NGX_HTTP_LAPOR_F_ID]->type != REDIS_REPLY_STRING
+            || ngx_http_lapor_view_state(f, tp->sec, &st) != NGX_OK)
+        {
+            /* gone, or an id that is no report */
+            continue;
+        }
+
+        /* a report the sweep has not closed yet reads as closed already */
+        if ((st.open && !l->open) || (!st.open && !l->closed)) {
+            continue;
+        }
+
+        if (l->updates) {
+            ngx_http_lapor_open311_update(r, &d, l->cat, f,
+                                          reply->element[i + 1]);
+
+        } else if (ngx_http_lapor_open311_request(r, &d, l->cat, f)
+                   != NGX_OK)
+        {
+            continue;
+        }
+    }
+
+    lapor_docw_list_close(&d, l->updates ? "service_request_updates"
+                                         : "service_requests");
+
+    ngx_http_finalize_request(r, ngx_http_lapor_open311_send(r, NGX_HTTP_OK,
+                                                             &d));
+}
+
+
+/*
+ * FixMyStreet's request_update: the report's last change, with the words
+ * of its last timeline entry when they are public (masked), else the
+ * state's status_notes.
+ */
+
+static void
+ngx_http_lapor_open311_update(ngx_http_request_t *r, lapor_docw_t *d,
+    lapor_catalog_t *cat, redisReply **f, redisReply *last)
+{
+    int                           st_index;
+    u_char                        num[2 * NGX_INT64_LEN + 2], *masked;
+    size_t                        len;
+    ngx_time_t                   *tp;
+    const char                   *status, *text;
+    lapor_json_t                 *ev, *msg, *vis;
+    lapor_json_limits_t           limits;
+    lapor_json_error_t            err;
+    ngx_http_lapor_view_state_t   st;
+
+    tp = ngx_timeofday();
+
+    if (ngx_http_lapor_view_state(f, tp->sec, &st) != NGX_OK) {
+        return;
+    }
+
+    lapor_docw_item_open(d, "request_update");
+
+    lapor_docw_string(d, "update_id", num,
+                      ngx_sprintf(num, "%L-%L", st.id, st.version) - num);
+    lapor_docw_string(d, "service_request_id", num,
+                      ngx_sprintf(num, "%L", st.id) - num);
+
+    status = st.auto_closed
+             ? "closed"
+             : lapor_open311_status(st.status->str, st.status->len);
+
+    if (status == NULL) {
+        status = "open";
+    }
+
+    lapor_docw_string(d, "status", (u_char *) status, ngx_strlen(status));
+
+    ngx_http_lapor_open311_time(r, d, cat, "updated_datetime", st.updated);
+
+    /* the words of the last entry, as the public timeline shows them */
+
+    text = NULL;
+    len = 0;
+
+    /* LRANGE -1 -1: the last entry, alone in an array */
+    last = (last->type == REDIS_REPLY_ARRAY && last->elements == 1)
+           ? last->element[0] : NULL;
+
+    if (!st.confidential && last && last->type == REDIS_REPLY_STRING) {
+        ngx_memzero(&limits, sizeof(lapor_json_limits_t));
+
+        limits.alloc = ngx_http_lapor_pool_alloc;
+        limits.ctx = r->pool;
+        limits.max_depth = 4;
+        limits.max_string = 16384;
+        limits.max_elements = 64;
+        limits.max_number = 32;
+        limits.string_flags = LAPOR_UTF8_ALLOW_NEWLINES;
+
+        ev = lapor_json_parse((const unsigned char *) last->str, last->len,
+                              &limits, &err);
+
+        msg = ev ? lapor_json_get(ev, "message") : NULL;
+        vis = ev ? lapor_json_get(ev, "visibility") : NULL;
+
+        if (msg && msg->type == LAPOR_JSON_STRING
+            && vis && vis->type == LAPOR_JSON_STRING
+            && ngx_strcmp(vis->u.string.data, "public") == 0)
+        {
+            masked = ngx_pnalloc(r->pool, msg->u.string.len + 1);
+
+            if (masked) {
+                (void) lapor_mask((const unsigned char *) msg->u.string.data,
+                                  msg->u.string.len, masked);
+                text = (const char *) masked;
+                len = msg->u.string.len;
+            }
+        }
+    }
+
+    if (text == NULL) {
+        st_index = st.auto_closed
+                   ? LAPOR_STATE_CLOSED
+                   : lapor_state_find(st.status->str, st.status->len);
+
+        if (st_index >= 0) {
+            text = ngx_http_lapor_text(r,
+                                       &ngx_http_lapor_open311_notes[st_index]);
+            len = ngx_strlen(text);
+        }
+    }
+
+    if (text) {
+        lapor_docw_string(d, "description", (u_char *) text, len);
+    }
+
+    if (!st.confidential) {
+        ngx_http_lapor_open311_text(r, d, "media_url",
+                                    f[NGX_HTTP_LAPOR_F_MEDIA_URL], 0);
+    }
+
+    lapor_docw_item_close(d, "request_update");
 }
 
 

@@ -1021,6 +1021,10 @@ ngx_http_lapor_submit_write(ngx_http_request_t *r,
 
     ngx_http_lapor_store_place(&b, sub->id, &place);
 
+    /* the list by creation time (Open311 GET requests) */
+
+    ngx_http_lapor_store_created(&b, sub->id, sub->now, rep->category, 0);
+
     /* statistics, incrementally: totals, and per year and month */
 
     /*

@@ -150,3 +150,32 @@ ngx_http_lapor_store_zset(ngx_http_lapor_batch_t *b, int add, int64_t id,
 
     ngx_http_lapor_batch_int(b, id);
 }
+
+
+void
+ngx_http_lapor_store_created(ngx_http_lapor_batch_t *b, int64_t id,
+    int64_t created, const lapor_catalog_category_t *category,
+    ngx_uint_t closed)
+{
+    ngx_http_lapor_store_zset(b, 1, id, created, "created:%*s:%s",
+                              category->code_len, category->code,
+                              closed ? "closed" : "open");
+}
+
+
+void
+ngx_http_lapor_store_close(ngx_http_lapor_batch_t *b, int64_t id,
+    int64_t created, const lapor_catalog_category_t *category)
+{
+    ngx_http_lapor_store_zset(b, 0, id, created, "created:%*s:open",
+                              category->code_len, category->code);
+    ngx_http_lapor_store_created(b, id, created, category, 1);
+}
+
+
+void
+ngx_http_lapor_store_updated(ngx_http_lapor_batch_t *b, int64_t id,
+    int64_t t)
+{
+    ngx_http_lapor_store_zset(b, 1, id, t, "updated");
+}

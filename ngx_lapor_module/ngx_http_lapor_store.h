@@ -57,4 +57,21 @@ void ngx_http_lapor_store_unplace(ngx_http_lapor_batch_t *b, int64_t id,
     ngx_http_lapor_place_t *p);
 
 
+/*
+ * The indexes by creation time of the lists (Open311 GET requests):
+ * "created:<category>:open" and "created:<category>:closed", score the
+ * submission's time.  A new report is open; closing or archiving it moves
+ * it (closed and archived are final).
+ */
+void ngx_http_lapor_store_created(ngx_http_lapor_batch_t *b, int64_t id,
+    int64_t created, const lapor_catalog_category_t *category,
+    ngx_uint_t closed);
+void ngx_http_lapor_store_close(ngx_http_lapor_batch_t *b, int64_t id,
+    int64_t created, const lapor_catalog_category_t *category);
+
+/* "updated": every report by the time of its last change (Open311 updates) */
+void ngx_http_lapor_store_updated(ngx_http_lapor_batch_t *b, int64_t id,
+    int64_t t);
+
+
 #endif /* _NGX_HTTP_LAPOR_STORE_H_INCLUDED_ */

@@ -338,6 +338,17 @@ ngx_http_lapor_transition(ngx_http_lapor_batch_t *b, lapor_catalog_t *cat,
         ngx_http_lapor_store_place(b, cur->id, &new);
     }
 
+    /* the lists by creation time and by the last change (Open311) */
+
+    if ((ch->to == LAPOR_STATE_CLOSED || ch->to == LAPOR_STATE_ARCHIVED)
+        && lapor_state_open(cur->state) && cur->category)
+    {
+        ngx_http_lapor_store_close(b, cur->id, cur->created_at,
+                                   cur->category);
+    }
+
+    ngx_http_lapor_store_updated(b, cur->id, ch->now);
+
     /* the timeline */
 
     if (ngx_http_lapor_transition_event(b, cur, ch, &agency, &event)

@@ -1913,6 +1913,20 @@ sub report_places {
         delete $z->{$k} if defined $status && $k eq "deadlines:$status"
             && defined $z->{deadlines} && $z->{$k} == $z->{deadlines};
     }
+
+    # The list indexes (by creation time, by the last change) folded in
+    # when they agree with the hash: "created:<category>:open|closed" with
+    # the submission's score, "updated" with the last change's.
+    my $h = $self->report_hash("lapor:{$ns}:report:$id", %opts);
+    if (%$h) {
+        my $class = ($h->{status} // '') =~ /^(?:closed|archived)$/
+            ? 'closed' : 'open';
+        my $c = "created:$h->{category}:$class";
+        delete $z->{$c} if defined $z->{$c}
+            && $z->{$c} == $self->queue_score($h->{created_at}, $id);
+        delete $z->{updated} if defined $z->{updated}
+            && $z->{updated} == $self->queue_score($h->{updated_at}, $id);
+    }
     return $z;
 }
 
