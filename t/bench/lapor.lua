@@ -5,13 +5,15 @@
 -- does the same work per request whatever the server behind the URL is.
 --
 --   wrk -s lapor.lua URL -- mode=post file=BODIES path=/x window=10
+--                           [ctype=application/x-www-form-urlencoded]
 --   wrk -s lapor.lua URL -- mode=getid prefix=/api/v1/reports/ ids=IDS
 --   wrk -s lapor.lua URL -- mode=get path=/api/v1/health
 --   wrk -s lapor.lua URL -- mode=mixed file=BODIES submit=/api/v1/reports
 --                           prefix=/api/v1/reports/ ids=IDS
 --                           health=/api/v1/health mix=10:70:20
 --
--- BODIES: one JSON report per line; IDS: one report number per line.
+-- BODIES: one JSON report (or, with ctype=, one form) per line; IDS: one
+-- report number per line.
 --
 -- The modes that POST (mode=post, mode=mixed) count the responses of each
 -- status and end quietly: window=S: each thread sends requests for S
@@ -88,9 +90,9 @@ local function read_lines(file)
     return t
 end
 
-local function post(path, body)
+local function post(path, body, ctype)
     return wrk.format("POST", path,
-        { ["Content-Type"] = "application/json" }, body)
+        { ["Content-Type"] = ctype or "application/json" }, body)
 end
 
 local function get(path)
@@ -105,10 +107,12 @@ function init(args)
     if mode == "post" then
         local path = opt(args, "path")
         local bodies = read_lines(opt(args, "file"))
+        -- ctype=: another content type (Open311's forms)
+        local ctype = opt(args, "ctype", "application/json")
         for i = 1, #bodies do
             -- each thread starts at another body
             local b = bodies[(i + tid * 7) % #bodies + 1]
-            table.insert(reqs, post(path, b))
+            table.insert(reqs, post(path, b, ctype))
         end
 
     elseif mode == "get" then
