@@ -471,11 +471,21 @@ ngx_http_lapor_form_read(ngx_http_request_t *r)
         return;
     }
 
-    /* chunked bodies have no length up front: the buffer may grow to max */
+    /*
+     * A buffer of the body's length, not of max: nginx knows it now (for
+     * a chunked body it counted what it read), and it may exceed max.
+     */
 
-    fb.data = ngx_pnalloc(r->pool, ctx->form_max + 1);
-    fb.len = 0;
     fb.max = ctx->form_max;
+
+    if (r->headers_in.content_length_n >= 0
+        && (size_t) r->headers_in.content_length_n < fb.max)
+    {
+        fb.max = (size_t) r->headers_in.content_length_n;
+    }
+
+    fb.data = ngx_pnalloc(r->pool, fb.max + 1);
+    fb.len = 0;
 
     if (fb.data == NULL) {
         ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
