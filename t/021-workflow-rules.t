@@ -727,6 +727,25 @@ subtest 'GET reports/{id}: If-None-Match and If-Match are ignored' => sub {
     is($r->{status}, 200, 'GET events with If-Match: 200');
 };
 
+subtest 'a reporter\'s action: "reporter" in the claim and the log' => sub {
+    my $rep = bring('submitted');
+    my $id = $rep->{id};
+
+    $t->log_mark;
+    my $r = $t->report_action($id, 'comments', token => $rep->{track},
+        body => $BODY{comments});
+    is($r->{status}, 200, 'commented');
+    is($t->redis_cmd('GET', "${P}report:$id:claim:1"), 'reporter',
+        'the claim of version 1 holds "reporter"');
+    ok($t->wait_log(qr/lapor: report $id: comments by reporter\b/),
+        'the log line names the role, "by reporter"');
+
+    $r = $t->report_action($id, 'clarify', token => $ADMIN,
+        body => $BODY{clarify});
+    is($t->redis_cmd('GET', "${P}report:$id:claim:2"), 'admin-1',
+        'an officer\'s claim holds its label');
+};
+
 subtest 'invalid bodies: 400 with the fields' => sub {
     my %rep = map { $_ => bring($_) } qw/ submitted dispatched in_progress
         followed_up /;
