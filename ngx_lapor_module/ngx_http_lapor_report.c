@@ -60,7 +60,8 @@ const char  *ngx_http_lapor_fields[] = {
     "lon", "occurred_on", "anonymous", "confidential", "channel", "status",
     "created_at", "updated_at", "due_at", "version", "token_sha256",
     "reporter", "entered_at", "flagged", "dispatched_at", "responded_at",
-    "followed_up_at", "closed_at", "rating", "resolved", "dispatch_late"
+    "followed_up_at", "closed_at", "rating", "resolved", "dispatch_late",
+    "returned_by"
 };
 
 

@@ -51,6 +51,7 @@ typedef enum {
     NGX_HTTP_LAPOR_F_RATING,
     NGX_HTTP_LAPOR_F_RESOLVED,
     NGX_HTTP_LAPOR_F_DISPATCH_LATE,
+    NGX_HTTP_LAPOR_F_RETURNED_BY,
     NGX_HTTP_LAPOR_F_COUNT
 } ngx_http_lapor_field_e;
 

@@ -143,6 +143,33 @@ subtest 'lapor_api needs lapor_redis and takes no arguments' => sub {
 EOF
 };
 
+subtest 'lapor_metrics: a location directive without arguments' => sub {
+    accepts(<<'EOF', 'lapor_metrics in a location, without lapor_redis');
+    server {
+        listen 127.0.0.1:%%PORT%%;
+        location = /metrics { lapor_metrics; }
+    }
+EOF
+    accepts(conf($redis) . <<'EOF', 'next to lapor_api');
+    server {
+        listen 127.0.0.1:%%PORT_m%%;
+        location = /metrics { lapor_metrics; }
+    }
+EOF
+    rejects(<<'EOF', 'lapor_metrics', 'with an argument');
+    server {
+        listen 127.0.0.1:%%PORT%%;
+        location = /metrics { lapor_metrics on; }
+    }
+EOF
+    rejects(<<'EOF', 'lapor_metrics', 'in server context');
+    server {
+        listen 127.0.0.1:%%PORT%%;
+        lapor_metrics;
+    }
+EOF
+};
+
 subtest 'the module loads with no lapor directive at all' => sub {
     accepts(<<'EOF', 'no lapor directive');
     server {

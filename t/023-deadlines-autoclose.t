@@ -435,6 +435,23 @@ subtest 'the sweep closes what is due, exactly once' => sub {
         'the sweep logs how many it closed');
 };
 
+subtest 'the sweep drops a damaged report from its index, and says so' => sub {
+    my $rep = followed_up();
+    my $id = $rep->{id};
+    move_deadline($rep, int(time) - 5);
+    $t->log_mark;
+    # a category no longer in the catalog: the report cannot be read
+    $t->redis_cmd('HSET', "${P}report:$id", 'category', 'tidak-ada');
+
+    ok($t->wait_log(qr/lapor: auto-close drops damaged report $id of "bali" from its index/, 8),
+        'logged as documented');
+    ok(wait_until(sub { !defined $t->redis_cmd('ZSCORE', "${P}autoclose",
+        $id) }, $t->tmo(5), 0.1), 'out of the auto-close index');
+    is($t->report_hash("${P}report:$id")->{status}, 'followed_up',
+        'the report itself is left as it is');
+    $t->redis_cmd('HSET', "${P}report:$id", 'category', 'infrastruktur');
+};
+
 ###############################################################################
 # Two nginx processes, one Redis.
 
