@@ -118,10 +118,10 @@ ngx_http_lapor_store_past_coverage(lapor_catalog_t *cat)
     ngx_sprintf(date, "%04d-%02ud-%02ud%Z", y, m, d);
 
     ngx_log_error(NGX_LOG_WARN, ngx_cycle->log, 0,
-                  "\"lapor_catalog\" file \"%V\" (namespace \"%V\"): a "
-                  "deadline was computed past %s, the last date its "
-                  "holidays cover, skipping weekends only after it; "
-                  "logged once per worker process, counted in "
+                  "lapor: \"lapor_catalog\" file \"%V\" (namespace "
+                  "\"%V\"): a deadline was computed past %s, the last "
+                  "date its holidays cover, skipping weekends only after "
+                  "it; logged once per worker process, counted in "
                   "lapor_deadlines_past_coverage_total",
                   &t[i].catalog_file, &t[i].namespace, date);
 }
