@@ -212,9 +212,20 @@ subtest 'a first scrape' => sub {
         lapor_redis_disconnects_total => 'counter',
         lapor_rate_limited_total => 'counter',
         lapor_idempotent_replays_total => 'counter',
+        lapor_deadlines_past_coverage_total => 'counter',
+        lapor_holidays_covered_until_timestamp_seconds => 'gauge',
         lapor_queue_reports => 'gauge',
         lapor_overdue_reports => 'gauge',
     }, 'the families and their types');
+
+    # the example catalog covers 2027: to 2028-01-01T00:00:00+08:00
+    for my $ns (qw/ bali limited /) {
+        is(value($start, 'lapor_holidays_covered_until_timestamp_seconds',
+            namespace => $ns, region => 'bali'), 1830268800,
+            "$ns: holidays covered until 2028-01-01T00:00:00+08:00");
+    }
+    is(value($start, 'lapor_deadlines_past_coverage_total'), 0,
+        'no deadline past the coverage');
 
     for my $z (qw/ submit write read /) {
         ok(defined value($start, 'lapor_rate_limited_total', zone => $z),
