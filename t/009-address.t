@@ -23,7 +23,7 @@ sub with_address {
     my ($address) = @_;
     $t->stop_nginx;
     $t->write_conf(<<"EOF");
-    lapor_redis $address;
+    lapor_redis $address %%REDIS_LOGIN%%;
     lapor_redis_connect_timeout 500ms;
     lapor_redis_timeout 1s;
 

@@ -35,7 +35,7 @@ my @REDIS_ARGS = ('--appendonly', 'yes', '--appendfsync', 'always',
 
 $t->start_redis(args => \@REDIS_ARGS);
 $t->write_conf(<<'EOF');
-    lapor_redis 127.0.0.1:%%REDIS_PORT%%;
+    lapor_redis %%REDIS%%;
     lapor_redis_connect_timeout 500ms;
     lapor_redis_timeout 1s;
     lapor_namespace fail;
