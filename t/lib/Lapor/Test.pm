@@ -26,6 +26,7 @@ use HTTP::Tiny;
 use IO::Select;
 use IO::Socket::INET;
 use JSON::PP;
+use List::Util ();
 use POSIX qw/ WNOHANG /;
 use Socket qw/ IPPROTO_TCP TCP_NODELAY SOL_SOCKET SO_LINGER /;
 use Test::More;
@@ -239,11 +240,13 @@ sub port {
 
     return $self->{ports}{$name}{port} if $self->{ports}{$name};
 
+    # 100 random picks; every port of a small range, in random order
     my ($base, $range) = port_range();
-    my $tries = $range < 100 ? 4 * $range : 100;
+    my @try = $range <= 100
+        ? List::Util::shuffle($base .. $base + $range - 1)
+        : map { $base + int(rand($range)) } 1 .. 100;
 
-    for (1 .. $tries) {
-        my $port = $base + int(rand($range));
+    for my $port (@try) {
         next if grep { $_->{port} == $port } values %{$self->{ports}};
 
         my $lock = IO::Socket::INET->new(
