@@ -17,6 +17,7 @@ use Lapor::Test;
 my $t = Lapor::Test->new;
 
 my $sock = $t->testdir . '/redis.sock';
+# a Unix socket too (a path the harness may set: the rest is as shipped)
 $t->start_redis(args => [ '--unixsocket', $sock, '--unixsocketperm', '777' ]);
 
 sub with_address {
