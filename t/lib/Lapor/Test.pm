@@ -914,7 +914,7 @@ our $SHIPPED_ACL = "$REPO/redis/users.acl";
 # Settings of the shipped redis.conf the harness replaces; every other one
 # is kept as shipped.
 our %CONF_REPLACED = map { $_ => 1 } qw/
-    port dir pidfile logfile aclfile unixsocket unixsocketperm
+    port dir pidfile logfile aclfile unixsocket
     daemonize supervised requirepass masterauth masteruser
 /;
 
@@ -970,6 +970,7 @@ sub redis_conf_text {
         "daemonize no\n",
         "supervised no\n";
     push @out, "aclfile $o{dir}/users.acl\n" if $o{acl};
+    push @out, "unixsocket $o{dir}/redis.sock\n" if $seen{unixsocket};
     push @out, "requirepass $o{password}\n" if defined $o{password};
 
     my @over = @{$o{conf} || []};
