@@ -28,7 +28,7 @@ sub conf {
 EOF
 }
 
-my $redis = 'lapor_redis 127.0.0.1:%%REDIS_PORT%%;';
+my $redis = 'lapor_redis %%REDIS%%;';
 
 sub accepts {
     my ($http, $name) = @_;

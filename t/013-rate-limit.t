@@ -26,7 +26,7 @@ my $t = Lapor::Test->new;
 
 $t->start_redis;
 $t->write_conf(<<'EOF');
-    lapor_redis 127.0.0.1:%%REDIS_PORT%%;
+    lapor_redis %%REDIS%%;
     lapor_redis_connect_timeout 500ms;
     lapor_redis_timeout 1s;
 
@@ -83,7 +83,7 @@ my $t2 = Lapor::Test->new;
 my $redis_port = $t->redis_port;
 my $key_file = $t->testdir . '/identity.key';
 $t2->write_conf(<<"EOF");
-    lapor_redis 127.0.0.1:$redis_port;
+    lapor_redis 127.0.0.1:$redis_port %%REDIS_LOGIN%%;
     lapor_redis_connect_timeout 500ms;
     lapor_redis_timeout 1s;
     lapor_identity_key $key_file;

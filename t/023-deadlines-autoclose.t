@@ -33,7 +33,7 @@ my %AGENCY_TOKEN = ('pupr-kim' => $PUPR, dinkes => $DINKES,
     bpbd => $TOK->{'bpbd-1'}, inspektorat => $TOK->{'inspektorat-1'});
 
 my $CONF = <<'EOF';
-    lapor_redis 127.0.0.1:%%REDIS_PORT%%;
+    lapor_redis %%REDIS%%;
     lapor_redis_connect_timeout 500ms;
     lapor_redis_timeout 2s;
     lapor_namespace bali;
@@ -460,7 +460,7 @@ $t2->port('http');
 my $conf2 = $CONF;
 my $rport = $t->redis_port;
 my $dir = $t->testdir;
-$conf2 =~ s/%%REDIS_PORT%%/$rport/;
+$conf2 =~ s/%%REDIS%%/127.0.0.1:$rport %%REDIS_LOGIN%%/;
 $conf2 =~ s/%%TESTDIR%%/$dir/;
 $conf2 = "    lapor_identity_key $dir/identity.key;\n$conf2";
 start($t2, '1s', $conf2);
@@ -493,7 +493,7 @@ subtest 'two nginx processes sweeping together close each report once' => sub {
     wait_until(sub { -s $monitor }, 5);
 
     # Both sweep at once: their lock is deleted as soon as it is taken,
-    # and Redis is slowed (DEBUG SLEEP 20 ms, again and again) so that a
+    # and Redis is slowed (CLIENT PAUSE 20 ms, again and again) so that a
     # sweep of 20 reports outlasts the interval.
     my $slow = fork();
     die "fork: $!\n" unless defined $slow;
@@ -502,7 +502,7 @@ subtest 'two nginx processes sweeping together close each report once' => sub {
         my $end = time + $t->tmo(15);
         while (time < $end && !-e "$dir/slow.stop") {
             $c->command('DEL', "${P}sweep:lock");
-            $c->command('DEBUG', 'SLEEP', '0.02');
+            $c->command('CLIENT', 'PAUSE', 20, 'ALL');
         }
         POSIX::_exit(0);
     }

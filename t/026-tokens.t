@@ -18,7 +18,7 @@ use Lapor::Test;
 my $t = Lapor::Test->new;
 
 my $conf = <<'EOF';
-    lapor_redis 127.0.0.1:%%REDIS_PORT%%;
+    lapor_redis %%REDIS%%;
     lapor_tokens %%TESTDIR%%/tokens;
 
     server {

@@ -66,7 +66,7 @@ sub catalog_file {
 sub conf {
     my ($catalog) = @_;
     return <<"EOF";
-    lapor_redis 127.0.0.1:%%REDIS_PORT%%;
+    lapor_redis %%REDIS%%;
     lapor_catalog $catalog;
     server {
         listen 127.0.0.1:%%PORT%%;
@@ -194,7 +194,7 @@ my $ADMIN = $TOK->{'admin-1'};
 
 $t->start_redis;
 $t->write_conf(<<"EOF", worker_processes => $WORKERS);
-    lapor_redis 127.0.0.1:%%REDIS_PORT%%;
+    lapor_redis %%REDIS%%;
     lapor_redis_timeout 2s;
     lapor_tokens %%TESTDIR%%/tokens;
 

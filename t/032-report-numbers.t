@@ -28,7 +28,7 @@ my $P = "lapor:{$NS}:";
 
 $t->start_redis;
 $t->write_conf(<<'EOF');
-    lapor_redis 127.0.0.1:%%REDIS_PORT%%;
+    lapor_redis %%REDIS%%;
     lapor_redis_connect_timeout 500ms;
     lapor_redis_timeout 2s;
     lapor_namespace nomor;
@@ -69,8 +69,8 @@ is($t->redis_cmd('GET', "${P}seq:report"), 64,
 ###############################################################################
 # Redis loses everything: the old block is not used again
 
-$t->stop_redis(signal => 'KILL');
-$t->start_redis;
+$t->stop_redis;
+$t->start_redis(fresh => 1);    # its data gone with the disk
 reconnected();
 
 my ($id, $title) = submit();
