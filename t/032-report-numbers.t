@@ -121,9 +121,9 @@ is($t->redis_cmd('ZCARD', "${P}queue:submitted"), 73, '73 reports queued');
 
 subtest 'two nodes: unique numbers, not in the order of submission' => sub {
     my $t2 = Lapor::Test->new;
-    my $redis_port = $t->redis_port;
+    my $redis = '127.0.0.1:' . $t->redis_port . ' ' . $t->redis_login;
     $t2->write_conf(<<"EOC");
-    lapor_redis 127.0.0.1:$redis_port;
+    lapor_redis $redis;
     lapor_redis_connect_timeout 500ms;
     lapor_redis_timeout 2s;
     lapor_namespace nomor;
