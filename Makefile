@@ -17,7 +17,7 @@ MODULE_CFLAGS ?= -g -O2 -fPIC -fstack-protector-strong -Wformat \
 
 # Debian packages the build, the local run and the tests need
 PACKAGES      := nginx nginx-dev libhiredis-dev libyajl-dev libssl-dev prometheus \
-                 redis-server curl perl make gcc
+                 redis-server curl perl make gcc chromium nodejs
 VALGRIND_PACKAGES := valgrind
 
 SOURCES       := config $(wildcard ngx_lapor_module/*.c ngx_lapor_module/*.h)
@@ -35,7 +35,7 @@ export LAPOR_PORT LAPOR_REDIS_PORT
 
 .PHONY: all deps deps-valgrind build run unit integration test \
         test-valgrind clean
-.PHONY: bench
+.PHONY: bench browser-deps
 
 all: build
 
@@ -75,7 +75,16 @@ $(BUILD)/unit/%: t/unit/%.c t/unit/unit.h $(wildcard ngx_lapor_module/lapor_*.[c
 unit: $(UNIT_TESTS)
 	@set -e; for t in $(UNIT_TESTS); do $$t; done
 
-integration: build
+# the browser tests' npm packages (puppeteer-core, axe-core), as locked
+BROWSER_LOCK  := t/browser/node_modules/.package-lock.json
+
+browser-deps: deps $(BROWSER_LOCK)
+
+$(BROWSER_LOCK): t/browser/package.json t/browser/package-lock.json
+	@command -v npm >/dev/null 2>&1 || sh examples/install-deps.sh npm
+	cd t/browser && npm ci --no-audit --no-fund
+
+integration: build browser-deps
 	prove -r t/
 
 test: build unit integration

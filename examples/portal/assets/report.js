@@ -93,6 +93,10 @@ function writeFields(f) {
 }
 
 function onEdit() {
+    if (receipt) {
+        // the report is sent; nothing typed now belongs to a draft
+        return;
+    }
     if (!draft) {
         draft = newDraft();
     }
@@ -296,9 +300,13 @@ function showPending() {
                 unlockWithNewKey();
             }
         } });
-    setStatus(el('div', { class: 'notice', id: 'pending' },
+    const first = !$('pending');
+    setStatus(el('div', { class: 'notice', id: 'pending', tabindex: '-1' },
         el('p', { text: t('form.pending') }),
         el('p', { class: 'actions' }, retry, ' ', edit)));
+    if (first) {
+        $('pending').focus();
+    }
 }
 
 function unlockWithNewKey() {
