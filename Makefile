@@ -16,11 +16,12 @@ MODULE_CFLAGS ?= -g -O2 -fPIC -fstack-protector-strong -Wformat \
                  -Werror=format-security -D_FORTIFY_SOURCE=2
 
 # Debian packages the build and the local run need; the tests also need
-# promtool (package prometheus) to check the metrics exposition and xmllint
+# promtool (package prometheus) to check the metrics exposition, Chromium
+# and Node.js (npm) for the browser tests of the portal, and xmllint
 # (libxml2-utils) to check the Open311 XML answers
 PACKAGES      := nginx nginx-dev libhiredis-dev libyajl-dev libssl-dev \
                  redis-server curl perl make gcc
-TEST_PACKAGES := $(PACKAGES) prometheus libxml2-utils
+TEST_PACKAGES := $(PACKAGES) prometheus chromium nodejs libxml2-utils
 VALGRIND_PACKAGES := $(TEST_PACKAGES) valgrind
 
 SOURCES       := config $(wildcard ngx_lapor_module/*.c ngx_lapor_module/*.h)
@@ -38,7 +39,7 @@ export LAPOR_PORT LAPOR_REDIS_PORT
 
 .PHONY: all deps deps-test deps-valgrind build run reload reset-limits \
         unit integration test test-valgrind clean
-.PHONY: bench
+.PHONY: bench browser-deps
 
 all: build
 
@@ -81,7 +82,15 @@ $(BUILD)/unit/%: t/unit/%.c t/unit/unit.h $(wildcard ngx_lapor_module/lapor_*.[c
 unit: $(UNIT_TESTS)
 	@set -e; for t in $(UNIT_TESTS); do $$t; done
 
-integration: deps-test build
+# the browser tests' npm packages (puppeteer-core, axe-core), as locked
+BROWSER_LOCK  := t/browser/node_modules/.package-lock.json
+
+browser-deps: deps-test $(BROWSER_LOCK)
+
+$(BROWSER_LOCK): t/browser/package.json t/browser/package-lock.json
+	cd t/browser && npm ci --no-audit --no-fund
+
+integration: deps-test build browser-deps
 	prove -r t/
 
 test: deps-test build unit integration

@@ -81,6 +81,7 @@ write_nginx_conf() {
         -e "s|/etc/nginx/lapor/catalog.json|$top/examples/catalog.json|" \
         -e "s|/etc/nginx/lapor/identity.key|$var/identity.key|" \
         -e "s|/etc/nginx/lapor/tokens|$var/tokens|" \
+        -e "s|/usr/share/ngx_lapor/portal|$top/examples/portal|" \
         -e "s|^\([[:space:]]*\)error_log[[:space:]].*;|\1error_log $var/nginx/logs/error.log info;|" \
         -e "s|^\([[:space:]]*\)access_log[[:space:]].*;|\1access_log $var/nginx/logs/access.log;|" \
         -e "s|^\([[:space:]]*\)pid[[:space:]].*;|\1pid $var/nginx/nginx.pid;|" \
@@ -227,6 +228,7 @@ nginx_pid=$!
 
 cat <<MSG
 ngx_lapor is running (Ctrl-C stops nginx and Redis):
+  portal    http://127.0.0.1:$port/
   API       http://127.0.0.1:$port/api/v1/   try: curl -s 127.0.0.1:$port/api/v1/health
   Redis     127.0.0.1:$redis_port, data in $var/redis, shipped redis.conf and
             users.acl; passwords in $var/redis-passwords:

@@ -299,6 +299,55 @@ lapor_calendar_working_days_between(const lapor_calendar_t *cal,
 }
 
 
+int
+lapor_calendar_covers(const lapor_calendar_t *cal, int64_t t)
+{
+    if (!cal->bounded) {
+        return 1;
+    }
+
+    if (t > LAPOR_CALENDAR_TIME_MAX) {
+        t = LAPOR_CALENDAR_TIME_MAX;
+    }
+
+    if (t < LAPOR_CALENDAR_TIME_MIN) {
+        t = LAPOR_CALENDAR_TIME_MIN;
+    }
+
+    return lapor_calendar_day_of(cal, t) <= cal->covered_until;
+}
+
+
+int64_t
+lapor_calendar_coverage_end(const lapor_calendar_t *cal)
+{
+    if (!cal->bounded) {
+        return LAPOR_CALENDAR_NONE;
+    }
+
+    return lapor_calendar_end_of_day(cal, cal->covered_until) + 1;
+}
+
+
+int64_t
+lapor_calendar_coverage_left(const lapor_calendar_t *cal, int64_t now)
+{
+    if (!cal->bounded) {
+        return INT64_MAX;
+    }
+
+    if (now > LAPOR_CALENDAR_TIME_MAX) {
+        now = LAPOR_CALENDAR_TIME_MAX;
+    }
+
+    if (now < LAPOR_CALENDAR_TIME_MIN) {
+        now = LAPOR_CALENDAR_TIME_MIN;
+    }
+
+    return cal->covered_until - lapor_calendar_day_of(cal, now);
+}
+
+
 size_t
 lapor_calendar_format(const lapor_calendar_t *cal, int64_t t, char *buf)
 {

@@ -26,6 +26,14 @@
  *           the next working day ("today, or the next working day").
  *
  * A report is overdue when now > due(t, N).
+ *
+ * Coverage: holidays are listed by a person, year by year, so the list
+ * ends somewhere.  covered_until is the last local day for which the list
+ * is known to be complete; after it the calendar still answers, with the
+ * weekends and whatever holidays happen to be listed (the best it can),
+ * and lapor_calendar_covers() tells the caller that an answer went past
+ * the coverage, so that it can say so.  A calendar with bounded == 0 has
+ * no such end (e.g. one that has no holidays on purpose).
  */
 
 
@@ -67,10 +75,19 @@
 #define LAPOR_CALENDAR_FORMAT_LEN   32
 
 
+/*
+ * nginx -t warns when a calendar's coverage ends within this many days
+ * (docs/catalog.md, "Coverage").
+ */
+#define LAPOR_CALENDAR_COVERAGE_WARN_DAYS  90
+
+
 typedef struct {
     int32_t         utc_offset;    /* seconds east of UTC, |x| < 1 day */
     const int32_t  *holidays;      /* local days, sorted, unique */
     size_t          nholidays;
+    int32_t         covered_until; /* last local day of the coverage */
+    int             bounded;       /* 0: no end, covered_until unused */
 } lapor_calendar_t;
 
 
@@ -144,6 +161,28 @@ int64_t lapor_calendar_due(const lapor_calendar_t *cal, int64_t t,
  */
 unsigned lapor_calendar_working_days_between(const lapor_calendar_t *cal,
     int64_t t0, int64_t t1);
+
+/*
+ * 1 when the local day of t is within the coverage (always when the
+ * calendar has no end), else 0.  A deadline d = due(t, N) looked at every
+ * day up to its own, so it was computed from a complete list exactly when
+ * lapor_calendar_covers(cal, d).
+ */
+int lapor_calendar_covers(const lapor_calendar_t *cal, int64_t t);
+
+/*
+ * The first second after the coverage (00:00:00 local of the day after
+ * covered_until), or LAPOR_CALENDAR_NONE when the calendar has no end.
+ */
+int64_t lapor_calendar_coverage_end(const lapor_calendar_t *cal);
+
+/*
+ * Whole days from the local day of now to the last covered day: 0 on that
+ * day, negative after it, INT64_MAX when the calendar has no end.  nginx -t
+ * warns when it is below LAPOR_CALENDAR_COVERAGE_WARN_DAYS.
+ */
+int64_t lapor_calendar_coverage_left(const lapor_calendar_t *cal,
+    int64_t now);
 
 /*
  * RFC 3339 in the calendar's offset, "2026-12-02T23:59:59+08:00", or with

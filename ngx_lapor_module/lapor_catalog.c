@@ -44,7 +44,7 @@ typedef struct {
 
 static const char  *lapor_catalog_root_keys[] = {
     "version", "region", "time_zone", "sla", "types", "agencies",
-    "categories", "holidays", NULL
+    "categories", "holidays", "holidays_until", NULL
 };
 
 static const char  *lapor_catalog_region_keys[] = {
@@ -121,6 +121,8 @@ static int lapor_catalog_agencies(lapor_catalog_ctx_t *cx,
 static int lapor_catalog_categories(lapor_catalog_ctx_t *cx,
     const lapor_json_t *root, lapor_catalog_t *cat);
 static int lapor_catalog_holidays(lapor_catalog_ctx_t *cx,
+    const lapor_json_t *root, lapor_catalog_t *cat);
+static int lapor_catalog_coverage(lapor_catalog_ctx_t *cx,
     const lapor_json_t *root, lapor_catalog_t *cat);
 static lapor_catalog_key_t *lapor_catalog_index(lapor_catalog_ctx_t *cx,
     const char *list, const lapor_catalog_key_t *keys, size_t n);
@@ -216,7 +218,8 @@ lapor_catalog_parse(const unsigned char *buf, size_t len,
         || lapor_catalog_types(&cx, root, cat) != 0
         || lapor_catalog_agencies(&cx, root, cat) != 0
         || lapor_catalog_categories(&cx, root, cat) != 0
-        || lapor_catalog_holidays(&cx, root, cat) != 0)
+        || lapor_catalog_holidays(&cx, root, cat) != 0
+        || lapor_catalog_coverage(&cx, root, cat) != 0)
     {
         return -1;
     }
@@ -688,6 +691,64 @@ lapor_catalog_holidays(lapor_catalog_ctx_t *cx, const lapor_json_t *root,
     }
 
     cat->nholidays = n;
+
+    return 0;
+}
+
+
+/*
+ * How far the holidays are complete: "holidays_until" when given, else the
+ * 31st of December of the last holiday's year (a year's list is taken to be
+ * the whole year's), else no end at all (no holidays: weekends only, on
+ * purpose).  Holidays listed after holidays_until are valid and still count:
+ * a date known early is better used than ignored.
+ */
+
+static int
+lapor_catalog_coverage(lapor_catalog_ctx_t *cx, const lapor_json_t *root,
+    lapor_catalog_t *cat)
+{
+    int            y;
+    char           q[LAPOR_CATALOG_QUOTE_LEN];
+    int32_t        day;
+    unsigned       m, d;
+    lapor_json_t  *v;
+
+    if (lapor_catalog_member(cx, root, "", "holidays_until",
+                             LAPOR_JSON_STRING, 0, &v)
+        != 0)
+    {
+        return -1;
+    }
+
+    if (v != NULL) {
+        if (lapor_calendar_parse_date(v->u.string.data, v->u.string.len,
+                                      &day)
+            != 0)
+        {
+            lapor_catalog_quote(q, v->u.string.data, v->u.string.len);
+
+            return lapor_catalog_error(cx, "holidays_until %s is not a valid "
+                                       "date in the form YYYY-MM-DD", q);
+        }
+
+        cat->calendar.covered_until = day;
+        cat->calendar.bounded = 1;
+
+        return 0;
+    }
+
+    if (cat->nholidays == 0) {
+        cat->calendar.bounded = 0;
+        return 0;
+    }
+
+    lapor_calendar_civil_from_days(cat->holidays[cat->nholidays - 1].day,
+                                   &y, &m, &d);
+
+    cat->calendar.covered_until =
+        (int32_t) lapor_calendar_days_from_civil(y, 12, 31);
+    cat->calendar.bounded = 1;
 
     return 0;
 }

@@ -139,7 +139,10 @@ typedef struct {
     lapor_catalog_holiday_t   *holidays;
     size_t                     nholidays;
 
-    /* the holidays' days and the zone's offset, ready for deadlines */
+    /*
+     * the holidays' days, the zone's offset and how far the holidays are
+     * complete ("holidays_until", or its default), ready for deadlines
+     */
 
     int32_t                   *holiday_days;
     lapor_calendar_t           calendar;

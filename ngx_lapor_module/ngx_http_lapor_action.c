@@ -537,7 +537,10 @@ ngx_http_lapor_action_actor(ngx_http_lapor_act_t *act)
 }
 
 
-/* If-Match: the version, quoted as an ETag or bare; -1 without the header */
+/*
+ * If-Match: one version, quoted as an ETag or bare; -1 without the header,
+ * NGX_ERROR for anything else
+ */
 
 static ngx_int_t
 ngx_http_lapor_if_match(ngx_http_request_t *r, int64_t *version)
@@ -557,10 +560,12 @@ ngx_http_lapor_if_match(ngx_http_request_t *r, int64_t *version)
     p = h->value.data;
     last = p + h->value.len;
 
-    /* any current version */
-    if (h->value.len == 1 && *p == '*') {
-        return NGX_OK;
-    }
+    /*
+     * "*" (RFC 9110 13.1.1: any current representation) would match every
+     * report that exists, so it guards against nothing; it is refused, as
+     * lists are, so that no client believes it protects an officer from
+     * overwriting a change not yet seen.
+     */
 
     if (last - p >= 2 && p[0] == 'W' && p[1] == '/') {
         p += 2;

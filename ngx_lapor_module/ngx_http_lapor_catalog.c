@@ -23,6 +23,8 @@
 
 static ngx_int_t ngx_http_lapor_catalog_render(ngx_conf_t *cf,
     ngx_http_lapor_catalog_conf_t *cc);
+static void ngx_http_lapor_catalog_coverage(ngx_conf_t *cf,
+    ngx_http_lapor_catalog_conf_t *cc);
 static void ngx_http_lapor_catalog_name(yajl_gen g,
     lapor_catalog_name_t *name);
 static void ngx_http_lapor_catalog_sla(yajl_gen g, lapor_catalog_sla_t *sla);
@@ -79,9 +81,59 @@ ngx_http_lapor_catalog_directive(ngx_conf_t *cf, ngx_command_t *cmd,
         return NGX_CONF_ERROR;
     }
 
+    ngx_http_lapor_catalog_coverage(cf, cc);
+
     llcf->catalog = cc;
 
     return NGX_CONF_OK;
+}
+
+
+/*
+ * A catalog whose holidays end soon makes "nginx -t" (and every start and
+ * reload) warn; one whose holidays have ended, louder.  Neither fails: the
+ * deadlines are still computed, with weekends only after the last covered
+ * day, and refusing to start on a date would turn a missing list into an
+ * outage.
+ */
+
+static void
+ngx_http_lapor_catalog_coverage(ngx_conf_t *cf,
+    ngx_http_lapor_catalog_conf_t *cc)
+{
+    int                y;
+    u_char             date[16];
+    int64_t            left;
+    unsigned           m, d;
+    lapor_calendar_t  *cal;
+
+    cal = &cc->catalog->calendar;
+
+    left = lapor_calendar_coverage_left(cal, ngx_time());
+
+    if (left >= LAPOR_CALENDAR_COVERAGE_WARN_DAYS) {
+        return;
+    }
+
+    lapor_calendar_civil_from_days(cal->covered_until, &y, &m, &d);
+    ngx_sprintf(date, "%04d-%02ud-%02ud%Z", y, m, d);
+
+    if (left < 0) {
+        ngx_conf_log_error(NGX_LOG_ERR, cf, 0,
+                           "\"lapor_catalog\" file \"%V\": its holidays "
+                           "ended on %s, the last covered date: deadlines "
+                           "after it skip weekends only; add the holidays "
+                           "that follow and \"holidays_until\"",
+                           &cc->file, date);
+        return;
+    }
+
+    ngx_conf_log_error(NGX_LOG_WARN, cf, 0,
+                       "\"lapor_catalog\" file \"%V\": its holidays end on "
+                       "%s, the last covered date, in %L days: deadlines "
+                       "after it will skip weekends only; add the next "
+                       "holidays and \"holidays_until\"",
+                       &cc->file, date, left);
 }
 
 

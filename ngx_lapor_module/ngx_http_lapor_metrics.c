@@ -66,6 +66,8 @@ static void ngx_http_lapor_metrics_queues(ngx_http_request_t *r, void *data,
     redisReply *reply, ngx_int_t rc);
 static ngx_int_t ngx_http_lapor_metrics_send(ngx_http_request_t *r,
     redisReply *queues);
+static u_char *ngx_http_lapor_metrics_coverage(
+    ngx_http_lapor_main_conf_t *lmcf, u_char *p, u_char *last);
 
 
 ngx_int_t
@@ -504,7 +506,17 @@ ngx_http_lapor_metrics_send(ngx_http_request_t *r, redisReply *queues)
                 "# TYPE lapor_idempotent_replays_total counter\n"
                 "lapor_idempotent_replays_total %uA\n",
                 m->replays);
+
+        p = ngx_slprintf(p, last,
+                "# HELP lapor_deadlines_past_coverage_total Deadlines "
+                "computed past the last date a catalog's holidays cover "
+                "(weekends only after it).\n"
+                "# TYPE lapor_deadlines_past_coverage_total counter\n"
+                "lapor_deadlines_past_coverage_total %uA\n",
+                m->past_coverage);
     }
+
+    p = ngx_http_lapor_metrics_coverage(lmcf, p, last);
 
     if (queues) {
         t = lmcf->tenants.elts;
@@ -545,4 +557,54 @@ ngx_http_lapor_metrics_send(ngx_http_request_t *r, redisReply *queues)
 
     return ngx_http_lapor_send(r, NGX_HTTP_OK, &ngx_http_lapor_metrics_type,
                                start, p - start);
+}
+
+
+/*
+ * The end of each namespace's holiday coverage, from the configuration: a
+ * Prometheus alert on "less than 90 days left" needs no access to the
+ * catalog file.  A catalog without an end (no holidays, none expected) has
+ * no sample.
+ */
+
+static u_char *
+ngx_http_lapor_metrics_coverage(ngx_http_lapor_main_conf_t *lmcf, u_char *p,
+    u_char *last)
+{
+    int64_t                   end;
+    ngx_uint_t                i, header;
+    lapor_catalog_t          *cat;
+    ngx_http_lapor_tenant_t  *t;
+
+    t = lmcf->tenants.elts;
+    header = 0;
+
+    for (i = 0; i < lmcf->tenants.nelts; i++) {
+        cat = t[i].catalog;
+        end = lapor_calendar_coverage_end(&cat->calendar);
+
+        if (end == LAPOR_CALENDAR_NONE) {
+            continue;
+        }
+
+        if (!header) {
+            p = ngx_slprintf(p, last,
+                    "# HELP lapor_holidays_covered_until_timestamp_seconds "
+                    "The end of a catalog's holiday coverage (00:00 local "
+                    "of the first day not covered), in Unix time.\n"
+                    "# TYPE lapor_holidays_covered_until_timestamp_seconds "
+                    "gauge\n");
+            header = 1;
+        }
+
+        /* namespaces are [a-z0-9_-], region codes [a-z0-9-] */
+
+        p = ngx_slprintf(p, last,
+                "lapor_holidays_covered_until_timestamp_seconds"
+                "{namespace=\"%V\",region=\"%*s\"} %L\n",
+                &t[i].namespace, cat->region_code_len, cat->region_code,
+                end);
+    }
+
+    return p;
 }

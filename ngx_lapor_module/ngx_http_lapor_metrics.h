@@ -49,6 +49,7 @@ typedef struct {
     ngx_atomic_t    reconnects;
     ngx_atomic_t    rate_limited[NGX_HTTP_LAPOR_METRICS_ZONES];
     ngx_atomic_t    replays;
+    ngx_atomic_t    past_coverage;     /* deadlines past the holidays */
     ngx_http_lapor_metrics_worker_t  workers[NGX_HTTP_LAPOR_METRICS_WORKERS];
 } ngx_http_lapor_metrics_t;
 

@@ -837,6 +837,7 @@ ngx_http_lapor_add_tenant(ngx_conf_t *cf, ngx_http_lapor_loc_conf_t *llcf)
 
     t->namespace = llcf->namespace;
     t->catalog = llcf->catalog->catalog;
+    t->catalog_file = llcf->catalog->file;
 
     llcf->tenant = lmcf->tenants.nelts - 1;
 

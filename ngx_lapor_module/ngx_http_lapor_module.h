@@ -55,6 +55,7 @@ typedef struct {
 typedef struct {
     ngx_str_t                     namespace;
     lapor_catalog_t              *catalog;
+    ngx_str_t                     catalog_file;   /* for the log */
 
     /* per worker: report ids reserved from the sequence, not yet used */
     int64_t                       id_next;
@@ -65,6 +66,8 @@ typedef struct {
     ngx_uint_t                    id_fetch_generation;
     ngx_msec_t                    id_fetch_at;
     unsigned                      id_fetching:1;
+    /* a deadline past the holidays' coverage was logged (per worker) */
+    unsigned                      past_coverage_logged:1;
 } ngx_http_lapor_tenant_t;
 
 

@@ -61,7 +61,7 @@ const char  *ngx_http_lapor_fields[] = {
     "created_at", "updated_at", "due_at", "version", "token_sha256",
     "reporter", "entered_at", "flagged", "dispatched_at", "responded_at",
     "followed_up_at", "closed_at", "rating", "resolved", "dispatch_late",
-    "media_url"
+    "returned_by", "media_url"
 };
 
 

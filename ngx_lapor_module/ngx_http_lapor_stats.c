@@ -246,6 +246,8 @@ ngx_http_lapor_stats_send(ngx_http_request_t *r, ngx_http_lapor_stats_t *st,
     ngx_http_lapor_stats_group(r, g, totals, "by_agency", "agency:", 2);
     ngx_http_lapor_stats_group(r, g, totals, "by_dispatched_agency",
                                "dispatched_to:", -1);
+    ngx_http_lapor_stats_group(r, g, totals, "by_returning_agency",
+                               "returned_by:", -1);
     ngx_http_lapor_stats_group(r, g, totals, "by_channel", "channel:", 3);
     yajl_gen_map_close(g);
 

@@ -16,9 +16,12 @@
 #include <ngx_config.h>
 #include <ngx_core.h>
 
+#include "ngx_http_lapor_module.h"
+#include "ngx_http_lapor_metrics.h"
 #include "ngx_http_lapor_store.h"
 
 
+static void ngx_http_lapor_store_past_coverage(lapor_catalog_t *cat);
 static void ngx_http_lapor_store_zset(ngx_http_lapor_batch_t *b, int add,
     int64_t id, int64_t t, const char *fmt, ...);
 static void ngx_http_lapor_store_apply(ngx_http_lapor_batch_t *b, int add,
@@ -55,7 +58,72 @@ ngx_http_lapor_store_due(lapor_catalog_t *cat,
 
     due = lapor_calendar_due(&cat->calendar, since, days);
 
-    return due == LAPOR_CALENDAR_NONE ? 0 : due;
+    if (due == LAPOR_CALENDAR_NONE) {
+        return 0;
+    }
+
+    if (!lapor_calendar_covers(&cat->calendar, due)) {
+        ngx_http_lapor_store_past_coverage(cat);
+    }
+
+    return due;
+}
+
+
+/*
+ * A deadline went past the last day the catalog's holidays cover: it stands
+ * (weekends skipped, holidays only as far as they are listed), is counted
+ * for the metrics, and the first one of each catalog in each worker process
+ * is logged, so that the log says it without saying it for every request.
+ */
+
+static void
+ngx_http_lapor_store_past_coverage(lapor_catalog_t *cat)
+{
+    int                          y;
+    u_char                       date[16];
+    unsigned                     m, d;
+    ngx_uint_t                   i;
+    ngx_http_lapor_tenant_t     *t;
+    ngx_http_lapor_metrics_t    *metrics;
+    ngx_http_lapor_main_conf_t  *lmcf;
+
+    metrics = ngx_http_lapor_metrics((ngx_cycle_t *) ngx_cycle);
+
+    if (metrics) {
+        (void) ngx_atomic_fetch_add(&metrics->past_coverage, 1);
+    }
+
+    lmcf = ngx_http_cycle_get_module_main_conf((ngx_cycle_t *) ngx_cycle,
+                                               ngx_http_lapor_module);
+    if (lmcf == NULL) {
+        return;
+    }
+
+    t = lmcf->tenants.elts;
+
+    for (i = 0; i < lmcf->tenants.nelts; i++) {
+        if (t[i].catalog == cat) {
+            break;
+        }
+    }
+
+    if (i == lmcf->tenants.nelts || t[i].past_coverage_logged) {
+        return;
+    }
+
+    t[i].past_coverage_logged = 1;
+
+    lapor_calendar_civil_from_days(cat->calendar.covered_until, &y, &m, &d);
+    ngx_sprintf(date, "%04d-%02ud-%02ud%Z", y, m, d);
+
+    ngx_log_error(NGX_LOG_WARN, ngx_cycle->log, 0,
+                  "lapor: \"lapor_catalog\" file \"%V\" (namespace "
+                  "\"%V\"): a deadline was computed past %s, the last "
+                  "date its holidays cover, skipping weekends only after "
+                  "it; logged once per worker process, counted in "
+                  "lapor_deadlines_past_coverage_total",
+                  &t[i].catalog_file, &t[i].namespace, date);
 }
 
 

@@ -200,10 +200,12 @@ ngx_http_lapor_transition(ngx_http_lapor_batch_t *b, lapor_catalog_t *cat,
         agency.len = ch->input->agency->code_len;
     }
 
-    if (ch->action == LAPOR_ACTION_NOT_AUTHORITY) {
-        /* back with the admins: no agency until the next dispatch */
-        ngx_str_null(&agency);
-    }
+    /*
+     * "not_authority" keeps the agency: the report is back with the admins
+     * (out of every inbox: a submitted report is in none), and they see who
+     * handed it back, in "agency" until the next dispatch and in
+     * "returned_by" for good.
+     */
 
     moved = (ch->to != cur->state)
             || (agency.len != cur->agency.len
@@ -261,9 +263,11 @@ ngx_http_lapor_transition(ngx_http_lapor_batch_t *b, lapor_catalog_t *cat,
     switch (ch->action) {
 
     case LAPOR_ACTION_NOT_AUTHORITY:
-        /* the admins see at once that the agency sent it back */
+        /* the admins see at once that the agency sent it back, and which */
         ngx_http_lapor_set(NGX_HTTP_LAPOR_F_FLAGGED);
         ngx_http_lapor_batch_cstr(b, "1");
+        ngx_http_lapor_set(NGX_HTTP_LAPOR_F_RETURNED_BY);
+        ngx_http_lapor_batch_str(b, &agency);
         break;
 
     case LAPOR_ACTION_DISPATCH:
@@ -467,7 +471,11 @@ ngx_http_lapor_transition_event(ngx_http_lapor_batch_t *b,
     ngx_http_lapor_json_literal(g, "status");
     ngx_http_lapor_json_cstr(g, lapor_state_name(ch->to));
 
-    if (ch->action == LAPOR_ACTION_DISPATCH) {
+    /* dispatch: where it went; not_authority: who handed it back */
+
+    if (ch->action == LAPOR_ACTION_DISPATCH
+        || ch->action == LAPOR_ACTION_NOT_AUTHORITY)
+    {
         ngx_http_lapor_json_literal(g, "agency");
         ngx_http_lapor_json_str(g, agency);
     }
@@ -505,6 +513,8 @@ ngx_http_lapor_transition_event(ngx_http_lapor_batch_t *b,
  * The statistics of a change, counted when it happens (docs/statistics.md
  * defines each figure):
  *   - per state, per action: status:<state> moves, action:<name>;
+ *   - per agency: dispatched_to:<agency> at every dispatch,
+ *     returned_by:<agency> at every hand-back;
  *   - per submission cohort (the year and month a report came in):
  *     dispatched, followed_up, closed, archived: each report once;
  *   - speed: the first dispatch after submission and the first agency
@@ -571,6 +581,14 @@ ngx_http_lapor_transition_stats(ngx_http_lapor_batch_t *b,
             ngx_http_lapor_stats_incr(b, "stats", "dispatched_in_time", 1);
         }
 
+        break;
+
+    case LAPOR_ACTION_NOT_AUTHORITY:
+        /* hand-backs ("bukan wewenang") per agency: each one counts */
+        ngx_http_lapor_batch_cmd(b, "HINCRBY");
+        ngx_http_lapor_batch_key(b, "stats");
+        ngx_http_lapor_batch_fmt(b, "returned_by:%V", &cur->agency);
+        ngx_http_lapor_batch_int(b, 1);
         break;
 
     case LAPOR_ACTION_RESPOND:

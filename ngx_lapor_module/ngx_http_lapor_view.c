@@ -37,6 +37,9 @@ static void ngx_http_lapor_view_text(ngx_http_request_t *r, lapor_jsonw_t *w,
     const char *name, redisReply *value, ngx_uint_t mask);
 static void ngx_http_lapor_view_time(ngx_http_request_t *r, lapor_jsonw_t *w,
     lapor_catalog_t *cat, const char *name, int64_t t);
+static void ngx_http_lapor_view_agency(ngx_http_request_t *r,
+    lapor_jsonw_t *w, lapor_catalog_t *cat, const char *name,
+    redisReply *code);
 static void ngx_http_lapor_view_reporter(ngx_http_request_t *r,
     lapor_jsonw_t *w, ngx_http_lapor_view_t *v, redisReply *sealed,
     ngx_uint_t contact);
@@ -92,6 +95,15 @@ ngx_http_lapor_view_start(ngx_http_request_t *r, ngx_http_lapor_step_pt fetch)
     v->rds = lmcf->redis_conn;
     v->llcf = ngx_http_get_module_loc_conf(r, ngx_http_lapor_module);
     v->id = ctx->report_id;
+
+    /*
+     * No conditional reads: the ETag is the version, which an action sends
+     * back as If-Match, but a view changes without a new version (overdue
+     * once the deadline passes, closed once past its auto-close time, the
+     * agency's name by Accept-Language), so nginx must not answer 304 (or
+     * 412) from it.
+     */
+    r->disable_not_modified = 1;
 
     return ngx_http_lapor_limit(r, "read", fetch, NULL, v);
 }
@@ -290,7 +302,6 @@ ngx_http_lapor_view_send(ngx_http_request_t *r, ngx_http_lapor_view_t *v,
     ngx_uint_t                     mask, identity, contact;
     lapor_catalog_t               *cat;
     ngx_http_lapor_view_state_t    st;
-    const lapor_catalog_agency_t  *agency;
 
     cat = v->llcf->catalog->catalog;
     public = (v->viewer == 0);
@@ -348,35 +359,19 @@ ngx_http_lapor_view_send(ngx_http_request_t *r, ngx_http_lapor_view_t *v,
     lapor_jsonw_bool(w, open && st.due && tp->sec > st.due
                      && !ngx_http_lapor_redis_is(st.status, "followed_up"));
 
-    lapor_jsonw_literal(w, "agency");
+    ngx_http_lapor_view_agency(r, w, cat, "agency",
+                               f[NGX_HTTP_LAPOR_F_AGENCY]);
 
-    agency = NULL;
+    /*
+     * The agency that last handed the report back ("bukan wewenang"), for
+     * every reader, as the dispatch before it is: which public body refused
+     * a report is no secret of the reporter's; why it did is for officers
+     * only (the timeline).
+     */
 
-    if (f[NGX_HTTP_LAPOR_F_AGENCY]->type == REDIS_REPLY_STRING) {
-        agency = lapor_catalog_agency(cat, f[NGX_HTTP_LAPOR_F_AGENCY]->str,
-                                      f[NGX_HTTP_LAPOR_F_AGENCY]->len);
-    }
-
-    if (agency) {
-        lapor_jsonw_map_open(w);
-        lapor_jsonw_literal(w, "code");
-        ngx_http_lapor_jsonw_text(r, w, (u_char *) agency->code,
-                                  agency->code_len);
-        lapor_jsonw_literal(w, "name");
-
-        if (ngx_http_lapor_lang(r) == NGX_HTTP_LAPOR_LANG_EN) {
-            ngx_http_lapor_jsonw_text(r, w, (u_char *) agency->name.en,
-                                      agency->name.en_len);
-
-        } else {
-            ngx_http_lapor_jsonw_text(r, w, (u_char *) agency->name.id,
-                                      agency->name.id_len);
-        }
-
-        lapor_jsonw_map_close(w);
-
-    } else {
-        lapor_jsonw_null(w);
+    if (f[NGX_HTTP_LAPOR_F_RETURNED_BY]->type == REDIS_REPLY_STRING) {
+        ngx_http_lapor_view_agency(r, w, cat, "returned_by",
+                                   f[NGX_HTTP_LAPOR_F_RETURNED_BY]);
     }
 
     lapor_jsonw_literal(w, "confidential");
@@ -581,6 +576,46 @@ ngx_http_lapor_view_time(ngx_http_request_t *r, lapor_jsonw_t *w,
     }
 
     ngx_http_lapor_jsonw_text(r, w, s.data, s.len);
+}
+
+
+/* {"code", "name"} of an agency of the catalog in the reader's language */
+
+static void
+ngx_http_lapor_view_agency(ngx_http_request_t *r, lapor_jsonw_t *w,
+    lapor_catalog_t *cat, const char *name, redisReply *code)
+{
+    const lapor_catalog_agency_t  *agency;
+
+    lapor_jsonw_plain(w, name, ngx_strlen(name));
+
+    agency = NULL;
+
+    if (code->type == REDIS_REPLY_STRING) {
+        agency = lapor_catalog_agency(cat, code->str, code->len);
+    }
+
+    if (agency == NULL) {
+        lapor_jsonw_null(w);
+        return;
+    }
+
+    lapor_jsonw_map_open(w);
+    lapor_jsonw_literal(w, "code");
+    ngx_http_lapor_jsonw_text(r, w, (u_char *) agency->code,
+                              agency->code_len);
+    lapor_jsonw_literal(w, "name");
+
+    if (ngx_http_lapor_lang(r) == NGX_HTTP_LAPOR_LANG_EN) {
+        ngx_http_lapor_jsonw_text(r, w, (u_char *) agency->name.en,
+                                  agency->name.en_len);
+
+    } else {
+        ngx_http_lapor_jsonw_text(r, w, (u_char *) agency->name.id,
+                                  agency->name.id_len);
+    }
+
+    lapor_jsonw_map_close(w);
 }
 
 

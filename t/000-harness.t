@@ -11,6 +11,7 @@ use FindBin;
 use lib "$FindBin::Bin/lib";
 
 use Test::More;
+use IO::Socket::INET;
 use Time::HiRes qw/ time sleep /;
 
 use Lapor::Test;
@@ -74,23 +75,170 @@ subtest 'redis-server starts, answers, stops and restarts on its port' => sub {
         'array with nil');
     ok(is_redis_error($t->redis_cmd('NOSUCHCOMMAND')), 'error reply');
 
-    my $c = $t->redis_conn;
-    $c->send('DEBUG', 'SLEEP', '0.2');
+    $t->pause_redis(0.3);
     my $t0 = time;
-    is($c->read_reply, 'OK', 'DEBUG SLEEP allowed from localhost');
-    cmp_ok(time - $t0, '>=', 0.15, 'DEBUG SLEEP slept');
+    ok($t->wait_redis(2), 'PING answered after CLIENT PAUSE');
+    cmp_ok(time - $t0, '>=', 0.2, 'CLIENT PAUSE held it');
 
     $t->stop_redis;
     ok(!eval { $t->redis_cmd('PING'); 1 }, 'stopped redis refuses');
     is($t->start_redis, $port, 'restart on the same port');
     is($t->redis_cmd('PING'), 'PONG', 'PING after restart');
+    is($t->redis_cmd('GET', 'k'), "v\r\nx", 'the data survived (AOF)');
+    $t->stop_redis;
+    is($t->start_redis(fresh => 1), $port, 'fresh restart');
+    is($t->redis_cmd('GET', 'k'), undef, 'fresh => 1: no data');
     $t->stop_redis;
 
-    $t->start_redis(name => 'auth', password => 'secret');
+    # requirepass needs a server without the shipped ACL file
+    $t->start_redis(name => 'auth', acl => 0, password => 'secret');
     ok(is_redis_error($t->redis_cmd({ name => 'auth', password => undef },
         'PING')), 'NOAUTH without password');
     is($t->redis_cmd({ name => 'auth' }, 'PING'), 'PONG', 'AUTH then PING');
     $t->stop_redis(name => 'auth');
+};
+
+subtest 'redis-server runs the shipped redis.conf and users.acl' => sub {
+    my $port = $t->start_redis(name => 'shipped');
+    my $dir = $t->testdir . "/redis-$port";
+    my $conf = $t->read_file("$dir/redis.conf");
+
+    # every setting of the shipped file is there, but for the replaced ones
+    my @shipped = grep { /^\s*[a-z]/ } split /\n/,
+        $t->read_file("$Lapor::Test::REPO/redis/redis.conf");
+    ok(scalar @shipped > 20, scalar(@shipped) . ' shipped settings');
+    my @missing = grep {
+        my ($name) = /^\s*(\S+)/;
+        !$Lapor::Test::CONF_REPLACED{lc $name}
+            && index($conf, "\n$_\n") < 0
+    } @shipped;
+    is_deeply(\@missing, [], 'kept verbatim');
+    like($conf, qr/^port $port$/m, 'port replaced');
+    like($conf, qr/^dir \Q$dir\E$/m, 'dir replaced');
+    like($conf, qr/^aclfile \Q$dir\E\/users\.acl$/m, 'aclfile replaced');
+    unlike($conf, qr{^(?:dir|aclfile|pidfile|logfile)\s+/(?:etc|var|run)/}m,
+        'no system path left');
+
+    my $cfg = sub {
+        my $v = $t->redis_cmd({ name => 'shipped' }, 'CONFIG', 'GET', $_[0]);
+        return ref $v eq 'HASH' ? $v->{$_[0]} : $v->[1];
+    };
+    is($cfg->('appendonly'), 'yes', 'appendonly yes');
+    is($cfg->('maxmemory-policy'), 'noeviction', 'noeviction');
+    is($cfg->('enable-debug-command'), 'no', 'no DEBUG');
+    like($t->redis_cmd({ name => 'shipped' }, 'DEBUG', 'SLEEP', 0),
+        qr/DEBUG command not allowed/, 'DEBUG SLEEP refused');
+
+    my $acl = $t->read_file("$dir/users.acl");
+    (my $want = $t->read_file("$Lapor::Test::REPO/redis/users.acl"))
+        =~ s/>CHANGE_ME_(\w+?)_password\b/'>' . $t->acl_password($1)/ge;
+    is($acl, $want, 'users.acl: the shipped file, passwords filled in');
+    unlike($acl, qr/CHANGE_ME/, 'no placeholder left');
+
+    is($t->redis_cmd({ name => 'shipped' }, 'ACL', 'WHOAMI'), 'admin',
+        'the harness is admin');
+    is($t->redis_cmd({ name => 'shipped', user => 'lapor' }, 'PING'),
+        'PONG', 'lapor logs in with its password');
+
+    my $c = Lapor::Test::RedisConn->new(port => $port);
+    like($c->command('PING'), qr/^NOAUTH/, 'no command without AUTH');
+    like($c->command('AUTH', 'default', 'x'), qr/^WRONGPASS/,
+        'the default user cannot log in');
+    $c->close;
+
+    is($t->conf_text('%%REDIS:shipped%%', full => 1),
+        "127.0.0.1:$port user=lapor password="
+        . $t->acl_password('lapor'), '%%REDIS:name%%');
+    is($t->conf_text('%%REDIS_LOGIN%%', full => 1),
+        'user=lapor password=' . $t->acl_password('lapor'),
+        '%%REDIS_LOGIN%%');
+    like($t->conf_text('%%REDIS%%', full => 1),
+        qr/^127\.0\.0\.1:\d+ user=lapor password=[0-9a-f]{24}$/, '%%REDIS%%');
+
+    # the failed login above and two denials of lapor are in ACL LOG; the
+    # end-of-file check would fail on them, so they are read and reset here
+    like($t->redis_cmd({ name => 'shipped', user => 'lapor' }, 'FLUSHALL'),
+        qr/^NOPERM/, 'lapor may not FLUSHALL');
+    like($t->redis_cmd({ name => 'shipped', user => 'lapor' },
+        'GET', 'other:key'), qr/^NOPERM/, 'nor read keys outside lapor:*');
+    my @log = $t->acl_log(name => 'shipped');
+    is_deeply([ sort map { "$_->{reason} $_->{object}" } @log ],
+        [ 'auth AUTH', 'command flushall', 'key other:key' ],
+        'all three in ACL LOG');
+    is($t->redis_cmd({ name => 'shipped' }, 'ACL', 'LOG', 'RESET'), 'OK',
+        'reset');
+
+    $t->stop_redis(name => 'shipped');
+    $t->start_redis(name => 'shipped',
+        conf => [ 'enable-debug-command' => 'local' ]);
+    is($t->redis_cmd({ name => 'shipped' }, 'DEBUG', 'SLEEP', 0), 'OK',
+        'conf => [...] overrides a shipped setting');
+    $t->stop_redis(name => 'shipped');
+};
+
+subtest 'a command the shipped ACL denies fails the test file' => sub {
+    my $script = $t->write_file('acl-denied.t', <<"EOF");
+use lib '$FindBin::Bin/lib';
+use Test::More;
+use Lapor::Test;
+my \$t = Lapor::Test->new(no_module_check => 1);
+\$t->start_redis;
+\$t->redis_cmd({ user => 'lapor' }, 'SET', 'lapor:{x}:k', 1);
+\$t->redis_cmd({ user => 'lapor' }, 'APPEND', 'lapor:{x}:k', 1);
+\$t->finish;
+EOF
+    my $out = $t->_run_capture($^X, $script);
+    like($out, qr/^not ok \d+ - redis 'redis': ACL LOG empty/m,
+        'the file fails');
+    like($out, qr/reason=command context=toplevel object=append username=lapor/,
+        'the denial is in the diagnostics');
+};
+
+subtest 'LAPOR_TEST_PORT_BASE and LAPOR_TEST_PORT_RANGE move the ports' => sub {
+    is_deeply([ Lapor::Test::port_range() ],
+        [ $ENV{LAPOR_TEST_PORT_BASE} || 20000,
+          $ENV{LAPOR_TEST_PORT_RANGE} || 12000 ], 'the range in use');
+
+    my $h = Lapor::Test->new(no_module_check => 1);
+    {
+        local $ENV{LAPOR_TEST_PORT_BASE} = 40000;
+        local $ENV{LAPOR_TEST_PORT_RANGE} = 300;
+        my @p = map { $h->port("p$_") } 1 .. 20;
+        is(scalar(grep { $_ >= 40000 && $_ < 40300 } @p), 20,
+            '20 ports in 40000..40299');
+        my %u = map { $_ => 1 } @p;
+        is(scalar keys %u, 20, 'all different');
+    }
+
+    # a port locked by another harness (parallel files) is never picked:
+    # in a range of two, the other one is
+    my ($locked, $other);
+    for (1 .. 50) {
+        my $x = Lapor::Test->new(no_module_check => 1);
+        $locked = $x->port('probe');
+        next if $locked >= 65535;
+        my $free = IO::Socket::INET->new(Proto => 'udp',
+            LocalAddr => '127.0.0.1:' . ($locked + 1));
+        next unless $free;
+        close $free;
+        local $ENV{LAPOR_TEST_PORT_BASE} = $locked;
+        local $ENV{LAPOR_TEST_PORT_RANGE} = 2;
+        $other = eval { $h->port('next') };
+        last;
+    }
+    is($other, $locked + 1, 'the locked port is skipped');
+
+    for my $bad ([ 'abc', 10 ], [ 80, 10 ], [ 65530, 10 ], [ 30000, 0 ]) {
+        local $ENV{LAPOR_TEST_PORT_BASE} = $bad->[0];
+        local $ENV{LAPOR_TEST_PORT_RANGE} = $bad->[1];
+        ok(!eval { $h->port("bad-$bad->[0]-$bad->[1]"); 1 },
+            "base $bad->[0] range $bad->[1] refused")
+            and like($@, qr/LAPOR_TEST_PORT_(?:BASE|RANGE)/, 'naming it');
+    }
+
+    # as a test file run by prove or make test reads them
+    my $out = `LAPOR_TEST_PORT_BASE=41000 LAPOR_TEST_PORT_RANGE=100 $^X -I$FindBin::Bin/lib -MLapor::Test -e 'print Lapor::Test->new(no_module_check => 1)->port("x")'`;
+    ok($out >= 41000 && $out < 41100, "from the environment: $out");
 };
 
 subtest 'fake redis modes' => sub {

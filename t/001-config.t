@@ -28,7 +28,7 @@ sub conf {
 EOF
 }
 
-my $redis = 'lapor_redis 127.0.0.1:%%REDIS_PORT%%;';
+my $redis = 'lapor_redis %%REDIS%%;';
 
 sub accepts {
     my ($http, $name) = @_;
@@ -139,6 +139,33 @@ subtest 'lapor_api needs lapor_redis and takes no arguments' => sub {
     server {
         listen 127.0.0.1:%%PORT%%;
         lapor_api;
+    }
+EOF
+};
+
+subtest 'lapor_metrics: a location directive without arguments' => sub {
+    accepts(<<'EOF', 'lapor_metrics in a location, without lapor_redis');
+    server {
+        listen 127.0.0.1:%%PORT%%;
+        location = /metrics { lapor_metrics; }
+    }
+EOF
+    accepts(conf($redis) . <<'EOF', 'next to lapor_api');
+    server {
+        listen 127.0.0.1:%%PORT_m%%;
+        location = /metrics { lapor_metrics; }
+    }
+EOF
+    rejects(<<'EOF', 'lapor_metrics', 'with an argument');
+    server {
+        listen 127.0.0.1:%%PORT%%;
+        location = /metrics { lapor_metrics on; }
+    }
+EOF
+    rejects(<<'EOF', 'lapor_metrics', 'in server context');
+    server {
+        listen 127.0.0.1:%%PORT%%;
+        lapor_metrics;
     }
 EOF
 };

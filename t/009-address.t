@@ -17,13 +17,14 @@ use Lapor::Test;
 my $t = Lapor::Test->new;
 
 my $sock = $t->testdir . '/redis.sock';
+# a Unix socket too (a path the harness may set: the rest is as shipped)
 $t->start_redis(args => [ '--unixsocket', $sock, '--unixsocketperm', '777' ]);
 
 sub with_address {
     my ($address) = @_;
     $t->stop_nginx;
     $t->write_conf(<<"EOF");
-    lapor_redis $address;
+    lapor_redis $address %%REDIS_LOGIN%%;
     lapor_redis_connect_timeout 500ms;
     lapor_redis_timeout 1s;
 

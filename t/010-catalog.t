@@ -56,7 +56,7 @@ my $small = catalog_file('small.json', sub {
 
 $t->start_redis;
 $t->write_conf(<<"EOF");
-    lapor_redis 127.0.0.1:%%REDIS_PORT%%;
+    lapor_redis %%REDIS%%;
     lapor_redis_timeout 1s;
     lapor_catalog %%REPO%%/examples/catalog.json;
 
@@ -226,7 +226,7 @@ sub conf {
     my $key = $o{key} // "lapor_identity_key $dir/good.key;";
     my $limit = $o{limit} // '';
     return <<"EOF";
-    lapor_redis 127.0.0.1:%%REDIS_PORT%%;
+    lapor_redis %%REDIS%%;
     $catalog
     $key
     server {
@@ -417,7 +417,7 @@ http {
     fastcgi_temp_path %%TESTDIR%%/fastcgi_temp;
     uwsgi_temp_path %%TESTDIR%%/uwsgi_temp;
     scgi_temp_path %%TESTDIR%%/scgi_temp;
-    lapor_redis 127.0.0.1:%%REDIS_PORT%%;
+    lapor_redis %%REDIS%%;
     $directives
     server {
         listen 127.0.0.1:%%PORT%%;

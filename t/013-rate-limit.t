@@ -18,6 +18,7 @@ use IO::Select;
 use IO::Socket::INET;
 use Errno qw/ EINTR /;
 use Time::HiRes qw/ time sleep /;
+use Digest::SHA ();
 
 use Lapor::Test;
 
@@ -25,7 +26,7 @@ my $t = Lapor::Test->new;
 
 $t->start_redis;
 $t->write_conf(<<'EOF');
-    lapor_redis 127.0.0.1:%%REDIS_PORT%%;
+    lapor_redis %%REDIS%%;
     lapor_redis_connect_timeout 500ms;
     lapor_redis_timeout 1s;
 
@@ -82,7 +83,7 @@ my $t2 = Lapor::Test->new;
 my $redis_port = $t->redis_port;
 my $key_file = $t->testdir . '/identity.key';
 $t2->write_conf(<<"EOF");
-    lapor_redis 127.0.0.1:$redis_port;
+    lapor_redis 127.0.0.1:$redis_port %%REDIS_LOGIN%%;
     lapor_redis_connect_timeout 500ms;
     lapor_redis_timeout 1s;
     lapor_identity_key $key_file;
@@ -294,6 +295,24 @@ subtest '1r/s: Retry-After 1, and the next window starts afresh' => sub {
     sleep(1 - (time - int(time)) + 0.05);
     my $r3 = $t->post_report($t->report_doc, path => '/persec/reports');
     is($r3->{status}, 201, 'in the next second: 201 again');
+};
+
+subtest 'the client in a counter key is an HMAC under the identity key' => sub {
+    my $client = 'kiosk-hmac-' . int(time);
+    my $r = $t->post_report($t->report_doc, path => '/keyed/reports',
+        headers => { 'X-Client' => $client });
+    is($r->{status}, 201, 'counted');
+
+    my $key = pack 'H*', ($t->read_file($t->testdir . '/identity.key')
+        =~ /([0-9a-fA-F]{64})/)[0];
+    my $hmac = substr(Digest::SHA::hmac_sha256_hex($client, $key), 0, 32);
+    my $plain = substr(Digest::SHA::sha256_hex($client), 0, 32);
+
+    my @keys = map { (split /:/)[4] } $t->redis_scan('lapor:{keyed}:rl:*');
+    ok(scalar(grep { $_ eq $hmac } @keys),
+        'rl:submit:<first 128 bits of HMAC-SHA-256(identity key, client)>')
+        or diag("keys: @keys");
+    ok(!grep({ $_ eq $plain } @keys), 'not the plain SHA-256 of the client');
 };
 
 $t->check_alerts('no alerts in error.log');

@@ -47,7 +47,7 @@ $t->write_file('tokens', $t->read_file('tokens')
 
 $t->start_redis;
 $t->write_conf(<<'EOF');
-    lapor_redis 127.0.0.1:%%REDIS_PORT%%;
+    lapor_redis %%REDIS%%;
     lapor_redis_connect_timeout 500ms;
     lapor_redis_timeout 1s;
     lapor_namespace bali;
@@ -171,6 +171,41 @@ subtest 'a closed report takes no more steps' => sub {
     is($h->{status}, 'closed', 'still closed');
     is(scalar(() = @{$t->redis_cmd('LRANGE', "${P}report:$ID:events", 0,
         -1)}), 7, 'no timeline entry added');
+};
+
+subtest 'deadlines:<state>: the deadline index of each clocked state' => sub {
+    my $r = $t->post_report($t->report_doc);
+    is($r->{status}, 201, 'a new report');
+    my $id = $r->{json}{id};
+
+    # every deadlines:* set the report is in, with its score
+    my $in = sub {
+        my %z;
+        for my $k (qw/ deadlines deadlines:submitted deadlines:dispatched
+            deadlines:in_progress /)
+        {
+            my $s = $t->redis_cmd('ZSCORE', "$P$k", $id);
+            $z{$k} = $s + 0 if defined $s && !ref $s;
+        }
+        return \%z;
+    };
+    my $at = sub {
+        my $due = $t->report_hash("${P}report:$id")->{due_at};
+        return { deadlines => $t->queue_score($due, $id),
+            "deadlines:$_[0]" => $t->queue_score($due, $id) };
+    };
+
+    is_deeply($in->(), $at->('submitted'), 'submitted: deadlines:submitted');
+    for my $s (['dispatch', $ADMIN, { agency => 'pupr-kim' }, 'dispatched'],
+        ['respond', $PUPR, { message => 'Kami tinjau.' }, 'in_progress'])
+    {
+        is($t->report_action($id, $s->[0], token => $s->[1],
+            body => $s->[2])->{status}, 200, $s->[0]);
+        is_deeply($in->(), $at->($s->[3]), "$s->[3]: deadlines:$s->[3]");
+    }
+    is($t->report_action($id, 'follow_up', token => $PUPR,
+        body => { message => 'Selesai.' })->{status}, 200, 'follow_up');
+    is_deeply($in->(), {}, 'followed_up: in no deadline index');
 };
 
 $t->finish;

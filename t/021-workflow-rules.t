@@ -35,7 +35,7 @@ my ($ADMIN, $PUPR, $DINKES) = @$TOK{qw/ admin-1 pupr-1 dinkes-1 /};
 
 $t->start_redis;
 $t->write_conf(<<'EOF');
-    lapor_redis 127.0.0.1:%%REDIS_PORT%%;
+    lapor_redis %%REDIS%%;
     lapor_redis_connect_timeout 500ms;
     lapor_redis_timeout 1s;
     lapor_namespace bali;
@@ -483,6 +483,118 @@ subtest 'not_authority: back to the admins, flagged; dispatched on' => sub {
         'in the dinkes inbox');
 };
 
+# The agency of a report as a view shows it: its code, or undef.
+sub agency_of {
+    my ($res, $member) = @_;
+    my $a = ($res->{json} || {})->{$member || 'agency'};
+    return ref $a eq 'HASH' ? $a->{code} : $a;
+}
+
+subtest 'not_authority keeps the agency that handed it back' => sub {
+    my $rep = bring('dispatched');
+    my $id = $rep->{id};
+    my $before = $t->stats_hash("${P}stats")->{'returned_by:pupr-kim'} // 0;
+
+    my $r = $t->report_action($id, 'not_authority', token => $PUPR,
+        body => { reason => 'Jalan nasional, bukan wewenang provinsi.' });
+    is($r->{status}, 200, 'handed back');
+
+    my $h = $t->report_hash("${P}report:$id");
+    is($h->{agency}, 'pupr-kim', 'the hash keeps the agency');
+    is($h->{returned_by}, 'pupr-kim', '... and says who handed it back');
+    ok(!grep({ /^inbox:/ } keys %{$t->report_places($NS, $id)}),
+        'in no inbox');
+
+    for my $who ([admin => $ADMIN], [reporter => $rep->{track}],
+        [public => undef])
+    {
+        my $v = $t->report_view($id, $who->[1]);
+        is(agency_of($v), 'pupr-kim', "$who->[0] view: agency pupr-kim");
+        is(agency_of($v, 'returned_by'), 'pupr-kim',
+            "$who->[0] view: returned_by pupr-kim");
+        like($v->{json}{returned_by}{name} // '', qr/Pekerjaan Umum/,
+            '... with its name');
+    }
+    ok(!exists $t->report_view(bring('dispatched')->{id}, $ADMIN)
+        ->{json}{returned_by}, 'a report never handed back has none');
+
+    $t->problem_ok($t->report_view($id, $PUPR), 403, 'not-your-agency',
+        'the agency that handed it back no longer reads it');
+    $t->problem_ok($t->report_events($id, $PUPR), 403, 'not-your-agency',
+        '... nor its timeline');
+
+    for my $who ([admin => $ADMIN], [public => undef]) {
+        my ($e) = grep { $_->{type} eq 'not_authority' }
+            @{$t->report_events($id, $who->[1])->{json}{events} || []};
+        is($e && $e->{agency}, 'pupr-kim',
+            "$who->[0] timeline: the hand-back names the agency");
+    }
+
+    my ($s) = grep { $_->{event} eq 'report.not_authority' }
+        $t->stream_events($NS, $id);
+    is($s && $s->{agency}, 'pupr-kim', 'the stream entry names the agency');
+
+    is($t->stats_hash("${P}stats")->{'returned_by:pupr-kim'}, $before + 1,
+        'stats: one more hand-back by pupr-kim, in Redis');
+    my $st = $t->http_get('/api/v1/stats')->{json} || {};
+    is($st->{totals}{by_returning_agency}{'pupr-kim'}, $before + 1,
+        '... and in GET stats');
+};
+
+subtest 'a dispatch after a hand-back goes to the new agency alone' => sub {
+    my $rep = bring('dispatched');
+    my $id = $rep->{id};
+    my $stats = $t->stats_hash("${P}stats");
+
+    my $r = $t->report_action($id, 'not_authority', token => $PUPR,
+        body => { reason => 'Bukan wewenang instansi kami.' });
+    is($r->{status}, 200, 'pupr-kim hands it back');
+    $r = $t->report_action($id, 'dispatch', token => $ADMIN,
+        body => { agency => 'dinkes' });
+    is($r->{status}, 200, 'dispatched to dinkes');
+
+    my $h = $t->report_hash("${P}report:$id");
+    is($h->{agency}, 'dinkes', 'agency dinkes');
+    is($h->{flagged}, 0, 'no longer flagged');
+    is($h->{returned_by}, 'pupr-kim', 'returned_by stays pupr-kim');
+    is_deeply([sort grep { /^inbox:/ } keys %{$t->report_places($NS, $id)}],
+        [qw/ inbox:dinkes inbox:dinkes:dispatched /],
+        'in the dinkes inbox only');
+
+    my $v = $t->report_view($id, $DINKES);
+    is($v->{status}, 200, 'dinkes reads it');
+    is(agency_of($v, 'returned_by'), 'pupr-kim',
+        '... and sees that pupr-kim handed it back');
+    $t->problem_ok($t->report_view($id, $PUPR), 403, 'not-your-agency',
+        'pupr-kim does not');
+    my @s = $t->stream_events($NS, $id);
+    is($s[-1]{agency}, 'dinkes', 'the stream entry of the dispatch: dinkes');
+
+    $r = $t->report_action($id, 'not_authority', token => $DINKES,
+        body => { reason => 'Bukan wewenang kami juga.' });
+    is($r->{status}, 200, 'dinkes hands it back too');
+    $h = $t->report_hash("${P}report:$id");
+    is_deeply([@$h{qw/ agency returned_by /}], [qw/ dinkes dinkes /],
+        'agency and returned_by: dinkes');
+
+    $r = $t->report_action($id, 'dispatch', token => $ADMIN,
+        body => { agency => 'pupr-kim' });
+    is($r->{status}, 200, 'dispatched back to pupr-kim');
+    is($t->report_view($id, $PUPR)->{status}, 200, 'pupr-kim reads it again');
+    ok(exists $t->report_places($NS, $id)->{'inbox:pupr-kim'},
+        'in the pupr-kim inbox');
+    $t->problem_ok($t->report_view($id, $DINKES), 403, 'not-your-agency',
+        'dinkes does not');
+
+    my $after = $t->stats_hash("${P}stats");
+    my %d = map { $_ => ($after->{$_} // 0) - ($stats->{$_} // 0) }
+        qw/ returned_by:pupr-kim returned_by:dinkes dispatched_to:dinkes
+        dispatched_to:pupr-kim /;
+    is_deeply(\%d, { 'returned_by:pupr-kim' => 1, 'returned_by:dinkes' => 1,
+        'dispatched_to:dinkes' => 1, 'dispatched_to:pupr-kim' => 1 },
+        'stats: each hand-back and each dispatch counted once');
+};
+
 subtest 'dispatch to another agency moves it between inboxes' => sub {
     my $rep = bring('dispatched');
     my $id = $rep->{id};
@@ -576,6 +688,62 @@ subtest 'If-Match' => sub {
 
     is($t->report_view($id, undef)->{headers}{etag}, '"4"',
         'GET gives the ETag to use next');
+};
+
+subtest 'If-Match: * is refused, as it would match every version' => sub {
+    my $rep = bring('submitted');
+    my $id = $rep->{id};
+
+    for my $bad ('*', '"1", "2"', '"1", *') {
+        my $r = $t->report_action($id, 'dispatch', token => $ADMIN,
+            body => { agency => 'pupr-kim' }, if_match => $bad);
+        $t->problem_ok($r, 400, 'invalid-if-match', "If-Match: $bad: 400");
+    }
+
+    my $h = $t->report_hash("${P}report:$id");
+    is_deeply([@$h{qw/ status version /}], ['submitted', 1], 'nothing changed');
+};
+
+subtest 'GET reports/{id}: If-None-Match and If-Match are ignored' => sub {
+    my $rep = bring('dispatched');
+    my $id = $rep->{id};
+
+    for my $token (undef, $ADMIN, $rep->{track}) {
+        my $who = defined $token ? ($token eq $ADMIN ? 'admin' : 'reporter')
+            : 'public';
+        my $v = $t->report_view($id, $token);
+        is($v->{headers}{etag}, '"2"', "$who: ETag \"2\"");
+
+        for my $h ([ 'If-None-Match' => '"2"' ], [ 'If-None-Match' => '*' ],
+            [ 'If-Match' => '"1"' ])
+        {
+            my $r = $t->report_view($id, $token, headers => { @$h });
+            is($r->{status}, 200, "$who, $h->[0]: $h->[1]: 200");
+            is($r->{json} && $r->{json}{id}, $id, '... with the report');
+        }
+    }
+
+    my $r = $t->report_events($id, undef, headers => { 'If-Match' => '"9"' });
+    is($r->{status}, 200, 'GET events with If-Match: 200');
+};
+
+subtest 'a reporter\'s action: "reporter" in the claim and the log' => sub {
+    my $rep = bring('submitted');
+    my $id = $rep->{id};
+
+    $t->log_mark;
+    my $r = $t->report_action($id, 'comments', token => $rep->{track},
+        body => $BODY{comments});
+    is($r->{status}, 200, 'commented');
+    is($t->redis_cmd('GET', "${P}report:$id:claim:1"), 'reporter',
+        'the claim of version 1 holds "reporter"');
+    ok($t->wait_log(qr/lapor: report $id: comments by reporter\b/),
+        'the log line names the role, "by reporter"');
+
+    $r = $t->report_action($id, 'clarify', token => $ADMIN,
+        body => $BODY{clarify});
+    is($t->redis_cmd('GET', "${P}report:$id:claim:2"), 'admin-1',
+        'an officer\'s claim holds its label');
 };
 
 subtest 'invalid bodies: 400 with the fields' => sub {
@@ -761,6 +929,43 @@ subtest 'tokens: 401 without or with a bad one, 403 for a wrong role' => sub {
     $r = $t->queue_get('no-such-token-123', '');
     $t->problem_ok($r, 401, 'invalid-token', 'queue with a bad token: 401');
 
+    is($t->report_hash("${P}report:$id")->{version}, 2, 'nothing changed');
+};
+
+subtest 'GET queue without Authorization: 401 invalid-token' => sub {
+    my $rep = bring('submitted');
+    for my $token (undef, $rep->{track}, 'no-such-token-123') {
+        my $r = $t->queue_get($token, '');
+        $t->problem_ok($r, 401, 'invalid-token', 'queue with '
+            . (defined $token ? "token $token" : 'no token') . ': 401');
+        like($r->{headers}{'www-authenticate'} // '',
+            qr/^Bearer error="invalid_token"/, '... WWW-Authenticate');
+    }
+};
+
+subtest '401 for a token that is no officer\'s, 403 for a role that may not act'
+    => sub {
+    my $rep = bring('dispatched');
+    my $id = $rep->{id};
+
+    for my $action (qw/ dispatch defer archive respond clarify follow_up
+        not_authority /)
+    {
+        my $r = $t->report_action($id, $action, token => $rep->{track},
+            body => $BODY{$action});
+        $t->problem_ok($r, 401, 'invalid-token',
+            "the report's tracking token on $action: 401");
+    }
+
+    for my $c ([$PUPR, 'agency', 'dispatch'], [$PUPR, 'agency', 'defer'],
+        [$ADMIN, 'admin', 'respond'], [$ADMIN, 'admin', 'comments'],
+        [$PUPR, 'agency', 'feedback'])
+    {
+        my ($token, $role, $action) = @$c;
+        my $r = $t->report_action($id, $action, token => $token,
+            body => $BODY{$action});
+        $t->problem_ok($r, 403, 'forbidden', "$role on $action: 403");
+    }
     is($t->report_hash("${P}report:$id")->{version}, 2, 'nothing changed');
 };
 

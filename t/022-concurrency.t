@@ -2,7 +2,7 @@
 
 # Concurrent actions on one report: of 20 parallel dispatches with the same
 # If-Match exactly one succeeds and the others get 412; without If-Match,
-# when all of them read the same version (Redis is held in DEBUG SLEEP
+# when all of them read the same version (Redis is held in CLIENT PAUSE
 # while they arrive), exactly one succeeds and the others get 409
 # concurrent-change.  Whatever the interleaving, the version, the timeline,
 # the event stream and the queues agree with the number of successes, and
@@ -31,7 +31,7 @@ my ($ADMIN, $PUPR) = @$TOK{qw/ admin-1 pupr-1 /};
 
 $t->start_redis;
 $t->write_conf(<<'EOF');
-    lapor_redis 127.0.0.1:%%REDIS_PORT%%;
+    lapor_redis %%REDIS%%;
     lapor_redis_connect_timeout 500ms;
     lapor_redis_timeout 30s;
     lapor_namespace bali;
@@ -92,14 +92,12 @@ sub one_state_ok {
     return $z;
 }
 
-# Holds Redis for $s seconds (DEBUG SLEEP on a connection of our own);
-# returns the connection, to read the +OK from later.
+# Holds Redis for $s seconds (CLIENT PAUSE ALL): every command sent
+# meanwhile waits, then all run one after another.
 sub hold_redis {
     my ($s) = @_;
-    my $c = $t->redis_conn(timeout => $s + 10);
-    $c->send('DEBUG', 'SLEEP', $s);
+    $t->pause_redis($s);
     sleep 0.05;
-    return $c;
 }
 
 ###############################################################################
@@ -150,13 +148,11 @@ subtest "$N dispatches without If-Match on one version: one 200" => sub {
     my $before = $t->stats_hash("${P}stats");
 
     # They all read version 1: Redis answers nothing until all are in.
-    my $hold = hold_redis($t->tmo(0.6));
+    hold_redis($t->tmo(0.6));
     my @res = burst(map {
         $t->report_action_raw($id, 'dispatch', token => $ADMIN,
             body => { agency => $_ % 2 ? 'dinkes' : 'pupr-kim' })
     } 1 .. $N);
-    $hold->read_reply;
-    $hold->close;
 
     my @ok = grep { $_->{status} == 200 } @res;
     is(scalar @ok, 1, 'exactly one 200') or diag(statuses(@res));
@@ -256,12 +252,10 @@ subtest "dispatch, defer and archive race on version 1: one wins" => sub {
         defer => { reason => 'Perlu data tambahan.' },
         archive => { reason => 'Laporan ganda.' });
 
-    my $hold = hold_redis($t->tmo(0.6));
+    hold_redis($t->tmo(0.6));
     my @res = burst(map {
         $t->report_action_raw($id, $_, token => $ADMIN, body => $body{$_})
     } @kinds);
-    $hold->read_reply;
-    $hold->close;
 
     my @ok = grep { $res[$_]{status} == 200 } 0 .. $#res;
     is(scalar @ok, 1, 'exactly one 200') or diag(statuses(@res));

@@ -33,7 +33,7 @@ my %AGENCY_TOKEN = ('pupr-kim' => $PUPR, dinkes => $DINKES,
     bpbd => $TOK->{'bpbd-1'}, inspektorat => $TOK->{'inspektorat-1'});
 
 my $CONF = <<'EOF';
-    lapor_redis 127.0.0.1:%%REDIS_PORT%%;
+    lapor_redis %%REDIS%%;
     lapor_redis_connect_timeout 500ms;
     lapor_redis_timeout 2s;
     lapor_namespace bali;
@@ -435,6 +435,23 @@ subtest 'the sweep closes what is due, exactly once' => sub {
         'the sweep logs how many it closed');
 };
 
+subtest 'the sweep drops a damaged report from its index, and says so' => sub {
+    my $rep = followed_up();
+    my $id = $rep->{id};
+    move_deadline($rep, int(time) - 5);
+    $t->log_mark;
+    # a category no longer in the catalog: the report cannot be read
+    $t->redis_cmd('HSET', "${P}report:$id", 'category', 'tidak-ada');
+
+    ok($t->wait_log(qr/lapor: auto-close drops damaged report $id of "bali" from its index/, 8),
+        'logged as documented');
+    ok(wait_until(sub { !defined $t->redis_cmd('ZSCORE', "${P}autoclose",
+        $id) }, $t->tmo(5), 0.1), 'out of the auto-close index');
+    is($t->report_hash("${P}report:$id")->{status}, 'followed_up',
+        'the report itself is left as it is');
+    $t->redis_cmd('HSET', "${P}report:$id", 'category', 'infrastruktur');
+};
+
 ###############################################################################
 # Two nginx processes, one Redis.
 
@@ -443,7 +460,7 @@ $t2->port('http');
 my $conf2 = $CONF;
 my $rport = $t->redis_port;
 my $dir = $t->testdir;
-$conf2 =~ s/%%REDIS_PORT%%/$rport/;
+$conf2 =~ s/%%REDIS%%/127.0.0.1:$rport %%REDIS_LOGIN%%/;
 $conf2 =~ s/%%TESTDIR%%/$dir/;
 $conf2 = "    lapor_identity_key $dir/identity.key;\n$conf2";
 start($t2, '1s', $conf2);
@@ -476,7 +493,7 @@ subtest 'two nginx processes sweeping together close each report once' => sub {
     wait_until(sub { -s $monitor }, 5);
 
     # Both sweep at once: their lock is deleted as soon as it is taken,
-    # and Redis is slowed (DEBUG SLEEP 20 ms, again and again) so that a
+    # and Redis is slowed (CLIENT PAUSE 20 ms, again and again) so that a
     # sweep of 20 reports outlasts the interval.
     my $slow = fork();
     die "fork: $!\n" unless defined $slow;
@@ -485,7 +502,7 @@ subtest 'two nginx processes sweeping together close each report once' => sub {
         my $end = time + $t->tmo(15);
         while (time < $end && !-e "$dir/slow.stop") {
             $c->command('DEL', "${P}sweep:lock");
-            $c->command('DEBUG', 'SLEEP', '0.02');
+            $c->command('CLIENT', 'PAUSE', 20, 'ALL');
         }
         POSIX::_exit(0);
     }

@@ -30,7 +30,7 @@ my ($ADMIN, $DINKES) = @$TOK{qw/ admin-1 dinkes-1 /};
 
 $t->start_redis;
 $t->write_conf(<<'EOF');
-    lapor_redis 127.0.0.1:%%REDIS_PORT%%;
+    lapor_redis %%REDIS%%;
     lapor_redis_connect_timeout 500ms;
     lapor_redis_timeout 2s;
     lapor_namespace bali;

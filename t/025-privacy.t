@@ -32,7 +32,7 @@ my ($ADMIN, $PUPR, $DINKES) = @$TOK{qw/ admin-1 pupr-1 dinkes-1 /};
 
 $t->start_redis;
 $t->write_conf(<<'EOF');
-    lapor_redis 127.0.0.1:%%REDIS_PORT%%;
+    lapor_redis %%REDIS%%;
     lapor_redis_connect_timeout 500ms;
     lapor_redis_timeout 1s;
     lapor_namespace bali;
@@ -369,6 +369,64 @@ subtest 'defer and not_authority reasons stay with who may read them' => sub {
     is(message_of($t->report_events($a->{id}, undef), 'archive')->{message},
         'Duplikat; pelapor bisa hubungi ****-******.',
         'archive: the public reads the reason, masked');
+};
+
+subtest 'a confidential report: the public timeline has no rating' => sub {
+    my %seen;
+    for my $confidential (0, 1) {
+        my $rep = submit(confidential => $confidential ? JSON::PP::true
+            : JSON::PP::false);
+        act($rep, 'dispatch', $ADMIN, { agency => 'pupr-kim' });
+        act($rep, 'respond', $PUPR, { message => 'Kami periksa.' });
+        act($rep, 'follow_up', $PUPR, { message => 'Sudah diperbaiki.' });
+        act($rep, 'feedback', $rep->{track}, { rating => 2,
+            resolved => 'partial', comment => 'Belum rapi.' });
+
+        my $name = $confidential ? 'confidential' : 'not confidential';
+        my $e = message_of($t->report_events($rep->{id}, undef), 'feedback');
+        is($e->{status}, 'closed', "$name: the public sees the step");
+        $seen{$name} = [ map { exists $e->{$_} ? 1 : 0 } qw/ rating resolved
+            message / ];
+
+        $e = message_of($t->report_events($rep->{id}, $ADMIN), 'feedback');
+        is_deeply([@$e{qw/ rating resolved /}], [2, 'partial'],
+            "$name: the admin sees the rating");
+        my $v = $t->report_view($rep->{id}, undef)->{json};
+        is(exists $v->{rating} ? 1 : 0, $confidential ? 0 : 1,
+            "$name: the public view " . ($confidential ? 'has no' : 'has a')
+            . ' rating either');
+    }
+    is_deeply(\%seen, { confidential => [0, 0, 0],
+        'not confidential' => [1, 1, 0] },
+        'public timeline: rating and resolved only when not confidential');
+};
+
+subtest 'handed back: the agency that refused it reads nothing more' => sub {
+    my $rep = submit(reporter => { name => 'Wayan Sudarma',
+        contact => 'wayan.s@example.net' });
+    act($rep, 'dispatch', $ADMIN, { agency => 'pupr-kim' });
+    is_deeply($t->report_view($rep->{id}, $PUPR)->{json}{reporter},
+        { name => 'Wayan Sudarma', contact => 'wayan.s@example.net' },
+        'while it has the report, the agency sees who reported');
+    act($rep, 'not_authority', $PUPR, { reason => 'Bukan wewenang kami.' });
+
+    for my $r ($t->report_view($rep->{id}, $PUPR),
+        $t->report_events($rep->{id}, $PUPR))
+    {
+        $t->problem_ok($r, 403, 'not-your-agency', 'refused: 403');
+        unlike($r->{body}, qr/Wayan|wayan\.s/, '... without the identity');
+    }
+    my $q = $t->queue_get($PUPR, 'limit=100');
+    ok(!grep({ $_->{id} == $rep->{id} } @{$q->{json}{items} || []}),
+        'not in its inbox');
+
+    my $v = $t->report_view($rep->{id}, undef)->{json};
+    is($v->{returned_by}{code}, 'pupr-kim',
+        'the public sees which agency handed it back');
+    ok(!grep({ exists $_->{message} }
+            grep { $_->{type} eq 'not_authority' }
+            @{$t->report_events($rep->{id}, undef)->{json}{events} || []}),
+        '... not why');
 };
 
 subtest 'the event stream carries no words and no identity' => sub {

@@ -18,7 +18,7 @@ use Lapor::Test;
 my $t = Lapor::Test->new;
 
 my $conf = <<'EOF';
-    lapor_redis 127.0.0.1:%%REDIS_PORT%%;
+    lapor_redis %%REDIS%%;
     lapor_tokens %%TESTDIR%%/tokens;
 
     server {
@@ -99,6 +99,27 @@ SKIP: {
     # old workers finish what they have: wait for them to be gone
     ok(Lapor::Test::wait_until(sub { queue($old) == 401 }, $t->tmo(10)),
         'and the revoked one refused');
+
+    subtest 'a revoked token: 401 invalid-token, also on officers\' actions'
+        => sub {
+        my $r = $t->post_report($t->report_doc);
+        is($r->{status}, 201, 'a report');
+        my $id = $r->{json}{id};
+
+        $r = $t->report_action($id, 'dispatch', token => $old,
+            body => { agency => 'pupr-kim' });
+        $t->problem_ok($r, 401, 'invalid-token', 'dispatch: 401, not 403');
+        like($r->{headers}{'www-authenticate'} // '',
+            qr/^Bearer error="invalid_token"/, '... with WWW-Authenticate');
+        $t->problem_ok($t->report_view($id, $old), 401, 'invalid-token',
+            'reading the report: 401');
+        $t->problem_ok($t->queue_get($old, ''), 401, 'invalid-token',
+            'GET queue: 401');
+
+        $r = $t->report_action($id, 'dispatch', token => $new,
+            body => { agency => 'pupr-kim' });
+        is($r->{status}, 200, 'the new token dispatches it');
+    };
 }
 
 $t->finish;

@@ -47,7 +47,7 @@ my $ADMIN = $TOK->{'admin-bali'};
 
 $t->start_redis;
 $t->write_conf(<<'EOF');
-    lapor_redis 127.0.0.1:%%REDIS_PORT%%;
+    lapor_redis %%REDIS%%;
     lapor_redis_connect_timeout 500ms;
     lapor_redis_timeout 1s;
     lapor_namespace bali;
@@ -59,6 +59,7 @@ $t->write_conf(<<'EOF');
         location /api/v1/ { lapor_api; }
         location /other/v1/ { lapor_namespace other; lapor_api; }
         location /third/v1/ { lapor_namespace third; lapor_api; }
+        location /handback/v1/ { lapor_namespace handback; lapor_api; }
         location /tz/v1/ { lapor_namespace tz; lapor_api; }
         location /auto/v1/ { lapor_namespace auto; lapor_api; }
     }
@@ -186,7 +187,8 @@ subtest 'no reports yet: zeros and nulls' => sub {
         namespace => $NS,
         totals => { submitted => 0, by_status => {}, by_type => {},
             by_category => {}, by_agency => {},
-            by_dispatched_agency => {}, by_channel => {} },
+            by_dispatched_agency => {}, by_returning_agency => {},
+            by_channel => {} },
         year => empty_year($YEAR),
         speed => {
             time_to_dispatch => $EMPTY_SPEED,
@@ -346,6 +348,8 @@ my %EXPECTED = (
         # every dispatch, to the agency dispatched to (R4 twice)
         by_dispatched_agency => { 'pupr-kim' => 1, diskominfos => 1,
             dinkes => 1, inspektorat => 1, dishub => 1 },
+        # every hand-back (not_authority), to the agency that handed it back
+        by_returning_agency => {},
         by_channel => { web => 1, app => 1, sms => 1, kiosk => 1,
             'wifi-portal' => 1, counter => 1 },
     },
@@ -617,8 +621,8 @@ subtest 'without Redis: 503, not zeros' => sub {
     ok($r->{headers}{'retry-after'}, 'Retry-After');
     $t->start_redis;
     $t->wait_status("$API/health", 200, 10);
-    is(stats()->{json}{totals}{submitted}, 0,
-        'Redis back (empty: the test Redis keeps no data)');
+    is(stats()->{json}{totals}{submitted}, 6,
+        'Redis back with its data (the shipped settings keep an AOF)');
 };
 
 subtest 'cohorts are counted in the catalog time zone' => sub {
@@ -732,6 +736,43 @@ subtest 'deferring after the deadline does not undo being late' => sub {
     my $j = stats(undef, prefix => '/third/v1')->{json};
     is_deeply($j->{speed}{dispatched_within_deadline},
         { count => 2, within => 1, share => 0.5 }, 'one of two within');
+};
+
+subtest 'by_dispatched_agency counts dispatches, by_returning_agency hand-backs'
+    => sub {
+    my %o = (prefix => '/handback/v1');
+    my ($pupr, $dinkes) = @$TOK{qw/ pupr.petugas dinkes.petugas /};
+    my $s = $t->post_report($t->report_doc(), path => '/handback/v1/reports');
+    is($s->{status}, 201, 'submitted');
+    my $id = $s->{json}{id};
+
+    for my $step ([dispatch => $ADMIN, { agency => 'pupr-kim' }],
+        [not_authority => $pupr, { reason => 'Bukan wewenang kami.' }],
+        [dispatch => $ADMIN, { agency => 'dinkes' }],
+        [not_authority => $dinkes, { reason => 'Bukan wewenang kami.' }],
+        [dispatch => $ADMIN, { agency => 'pupr-kim' }])
+    {
+        my ($action, $token, $body) = @$step;
+        is($t->report_action($id, $action, token => $token, body => $body,
+            %o)->{status}, 200, "$action " . join('', values %$body));
+    }
+
+    my $j = stats(undef, %o)->{json};
+    is_deeply($j->{totals}{by_dispatched_agency},
+        { 'pupr-kim' => 2, dinkes => 1 }, 'by_dispatched_agency: each dispatch');
+    is_deeply($j->{totals}{by_returning_agency},
+        { 'pupr-kim' => 1, dinkes => 1 }, 'by_returning_agency: each hand-back');
+    is_deeply($j->{totals}{by_agency}, { 'pupr-kim' => 1 },
+        'by_agency: the agency named at submission, once');
+    is($j->{year}{dispatched}, 1, 'the cohort counts the first dispatch only');
+
+    my $h = $t->redis_hash('lapor:{handback}:stats');
+    is_deeply({ map { $_ => $h->{$_} } grep { /^(dispatched_to|returned_by):/ }
+            keys %$h },
+        { 'dispatched_to:pupr-kim' => 2, 'dispatched_to:dinkes' => 1,
+          'returned_by:pupr-kim' => 1, 'returned_by:dinkes' => 1 },
+        'the Redis fields behind them');
+    is($h->{'action:not_authority'}, 2, 'action:not_authority');
 };
 
 $t->finish;

@@ -37,7 +37,7 @@ my $ADMIN = $TOK->{'admin-bali'};
 
 $t->start_redis;
 $t->write_conf(<<'EOF', worker_processes => $WORKERS);
-    lapor_redis 127.0.0.1:%%REDIS_PORT%%;
+    lapor_redis %%REDIS%%;
     lapor_redis_connect_timeout 500ms;
     lapor_redis_timeout 1s;
     lapor_namespace bali;
@@ -212,9 +212,20 @@ subtest 'a first scrape' => sub {
         lapor_redis_disconnects_total => 'counter',
         lapor_rate_limited_total => 'counter',
         lapor_idempotent_replays_total => 'counter',
+        lapor_deadlines_past_coverage_total => 'counter',
+        lapor_holidays_covered_until_timestamp_seconds => 'gauge',
         lapor_queue_reports => 'gauge',
         lapor_overdue_reports => 'gauge',
     }, 'the families and their types');
+
+    # the example catalog covers 2027: to 2028-01-01T00:00:00+08:00
+    for my $ns (qw/ bali limited /) {
+        is(value($start, 'lapor_holidays_covered_until_timestamp_seconds',
+            namespace => $ns, region => 'bali'), 1830268800,
+            "$ns: holidays covered until 2028-01-01T00:00:00+08:00");
+    }
+    is(value($start, 'lapor_deadlines_past_coverage_total'), 0,
+        'no deadline past the coverage');
 
     for my $z (qw/ submit write read /) {
         ok(defined value($start, 'lapor_rate_limited_total', zone => $z),
@@ -539,8 +550,7 @@ subtest 'a reload keeps every counter' => sub {
 ###############################################################################
 
 subtest 'a stalled Redis delays a scrape by lapor_redis_timeout at most' => sub {
-    my $c = $t->redis_conn;
-    $c->send('DEBUG', 'SLEEP', $t->tmo(3));
+    $t->pause_redis($t->tmo(3));
     sleep 0.1;
 
     my $r = scrape();
@@ -552,8 +562,7 @@ subtest 'a stalled Redis delays a scrape by lapor_redis_timeout at most' => sub 
     families_ok($r, 'stalled');
     promtool_ok($r->{body}, 'stalled');
 
-    $c->read_reply($t->tmo(10));
-    $c->close;
+    ok($t->wait_redis(10), 'the pause ended');
     my $back = ready_is($WORKERS, 10);
     ok(wait_until(sub {
         defined value(scrape(), 'lapor_queue_reports', namespace => $NS,

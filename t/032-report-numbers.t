@@ -28,7 +28,7 @@ my $P = "lapor:{$NS}:";
 
 $t->start_redis;
 $t->write_conf(<<'EOF');
-    lapor_redis 127.0.0.1:%%REDIS_PORT%%;
+    lapor_redis %%REDIS%%;
     lapor_redis_connect_timeout 500ms;
     lapor_redis_timeout 2s;
     lapor_namespace nomor;
@@ -69,8 +69,8 @@ is($t->redis_cmd('GET', "${P}seq:report"), 64,
 ###############################################################################
 # Redis loses everything: the old block is not used again
 
-$t->stop_redis(signal => 'KILL');
-$t->start_redis;
+$t->stop_redis;
+$t->start_redis(fresh => 1);    # its data gone with the disk
 reconnected();
 
 my ($id, $title) = submit();
@@ -114,5 +114,49 @@ is_deeply(\@run, [$id3 + 1 .. $id3 + 70],
 is($t->redis_cmd('GET', "${P}seq:report"), $id3 - 1 + 128,
    'two blocks reserved for them, nothing more');
 is($t->redis_cmd('ZCARD', "${P}queue:submitted"), 73, '73 reports queued');
+
+###############################################################################
+# every worker (of every nginx node) numbers from a block of its own: the
+# numbers are unique, but do not follow the order of submission
+
+subtest 'two nodes: unique numbers, not in the order of submission' => sub {
+    my $t2 = Lapor::Test->new;
+    my $redis = '127.0.0.1:' . $t->redis_port . ' ' . $t->redis_login;
+    $t2->write_conf(<<"EOC");
+    lapor_redis $redis;
+    lapor_redis_connect_timeout 500ms;
+    lapor_redis_timeout 2s;
+    lapor_namespace nomor;
+
+    server {
+        listen 127.0.0.1:%%PORT%%;
+        location /api/v1/ { lapor_api; }
+    }
+EOC
+    $t2->start_nginx;
+    $t2->wait_status('/api/v1/health', 200, 10);
+
+    my $other = sub {
+        my $r = $t2->post_report($t2->report_doc(
+            title => 'Laporan uji dari simpul kedua'));
+        is($r->{status}, 201, 'the second node: 201');
+        return $r->{json}{id};
+    };
+
+    my ($a1) = submit();
+    my $b1 = $other->();
+    my ($a2) = submit();
+    my $b2 = $other->();
+
+    cmp_ok($b1, '>', $a1, 'the second node numbers from a block of its own');
+    cmp_ok($a2, '<', $b1, 'a later report can have a smaller number');
+    is_deeply([$a2 - $a1, $b2 - $b1], [1, 1],
+        'each node numbers its own reports one after another');
+    is(scalar(keys %{{ map { $_ => 1 } $a1, $b1, $a2, $b2 }}), 4,
+        'every number once');
+
+    $t2->stop_nginx;
+    $t2->check_alerts('no alerts in the second nginx error.log');
+};
 
 $t->finish;

@@ -26,7 +26,7 @@ my $ADMIN = $TOK->{'admin-1'};
 
 $t->start_redis;
 $t->write_conf(<<'EOF_CONF');
-    lapor_redis 127.0.0.1:%%REDIS_PORT%%;
+    lapor_redis %%REDIS%%;
     lapor_namespace bali;
     lapor_tokens %%TESTDIR%%/tokens;
 

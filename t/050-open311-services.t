@@ -20,7 +20,7 @@ my $t = Lapor::Test->new;
 
 $t->start_redis;
 $t->write_conf(<<'EOF');
-    lapor_redis 127.0.0.1:%%REDIS_PORT%%;
+    lapor_redis %%REDIS%%;
 
     server {
         listen 127.0.0.1:%%PORT%%;
@@ -236,7 +236,7 @@ subtest 'the REST API beside it is unchanged' => sub {
 
 subtest 'nginx -t: lapor_open311_keys with line numbers' => sub {
     my $conf = <<'EOF';
-    lapor_redis 127.0.0.1:%%REDIS_PORT%%;
+    lapor_redis %%REDIS%%;
     lapor_open311_keys %%TESTDIR%%/keys;
     server {
         listen 127.0.0.1:%%PORT%%;
@@ -266,7 +266,7 @@ EOF
     is($rc, 0, 'a good file passes') or diag $out;
 
     ($rc, $out) = $t->nginx_t(<<'EOF');
-    lapor_redis 127.0.0.1:%%REDIS_PORT%%;
+    lapor_redis %%REDIS%%;
     server {
         listen 127.0.0.1:%%PORT%%;
         location = /open311 { lapor_open311; }

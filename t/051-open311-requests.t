@@ -35,7 +35,7 @@ $t->write_file('open311-keys', $t->read_file('open311-keys') . "$line\n");
 
 $t->start_redis;
 $t->write_conf(<<'EOF');
-    lapor_redis 127.0.0.1:%%REDIS_PORT%%;
+    lapor_redis %%REDIS%%;
     lapor_namespace bali;
     lapor_tokens %%TESTDIR%%/tokens;
     lapor_open311_keys %%TESTDIR%%/open311-keys;

@@ -29,7 +29,7 @@ $t->open311_keys({ 'test-client' => 'key-of-the-test-client-0123456789' });
 
 $t->start_redis;
 $t->write_conf(<<'EOF');
-    lapor_redis 127.0.0.1:%%REDIS_PORT%%;
+    lapor_redis %%REDIS%%;
     lapor_namespace bali;
     lapor_tokens %%TESTDIR%%/tokens;
     lapor_open311_keys %%TESTDIR%%/open311-keys;

@@ -24,7 +24,7 @@ $t->open311_keys({ 'test-client' => $KEY });
 
 $t->start_redis;
 $t->write_conf(<<'EOF');
-    lapor_redis 127.0.0.1:%%REDIS_PORT%%;
+    lapor_redis %%REDIS%%;
     lapor_open311_keys %%TESTDIR%%/open311-keys;
 
     server {

@@ -320,7 +320,7 @@ test_parse_date(void)
 static void
 test_weekends(void)
 {
-    lapor_calendar_t  cal = { WITA, NULL, 0 };
+    lapor_calendar_t  cal = { WITA, NULL, 0, 0, 0 };
 
     /* Friday 10:00, N = 3: Monday, Tuesday, Wednesday */
     UNIT_EQ(lapor_calendar_due(&cal, at(WITA, 2026, 1, 9, 10, 0, 0), 3),
@@ -355,7 +355,7 @@ static void
 test_holidays_monday_friday(void)
 {
     int32_t           monday[1], friday[1], both[2];
-    lapor_calendar_t  cal = { WITA, NULL, 0 };
+    lapor_calendar_t  cal = { WITA, NULL, 0, 0, 0 };
 
     monday[0] = day(2026, 1, 12);
     friday[0] = day(2026, 1, 9);
@@ -396,7 +396,7 @@ test_holidays_monday_friday(void)
 static void
 test_idul_fitri_week(void)
 {
-    lapor_calendar_t  cal = { WITA, NULL, 0 };
+    lapor_calendar_t  cal = { WITA, NULL, 0, 0, 0 };
 
     cal.holidays = holidays_2026;
     cal.nholidays = nholidays_2026;
@@ -436,7 +436,7 @@ test_idul_fitri_week(void)
 static void
 test_year_end(void)
 {
-    lapor_calendar_t  cal = { WITA, NULL, 0 };
+    lapor_calendar_t  cal = { WITA, NULL, 0, 0, 0 };
 
     cal.holidays = holidays_2026;
     cal.nholidays = nholidays_2026;
@@ -465,7 +465,7 @@ test_year_end(void)
 static void
 test_leap_year(void)
 {
-    lapor_calendar_t  cal = { WITA, NULL, 0 };
+    lapor_calendar_t  cal = { WITA, NULL, 0, 0, 0 };
 
     /* Monday 28 February 2028: the next day is the 29th, a Tuesday */
     UNIT_EQ(lapor_calendar_due(&cal, at(WITA, 2028, 2, 28, 9, 0, 0), 1),
@@ -485,7 +485,7 @@ test_leap_year(void)
 static void
 test_day_boundaries(void)
 {
-    lapor_calendar_t  cal = { WITA, NULL, 0 };
+    lapor_calendar_t  cal = { WITA, NULL, 0, 0, 0 };
 
     /* the first and the last second of Friday count as Friday */
     UNIT_EQ(lapor_calendar_due(&cal, at(WITA, 2026, 1, 9, 0, 0, 0), 3),
@@ -519,7 +519,7 @@ static void
 test_n_zero(void)
 {
     int32_t           hol[1];
-    lapor_calendar_t  cal = { WITA, NULL, 0 };
+    lapor_calendar_t  cal = { WITA, NULL, 0, 0, 0 };
 
     hol[0] = day(2026, 1, 12);
 
@@ -545,7 +545,7 @@ static void
 test_n_ten_and_large(void)
 {
     int64_t           t, due;
-    lapor_calendar_t  cal = { WITA, NULL, 0 };
+    lapor_calendar_t  cal = { WITA, NULL, 0, 0, 0 };
 
     t = at(WITA, 2026, 1, 9, 10, 0, 0);
 
@@ -578,7 +578,7 @@ test_runaway_holidays(void)
 {
     int32_t           hol[4000];
     size_t            i;
-    lapor_calendar_t  cal = { WITA, NULL, 0 };
+    lapor_calendar_t  cal = { WITA, NULL, 0, 0, 0 };
 
     /* a broken list that makes every day of eleven years a holiday */
 
@@ -617,7 +617,7 @@ static void
 test_negative_offset(void)
 {
     int32_t           off;
-    lapor_calendar_t  cal = { 0, NULL, 0 };
+    lapor_calendar_t  cal = { 0, NULL, 0, 0, 0 };
 
     UNIT_EQ(lapor_calendar_tz_offset("-05:00", 6, &off), 0);
     cal.utc_offset = off;
@@ -642,9 +642,9 @@ test_zones_disagree_on_the_day(void)
 {
     int32_t           hol[1];
     int64_t           t;
-    lapor_calendar_t  jakarta = { WIB, NULL, 0 };
-    lapor_calendar_t  makassar = { WITA, NULL, 0 };
-    lapor_calendar_t  jayapura = { WIT, NULL, 0 };
+    lapor_calendar_t  jakarta = { WIB, NULL, 0, 0, 0 };
+    lapor_calendar_t  makassar = { WITA, NULL, 0, 0, 0 };
+    lapor_calendar_t  jayapura = { WIT, NULL, 0, 0, 0 };
 
     /* 2026-01-01T15:30Z: 22:30 in Jakarta, 00:30 on 2 January in Jayapura */
     t = at(0, 2026, 1, 1, 15, 30, 0);
@@ -681,7 +681,7 @@ test_working_days_between(void)
     int64_t           t;
     unsigned          brute;
     int64_t           d;
-    lapor_calendar_t  cal = { WITA, NULL, 0 };
+    lapor_calendar_t  cal = { WITA, NULL, 0, 0, 0 };
 
     t = at(WITA, 2026, 1, 9, 10, 0, 0);                       /* Friday */
 
@@ -739,7 +739,7 @@ test_due_matches_between(void)
     int64_t           t, now, due;
     unsigned          n, passed, bad, bad_ref;
     uint64_t          rnd;
-    lapor_calendar_t  cal = { WITA, NULL, 0 };
+    lapor_calendar_t  cal = { WITA, NULL, 0, 0, 0 };
 
     cal.holidays = holidays_2026;
     cal.nholidays = nholidays_2026;
@@ -789,8 +789,8 @@ static void
 test_format(void)
 {
     char              buf[LAPOR_CALENDAR_FORMAT_LEN];
-    lapor_calendar_t  utc = { 0, NULL, 0 };
-    lapor_calendar_t  bali = { WITA, NULL, 0 };
+    lapor_calendar_t  utc = { 0, NULL, 0, 0, 0 };
+    lapor_calendar_t  bali = { WITA, NULL, 0, 0, 0 };
 
     UNIT_TRUE(formats_as(&bali, end(WITA, 2026, 12, 2),
                          "2026-12-02T23:59:59+08:00"));
@@ -821,6 +821,160 @@ test_format(void)
 }
 
 
+/*
+ * The coverage boundary: covered to 23:59:59 local of covered_until, not a
+ * second longer, whatever the offset; days left for the nginx -t warning.
+ */
+
+static void
+test_coverage_boundary(void)
+{
+    int32_t           hol[1];
+    lapor_calendar_t  cal = { WITA, NULL, 0, 0, 0 };
+    lapor_calendar_t  jayapura = { WIT, NULL, 0, 0, 0 };
+
+    /* no end: everything covered, nothing left to count down */
+
+    UNIT_TRUE(lapor_calendar_covers(&cal, at(WITA, 2027, 12, 31, 12, 0, 0)));
+    UNIT_TRUE(lapor_calendar_covers(&cal, LAPOR_CALENDAR_TIME_MAX));
+    UNIT_TRUE(lapor_calendar_covers(&cal, INT64_MAX));
+    UNIT_EQ(lapor_calendar_coverage_end(&cal), LAPOR_CALENDAR_NONE);
+    UNIT_EQ(lapor_calendar_coverage_left(&cal, at(WITA, 2027, 1, 1, 0, 0, 0)),
+            INT64_MAX);
+
+    /* a list with its last holiday on 25 December, covered to the 31st */
+
+    hol[0] = day(2027, 12, 25);
+    cal.holidays = hol;
+    cal.nholidays = 1;
+    cal.covered_until = day(2027, 12, 31);
+    cal.bounded = 1;
+
+    UNIT_TRUE(lapor_calendar_covers(&cal, at(WITA, 2027, 12, 26, 0, 0, 0)));
+    UNIT_TRUE(lapor_calendar_covers(&cal, end(WITA, 2027, 12, 31)));
+    UNIT_TRUE(!lapor_calendar_covers(&cal, end(WITA, 2027, 12, 31) + 1));
+    UNIT_TRUE(!lapor_calendar_covers(&cal, LAPOR_CALENDAR_TIME_MAX));
+    UNIT_TRUE(!lapor_calendar_covers(&cal, INT64_MAX));
+    UNIT_TRUE(lapor_calendar_covers(&cal, INT64_MIN));
+
+    /* 2028-01-01T00:00:00+08:00, in Unix time */
+    UNIT_EQ(lapor_calendar_coverage_end(&cal),
+            at(WITA, 2028, 1, 1, 0, 0, 0));
+    UNIT_EQ(lapor_calendar_coverage_end(&cal), 1830268800LL);
+
+    /* the same day ends an hour earlier in Jayapura */
+
+    jayapura.covered_until = cal.covered_until;
+    jayapura.bounded = 1;
+    UNIT_EQ(lapor_calendar_coverage_end(&jayapura),
+            lapor_calendar_coverage_end(&cal) - 3600);
+    UNIT_TRUE(!lapor_calendar_covers(&jayapura,
+                                     at(WITA, 2027, 12, 31, 23, 30, 0)));
+
+    /* days left: 0 on the last day, negative after it */
+
+    UNIT_EQ(lapor_calendar_coverage_left(&cal, end(WITA, 2027, 12, 31)), 0);
+    UNIT_EQ(lapor_calendar_coverage_left(&cal, end(WITA, 2027, 12, 31) + 1),
+            -1);
+    UNIT_EQ(lapor_calendar_coverage_left(&cal,
+                                         at(WITA, 2027, 12, 30, 0, 0, 0)), 1);
+    UNIT_EQ(lapor_calendar_coverage_left(&cal,
+                                         at(WITA, 2028, 3, 1, 12, 0, 0)),
+            -61);
+
+    /* the warning threshold: 2 October is 90 days before, 3 October 89 */
+
+    UNIT_EQ(lapor_calendar_coverage_left(&cal,
+                                         at(WITA, 2027, 10, 2, 23, 0, 0)),
+            LAPOR_CALENDAR_COVERAGE_WARN_DAYS);
+    UNIT_EQ(lapor_calendar_coverage_left(&cal,
+                                         at(WITA, 2027, 10, 3, 0, 0, 0)),
+            LAPOR_CALENDAR_COVERAGE_WARN_DAYS - 1);
+
+    /* a clock far out of range does not overflow */
+    UNIT_TRUE(lapor_calendar_coverage_left(&cal, INT64_MAX) < 0);
+    UNIT_TRUE(lapor_calendar_coverage_left(&cal, INT64_MIN) > 0);
+}
+
+
+/*
+ * Past the coverage, deadlines are still computed, with the weekends only
+ * (and holidays as far as they are listed), and the caller can tell.
+ */
+
+static void
+test_past_coverage(void)
+{
+    int32_t           hol[2];
+    int64_t           t, due;
+    unsigned          n;
+    lapor_calendar_t  cal = { WITA, NULL, 0, 0, 0 };
+    lapor_calendar_t  weekends = { WITA, NULL, 0, 0, 0 };
+
+    /* covered to Thursday 31 December 2026, after Christmas */
+
+    hol[0] = day(2026, 12, 24);
+    hol[1] = day(2026, 12, 25);
+    cal.holidays = hol;
+    cal.nholidays = 2;
+    cal.covered_until = day(2026, 12, 31);
+    cal.bounded = 1;
+
+    /* Monday 28 December, N = 3: 29, 30, 31 December, all covered */
+
+    due = lapor_calendar_due(&cal, at(WITA, 2026, 12, 28, 10, 0, 0), 3);
+    UNIT_EQ(due, end(WITA, 2026, 12, 31));
+    UNIT_TRUE(lapor_calendar_covers(&cal, due));
+
+    /*
+     * Tuesday 29 December, N = 3: 30, 31 December and Friday 1 January
+     * (New Year's Day is not listed: weekends only from 1 January on).
+     */
+
+    due = lapor_calendar_due(&cal, at(WITA, 2026, 12, 29, 10, 0, 0), 3);
+    UNIT_EQ(due, end(WITA, 2027, 1, 1));
+    UNIT_TRUE(!lapor_calendar_covers(&cal, due));
+
+    /* Wednesday 23 December, N = 6: skips 24, 25 and two weekends */
+
+    due = lapor_calendar_due(&cal, at(WITA, 2026, 12, 23, 10, 0, 0), 6);
+    UNIT_EQ(due, end(WITA, 2027, 1, 4));
+    UNIT_TRUE(!lapor_calendar_covers(&cal, due));
+
+    /* N = 0 on the last covered day is covered, on the next one not */
+
+    due = lapor_calendar_due(&cal, at(WITA, 2026, 12, 31, 23, 0, 0), 0);
+    UNIT_EQ(due, end(WITA, 2026, 12, 31));
+    UNIT_TRUE(lapor_calendar_covers(&cal, due));
+    due = lapor_calendar_due(&cal, at(WITA, 2027, 1, 1, 0, 0, 0), 0);
+    UNIT_EQ(due, end(WITA, 2027, 1, 1));
+    UNIT_TRUE(!lapor_calendar_covers(&cal, due));
+
+    /* long after the coverage: exactly the weekends-only answer */
+
+    for (t = at(WITA, 2027, 1, 1, 9, 0, 0);
+         t < at(WITA, 2027, 3, 1, 0, 0, 0);
+         t += 86400 + 3 * 3600 + 17)
+    {
+        for (n = 0; n <= 10; n++) {
+            due = lapor_calendar_due(&cal, t, n);
+            UNIT_EQ(due, lapor_calendar_due(&weekends, t, n));
+            UNIT_TRUE(!lapor_calendar_covers(&cal, due));
+        }
+    }
+
+    /* a holiday listed after the coverage still counts */
+
+    hol[0] = day(2026, 12, 25);
+    hol[1] = day(2027, 1, 1);
+    cal.covered_until = day(2026, 12, 25);
+
+    due = lapor_calendar_due(&cal, at(WITA, 2026, 12, 30, 10, 0, 0), 2);
+    UNIT_EQ(due, end(WITA, 2027, 1, 4));
+    UNIT_TRUE(!lapor_calendar_covers(&cal, due));
+}
+
+
 int
 main(void)
 {
@@ -844,6 +998,8 @@ main(void)
     test_working_days_between();
     test_due_matches_between();
     test_format();
+    test_coverage_boundary();
+    test_past_coverage();
 
     return unit_report("calendar");
 }

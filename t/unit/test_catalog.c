@@ -454,6 +454,18 @@ static const broken_t  broken[] = {
           "'holidays': ['2026-01-01']"),
       "holidays[0] must be an object, not string" },
 
+    /* holidays_until */
+    { DOC(VERSION, REGION, ZONE, SLA, TYPES, AGENCIES, CATEGORIES,
+          HOLIDAYS ", 'holidays_until': '2027-02-29'"),
+      "holidays_until \"2027-02-29\" is not a valid date in the form "
+      "YYYY-MM-DD" },
+    { DOC(VERSION, REGION, ZONE, SLA, TYPES, AGENCIES, CATEGORIES,
+          HOLIDAYS ", 'holidays_until': '31-12-2027'"),
+      "holidays_until \"31-12-2027\" is not a valid date" },
+    { DOC(VERSION, REGION, ZONE, SLA, TYPES, AGENCIES, CATEGORIES,
+          HOLIDAYS ", 'holidays_until': 2027"),
+      "holidays_until must be a string, not number" },
+
     /* what a message quotes is escaped and cut short */
 
     { DOC(VERSION, REGION, ZONE, SLA, TYPES, AGENCIES,
@@ -848,14 +860,153 @@ test_example_catalog(void)
                                1),
             wita(2026, 6, 19, 23, 59, 59));
 
-    /* Christmas 2026 and New Year's Day 2027 */
+    /*
+     * Christmas 2026, New Year's Day 2027 and Isra Mikraj on Tuesday
+     * 5 January 2027 (provisional: see docs/catalog.md)
+     */
     UNIT_EQ(lapor_calendar_due(&cat->calendar, wita(2026, 12, 23, 10, 0, 0),
                                3),
             wita(2026, 12, 30, 23, 59, 59));
     UNIT_EQ(lapor_calendar_due(&cat->calendar, wita(2026, 12, 30, 10, 0, 0),
                                3),
-            wita(2027, 1, 5, 23, 59, 59));
+            wita(2027, 1, 6, 23, 59, 59));
 
+    /* 2027 is covered: Galungan, Nyepi and Idul Fitri, Christmas */
+
+    UNIT_TRUE(cat->calendar.bounded);
+    UNIT_EQ(cat->calendar.covered_until, day(2027, 12, 31));
+    UNIT_TRUE(lapor_calendar_covers(&cat->calendar,
+                                    wita(2027, 12, 31, 23, 59, 59)));
+    UNIT_TRUE(!lapor_calendar_covers(&cat->calendar,
+                                     wita(2028, 1, 1, 0, 0, 0)));
+
+    /* Monday 11 January 2027, N = 3: Galungan 12-14 January are off */
+    UNIT_EQ(lapor_calendar_due(&cat->calendar, wita(2027, 1, 11, 10, 0, 0),
+                               3),
+            wita(2027, 1, 19, 23, 59, 59));
+
+    /* Monday 8 March 2027, N = 3: Nyepi 9, Idul Fitri 10-11 March */
+    UNIT_EQ(lapor_calendar_due(&cat->calendar, wita(2027, 3, 8, 10, 0, 0),
+                               3),
+            wita(2027, 3, 16, 23, 59, 59));
+
+    /* Wednesday 11 August 2027 is Galungan, 17 August independence */
+    UNIT_TRUE(!lapor_calendar_is_working_day(&cat->calendar,
+                                             day(2027, 8, 11)));
+    UNIT_TRUE(!lapor_calendar_is_working_day(&cat->calendar,
+                                             day(2027, 8, 17)));
+    UNIT_TRUE(lapor_calendar_is_working_day(&cat->calendar,
+                                            day(2027, 8, 16)));
+
+    /* Thursday 23 December 2027, N = 3: 24, 27 (25 is a Saturday), 28 */
+    UNIT_EQ(lapor_calendar_due(&cat->calendar, wita(2027, 12, 23, 10, 0, 0),
+                               3),
+            wita(2027, 12, 28, 23, 59, 59));
+
+    test_pool_free(&pool);
+}
+
+
+/*
+ * How far the holidays are covered: "holidays_until", else the end of the
+ * last holiday's year, else (no holidays) no end.
+ */
+
+static void
+test_coverage(void)
+{
+    char              err[LAPOR_CATALOG_ERR_LEN];
+    test_pool_t       pool;
+    lapor_catalog_t  *cat;
+
+    memset(&pool, 0, sizeof(test_pool_t));
+
+    /* the default: a list that ends on 25 December covers the 31st */
+
+    cat = NULL;
+    UNIT_EQ(parse(&pool, DOC(VERSION, REGION, ZONE, SLA, TYPES, AGENCIES,
+                  CATEGORIES, "'holidays': [{'date': '2027-12-25', 'name': "
+                  "'Natal'}, {'date': '2027-01-01', 'name': 'Tahun Baru'}]"),
+                  &cat, err), 0);
+
+    if (cat) {
+        UNIT_TRUE(cat->calendar.bounded);
+        UNIT_EQ(cat->calendar.covered_until, day(2027, 12, 31));
+        UNIT_TRUE(lapor_calendar_covers(&cat->calendar,
+                                        wita(2027, 12, 31, 23, 59, 59)));
+        UNIT_TRUE(!lapor_calendar_covers(&cat->calendar,
+                                         wita(2028, 1, 1, 0, 0, 0)));
+        UNIT_EQ(lapor_calendar_coverage_end(&cat->calendar),
+                wita(2028, 1, 1, 0, 0, 0));
+    }
+
+    test_pool_free(&pool);
+
+    /* a lone New Year's Day of the next year would claim that year... */
+
+    cat = NULL;
+    UNIT_EQ(parse(&pool, DOC(VERSION, REGION, ZONE, SLA, TYPES, AGENCIES,
+                  CATEGORIES, "'holidays': [{'date': '2026-12-25', 'name': "
+                  "'Natal'}, {'date': '2027-01-01', 'name': 'Tahun Baru'}]"),
+                  &cat, err), 0);
+    UNIT_TRUE(cat && cat->calendar.covered_until == day(2027, 12, 31));
+    test_pool_free(&pool);
+
+    /* ...which "holidays_until" corrects; the later holiday still counts */
+
+    cat = NULL;
+    UNIT_EQ(parse(&pool, DOC(VERSION, REGION, ZONE, SLA, TYPES, AGENCIES,
+                  CATEGORIES, "'holidays_until': '2026-12-31', "
+                  "'holidays': [{'date': '2026-12-25', 'name': "
+                  "'Natal'}, {'date': '2027-01-01', 'name': 'Tahun Baru'}]"),
+                  &cat, err), 0);
+
+    if (cat) {
+        UNIT_TRUE(cat->calendar.bounded);
+        UNIT_EQ(cat->calendar.covered_until, day(2026, 12, 31));
+        UNIT_TRUE(!lapor_calendar_is_working_day(&cat->calendar,
+                                                 day(2027, 1, 1)));
+        UNIT_TRUE(!lapor_calendar_covers(&cat->calendar,
+                                         wita(2027, 1, 1, 0, 0, 0)));
+    }
+
+    test_pool_free(&pool);
+
+    /* an explicit end beyond the last holiday, and one without holidays */
+
+    cat = NULL;
+    UNIT_EQ(parse(&pool, DOC(VERSION, REGION, ZONE, SLA, TYPES, AGENCIES,
+                  CATEGORIES, "'holidays_until': '2028-06-30', "
+                  "'holidays': []"), &cat, err), 0);
+    UNIT_TRUE(cat && cat->calendar.bounded
+              && cat->calendar.covered_until == day(2028, 6, 30));
+    test_pool_free(&pool);
+
+    /* no holidays and no holidays_until: weekends only, on purpose */
+
+    cat = NULL;
+    UNIT_EQ(parse(&pool, DOC(VERSION, REGION, ZONE, SLA, TYPES, AGENCIES,
+                  CATEGORIES, "'holidays': []"), &cat, err), 0);
+
+    if (cat) {
+        UNIT_TRUE(!cat->calendar.bounded);
+        UNIT_TRUE(lapor_calendar_covers(&cat->calendar,
+                                        wita(2100, 1, 1, 0, 0, 0)));
+        UNIT_EQ(lapor_calendar_coverage_end(&cat->calendar),
+                LAPOR_CALENDAR_NONE);
+    }
+
+    test_pool_free(&pool);
+
+    /* a time zone's own midnight */
+
+    cat = NULL;
+    UNIT_EQ(parse(&pool, DOC(VERSION, REGION, "'time_zone': 'Asia/Jayapura'",
+                  SLA, TYPES, AGENCIES, CATEGORIES,
+                  "'holidays_until': '2027-12-31', 'holidays': []"),
+                  &cat, err), 0);
+    UNIT_TRUE(cat && lapor_calendar_coverage_end(&cat->calendar)
+                     == wita(2028, 1, 1, 0, 0, 0) - 3600);
     test_pool_free(&pool);
 }
 
@@ -864,6 +1015,7 @@ int
 main(void)
 {
     test_valid_minimal();
+    test_coverage();
     test_sla_defaults_and_overrides();
     test_order_does_not_matter();
     test_broken_catalogs();

@@ -20,11 +20,13 @@ use Cwd qw/ abs_path /;
 use Errno qw/ EAGAIN EINTR EWOULDBLOCK EINPROGRESS /;
 use Fcntl qw/ F_GETFL F_SETFL O_NONBLOCK SEEK_SET /;
 use File::Basename qw/ dirname /;
+use File::Path ();
 use File::Temp qw/ tempdir /;
 use HTTP::Tiny;
 use IO::Select;
 use IO::Socket::INET;
 use JSON::PP;
+use List::Util ();
 use POSIX qw/ WNOHANG /;
 use Socket qw/ IPPROTO_TCP TCP_NODELAY SOL_SOCKET SO_LINGER /;
 use Test::More;
@@ -158,6 +160,7 @@ sub finish {
     $self->stop_redis(name => $_) for keys %{$self->{redis}};
 
     $self->check_alerts('no alerts in error.log');
+    $self->check_acl_logs;
 
     if ($ENV{LAPOR_TEST_CATLOG}) {
         diag($self->read_file('error.log'));
@@ -200,10 +203,36 @@ sub write_file {
 ###############################################################################
 # Ports.
 #
-# A port is picked at random below the kernel's ephemeral range (so that no
-# outgoing connection can hold it), checked free with a TCP listener, and
-# locked for the life of the test file with a UDP socket on the same number:
-# another harness running in parallel (prove -j) cannot pick it.
+# A port is picked at random in a range below the kernel's ephemeral range
+# (so that no outgoing connection can hold it), checked free with a TCP
+# listener, and locked for the life of the test file with a UDP socket on
+# the same number: another harness running in parallel (prove -j) cannot
+# pick it.  The range is LAPOR_TEST_PORT_BASE (default 20000) to
+# LAPOR_TEST_PORT_BASE + LAPOR_TEST_PORT_RANGE - 1 (default span 12000).
+
+our $PORT_BASE = 20000;
+our $PORT_RANGE = 12000;
+
+# The range ports are picked from: (first port, number of ports).  Dies on
+# a value that is not a whole number or a range outside 1024..65535.
+sub port_range {
+    my $base = defined $ENV{LAPOR_TEST_PORT_BASE}
+        && length $ENV{LAPOR_TEST_PORT_BASE}
+        ? $ENV{LAPOR_TEST_PORT_BASE} : $PORT_BASE;
+    my $range = defined $ENV{LAPOR_TEST_PORT_RANGE}
+        && length $ENV{LAPOR_TEST_PORT_RANGE}
+        ? $ENV{LAPOR_TEST_PORT_RANGE} : $PORT_RANGE;
+
+    die "LAPOR_TEST_PORT_BASE '$base' is not a port number\n"
+        unless $base =~ /^\d+$/ && $base >= 1024 && $base <= 65535;
+    die "LAPOR_TEST_PORT_RANGE '$range' is not a number of ports\n"
+        unless $range =~ /^\d+$/ && $range >= 1;
+    die "LAPOR_TEST_PORT_BASE + LAPOR_TEST_PORT_RANGE - 1 = "
+        . ($base + $range - 1) . " is above 65535\n"
+        if $base + $range - 1 > 65535;
+
+    return ($base + 0, $range + 0);
+}
 
 sub port {
     my ($self, $name) = @_;
@@ -211,8 +240,13 @@ sub port {
 
     return $self->{ports}{$name}{port} if $self->{ports}{$name};
 
-    for (1 .. 100) {
-        my $port = 20000 + int(rand(12000));
+    # 100 random picks; every port of a small range, in random order
+    my ($base, $range) = port_range();
+    my @try = $range <= 100
+        ? List::Util::shuffle($base .. $base + $range - 1)
+        : map { $base + int(rand($range)) } 1 .. 100;
+
+    for my $port (@try) {
         next if grep { $_->{port} == $port } values %{$self->{ports}};
 
         my $lock = IO::Socket::INET->new(
@@ -232,7 +266,8 @@ sub port {
         return $port;
     }
 
-    die "no free port found\n";
+    die "no free port found in $base.." . ($base + $range - 1)
+        . " (LAPOR_TEST_PORT_BASE, LAPOR_TEST_PORT_RANGE)\n";
 }
 
 ###############################################################################
@@ -245,7 +280,10 @@ sub _expand {
     $text =~ s/%%MODULE%%/$MODULE/g;
     $text =~ s/%%REPO%%/$REPO/g;
     $text =~ s/%%PORT%%/$self->port('http')/ge;
-    $text =~ s/%%REDIS_PORT%%/$self->port('redis')/ge;
+    $text =~ s/%%REDIS_PORT%%/$self->redis_port('redis')/ge;
+    $text =~ s/%%REDIS_LOGIN%%/$self->redis_login/ge;
+    $text =~ s/%%REDIS(?::(\w+))?%%/'127.0.0.1:'
+        . $self->redis_port($1 || 'redis') . ' ' . $self->redis_login/ge;
     $text =~ s/%%FAKE_PORT%%/$self->port('fake')/ge;
     $text =~ s/%%PORT_(\w+)%%/$self->port($1)/ge;
 
@@ -861,7 +899,125 @@ sub check_problem {
 
 ###############################################################################
 # Redis.
+#
+# Every Redis runs with the shipped redis/redis.conf and redis/users.acl:
+# start_redis writes both into the test directory, replacing only what must
+# differ (the port, the paths, daemonize/supervised and the passwords), so a
+# change to the shipped files is what the tests run.  nginx logs in as the
+# least-privilege user "lapor" (%%REDIS%%), the harness as "admin".  After
+# each file (and before each stop) the ACL LOG of every such Redis is read:
+# a denied command fails the file.
 
+our $SHIPPED_CONF = "$REPO/redis/redis.conf";
+our $SHIPPED_ACL = "$REPO/redis/users.acl";
+
+# Settings of the shipped redis.conf the harness replaces; every other one
+# is kept as shipped.
+our %CONF_REPLACED = map { $_ => 1 } qw/
+    port dir pidfile logfile aclfile unixsocket
+    daemonize supervised requirepass masterauth masteruser
+/;
+
+# The password of a user of the shipped ACL file (the CHANGE_ME_<user>_password
+# placeholder), the same for every Redis and every harness object of this
+# test file: 24 hex digits.
+our %ACL_PASSWORD;
+
+sub acl_password {
+    my ($self, $user) = @_;
+    return $ACL_PASSWORD{$user} ||= substr(new_key(), 0, 24);
+}
+
+# "user=lapor password=..." for lapor_redis (%%REDIS_LOGIN%%).
+sub redis_login {
+    my ($self) = @_;
+    return 'user=lapor password=' . $self->acl_password('lapor');
+}
+
+# The text of redis.conf for one of our servers: the shipped file with the
+# port, paths, daemonize/supervised replaced, the aclfile dropped when
+# acl => 0, and the overrides of conf => [ name => value, ... ] appended
+# (a later line wins in redis.conf).
+sub redis_conf_text {
+    my ($self, %o) = @_;
+
+    open my $fh, '<', $SHIPPED_CONF or die "$SHIPPED_CONF: $!\n";
+    my @lines = <$fh>;
+    close $fh;
+
+    my (%seen, @out);
+    for my $line (@lines) {
+        my ($name) = $line =~ /^\s*([a-z][\w-]*)\s/i;
+        if (!defined $name || !$CONF_REPLACED{lc $name}) {
+            push @out, $line;
+            next;
+        }
+        $name = lc $name;
+        $seen{$name} = 1;
+        push @out, "# (test harness) was: $line";
+    }
+
+    for my $need (qw/ port dir pidfile logfile aclfile daemonize /) {
+        die "$SHIPPED_CONF has no '$need' line: the harness replaces it\n"
+            unless $seen{$need};
+    }
+
+    push @out, "\n# test harness: ports, paths, process control\n",
+        "port $o{port}\n",
+        "dir $o{dir}\n",
+        "pidfile $o{dir}/redis.pid\n",
+        "logfile \"\"\n",
+        "daemonize no\n",
+        "supervised no\n";
+    push @out, "aclfile $o{dir}/users.acl\n" if $o{acl};
+    push @out, "unixsocket $o{dir}/redis.sock\n" if $seen{unixsocket};
+    push @out, "requirepass $o{password}\n" if defined $o{password};
+
+    my @over = @{$o{conf} || []};
+    if (@over) {
+        push @out, "\n# test overrides (the test says why)\n";
+        while (my ($k, $v) = splice @over, 0, 2) {
+            push @out, "$k $v\n";
+        }
+    }
+
+    return join '', @out;
+}
+
+# The shipped users.acl with every CHANGE_ME_<user>_password placeholder
+# replaced by acl_password(<user>).
+sub redis_acl_text {
+    my ($self) = @_;
+
+    open my $fh, '<', $SHIPPED_ACL or die "$SHIPPED_ACL: $!\n";
+    local $/;
+    my $acl = <$fh>;
+    close $fh;
+
+    $acl =~ s/>CHANGE_ME_(\w+?)_password\b/'>' . $self->acl_password($1)/ge;
+    die "$SHIPPED_ACL: a CHANGE_ME left the harness does not know\n"
+        if $acl =~ /CHANGE_ME/;
+    die "$SHIPPED_ACL: no user lapor\n" unless $acl =~ /^user lapor /m;
+    die "$SHIPPED_ACL: no user admin\n" unless $acl =~ /^user admin /m;
+
+    return $acl;
+}
+
+# start_redis(%opts): starts redis-server with the shipped settings and
+# waits until it answers.  Options (each use of one says why in the test):
+#   name => 'redis'      which server (port name; %%REDIS:<name>%%)
+#   port => N            a fixed port
+#   acl => 0             no ACL file: the stock "default" user with every
+#                        right (and no password unless password => ...)
+#   password => '...'    requirepass for the default user (with acl => 0)
+#   conf => [ k => v ]   settings that differ from the shipped file
+#   args => [ ... ]      extra command line arguments
+#   acl_denials => 'why' denials are expected: ACL LOG is not checked
+#   fresh => 1           start without the data of a previous run (a Redis
+#                        that lost its disk)
+# Started again after stop_redis, it comes back on the same port, with the
+# same options unless new ones are given, and with its data (the shipped
+# settings keep an append-only file), unless fresh => 1.
 sub start_redis {
     my ($self, %opts) = @_;
 
@@ -871,17 +1027,29 @@ sub start_redis {
 
     my $prev = $self->{redis}{$name} || {};
     my $port = $opts{port} || $prev->{port} || $self->port($name);
-    my $password = exists $opts{password} ? $opts{password}
-        : $prev->{password};
+    my %o;
+    for my $k (qw/ acl password conf args acl_denials /) {
+        $o{$k} = exists $opts{$k} ? $opts{$k} : $prev->{opts}{$k};
+    }
+    $o{acl} = 1 unless defined $o{acl};
+    die "start_redis: password => ... is for acl => 0 (requirepass)\n"
+        if $o{acl} && defined $o{password};
 
-    my @cmd = ($REDIS_SERVER,
-        '--port', $port, '--bind', '127.0.0.1',
-        '--save', '', '--appendonly', 'no',
-        '--dir', $self->{dir}, '--dbfilename', "dump-$port.rdb",
-        '--daemonize', 'no', '--enable-debug-command', 'local',
-        '--logfile', '');
-    push @cmd, '--requirepass', $password if defined $password;
-    push @cmd, @{$opts{args}} if $opts{args};
+    my $dir = "$self->{dir}/redis-$port";
+    if ($opts{fresh}) {
+        File::Path::remove_tree("$dir/appendonlydir");
+        unlink "$dir/dump.rdb";
+    }
+    mkdir $dir unless -d $dir;
+    chmod 0755, $dir;
+
+    $self->write_file("$dir/redis.conf", $self->redis_conf_text(
+        port => $port, dir => $dir, acl => $o{acl},
+        password => $o{password}, conf => $o{conf}));
+    $self->write_file("$dir/users.acl", $self->redis_acl_text) if $o{acl};
+
+    my @cmd = ($REDIS_SERVER, "$dir/redis.conf");
+    push @cmd, @{$o{args}} if $o{args};
 
     my $log = "$self->{dir}/redis-$port.log";
 
@@ -897,7 +1065,9 @@ sub start_redis {
 
     _own($pid, "redis-server $name");
     my $r = $self->{redis}{$name} = {
-        pid => $pid, port => $port, password => $password, log => $log,
+        pid => $pid, port => $port, password => $o{password}, log => $log,
+        acl => $o{acl}, dir => $dir, opts => \%o,
+        denials => $prev->{denials} || [],
     };
 
     my $up = wait_until(sub {
@@ -919,7 +1089,74 @@ sub start_redis {
         die "redis-server did not start:\n" . $self->read_file($log);
     }
 
+    # a restarted server reloads its AOF: wait until it answers commands
+    wait_until(sub {
+        my $v = eval { $self->redis_cmd({ name => $name, timeout => 1 },
+            'PING') };
+        return defined $v && !is_redis_error($v) && $v eq 'PONG';
+    }, $self->tmo(10), 0.02);
+
     return $port;
+}
+
+# The entries of ACL LOG of one of our servers (as hashes: reason, context,
+# object, username, count, ...), or dies when it cannot be read.
+sub acl_log {
+    my ($self, %opts) = @_;
+    my $log = $self->redis_cmd({ name => $opts{name},
+        timeout => $opts{timeout} || $self->tmo(2) }, 'ACL', 'LOG');
+    die "ACL LOG: $log\n" if is_redis_error($log) || ref $log ne 'ARRAY';
+    return map { ref $_ eq 'HASH' ? $_ : {@$_} } @$log;
+}
+
+sub acl_log_text {
+    my ($e) = @_;
+    return join ' ', map { "$_=" . (defined $e->{$_} ? $e->{$_} : '') }
+        grep { exists $e->{$_} }
+        qw/ reason context object username count client-info /;
+}
+
+# Reads ACL LOG of a running server with the shipped ACL and keeps its
+# entries for the end-of-file check (the log lives only in memory).
+sub collect_acl_log {
+    my ($self, %opts) = @_;
+    my $name = $opts{name} || 'redis';
+    my $r = $self->{redis}{$name} or return;
+    return unless $r->{pid} && $r->{acl};
+
+    my @e = eval { $self->acl_log(name => $name) };
+    if ($@) {
+        push @{$r->{unread}}, $@;
+        return;
+    }
+    push @{$r->{denials}}, @e;
+    $self->redis_cmd({ name => $name }, 'ACL', 'LOG', 'RESET') if @e;
+    return @e;
+}
+
+# The end-of-file check: no command of anyone was denied by the shipped ACL.
+sub check_acl_logs {
+    my ($self) = @_;
+
+    for my $name (sort keys %{$self->{redis}}) {
+        my $r = $self->{redis}{$name};
+        next unless $r->{acl};
+        my $what = "redis '$name': ACL LOG empty (the shipped ACL allowed"
+            . " every command)";
+
+        if ($r->{opts}{acl_denials}) {
+            note("$what: not checked, denials expected: "
+                . "$r->{opts}{acl_denials}");
+            next;
+        }
+
+        my @d = @{$r->{denials}};
+        my $ok = ok(!@d, $what);
+        diag(join "\n", 'ACL LOG:', map { acl_log_text($_) }
+            @d[0 .. ($#d > 20 ? 20 : $#d)]) unless $ok;
+        diag("ACL LOG of redis '$name' could not be read: @{$r->{unread}}")
+            if $r->{unread};
+    }
 }
 
 sub redis_port {
@@ -941,7 +1178,13 @@ sub stop_redis {
     my $r = $self->{redis}{$name} or return;
     my $pid = $r->{pid} or return;
 
-    kill($opts{signal} || 'TERM', $pid);
+    # ACL LOG lives in memory: read it before a graceful stop.  A KILL
+    # stands for a crash, at once: whatever was logged since the previous
+    # read is lost (a test that cares calls collect_acl_log first).
+    my $signal = $opts{signal} || 'TERM';
+    $self->collect_acl_log(name => $name) if $signal eq 'TERM';
+
+    kill($signal, $pid);
     unless (wait_until(sub { waitpid($pid, WNOHANG) != 0 }, 10, 0.01)) {
         kill 'KILL', $pid;
         waitpid($pid, 0);
@@ -952,8 +1195,9 @@ sub stop_redis {
     return 1;
 }
 
-# A connection to one of our Redis servers (AUTH sent when it has a
-# password).  Options: name, port, password, user, timeout.
+# A connection to one of our Redis servers, logged in: as "admin" of the
+# shipped ACL, or with the requirepass password of an acl => 0 server.
+# Options: name, port, user, password (undef: no AUTH), timeout.
 sub redis_conn {
     my ($self, %opts) = @_;
     my $r = $self->{redis}{$opts{name} || 'redis'} || {};
@@ -961,13 +1205,45 @@ sub redis_conn {
         port => $opts{port} || $r->{port} || $self->port('redis'),
         timeout => $opts{timeout} || $self->tmo(5),
     );
-    my $password = exists $opts{password} ? $opts{password} : $r->{password};
+
+    my ($user, $password) = ($opts{user});
+    if (exists $opts{password}) {
+        $password = $opts{password};
+    } elsif ($r->{acl}) {
+        $user = 'admin' unless defined $user;
+        $password = $self->acl_password($user);
+    } else {
+        $password = $r->{password};
+    }
+
     if (defined $password) {
         my $reply = $c->command('AUTH',
-            (defined $opts{user} ? $opts{user} : ()), $password);
+            (defined $user ? $user : ()), $password);
         die "AUTH failed: $reply\n" if is_redis_error($reply);
     }
     return $c;
+}
+
+# Stalls one of our servers for $secs: CLIENT PAUSE <ms> ALL, which the
+# shipped settings allow (DEBUG SLEEP is switched off there).  Every client
+# stays connected and its commands wait, unanswered, until the pause ends,
+# which it does by itself.  Returns at once.  Options: name.
+sub pause_redis {
+    my ($self, $secs, %opts) = @_;
+    my $reply = $self->redis_cmd({ name => $opts{name} },
+        'CLIENT', 'PAUSE', int($secs * 1000), 'ALL');
+    die "CLIENT PAUSE: $reply\n"
+        if is_redis_error($reply) || $reply ne 'OK';
+    return 1;
+}
+
+# Waits until one of our servers answers PING again (after a pause); true
+# when it does within $timeout seconds.  Options: name.
+sub wait_redis {
+    my ($self, $timeout, %opts) = @_;
+    my $reply = eval { $self->redis_cmd({ name => $opts{name},
+        timeout => $self->tmo($timeout || 10) }, 'PING') };
+    return defined $reply && !ref $reply && $reply eq 'PONG';
 }
 
 # One command on a fresh connection; the parsed reply (see RedisConn).

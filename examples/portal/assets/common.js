@@ -1,0 +1,283 @@
+// What every page of the portal shares: the language, the texts, calls to
+// the API, the catalog, dates and working days.  No cookies: the language
+// is kept in localStorage, a tracking token at most in sessionStorage.
+
+import { TEXTS } from './i18n.js';
+
+const LANG_KEY = 'lapor.lang';
+const listeners = [];
+let lang = chooseLanguage();
+let catalogPromise = null;
+
+// The API's base: <meta name="lapor-api" content="/api/v1/">.
+export const API = (document.querySelector('meta[name="lapor-api"]')
+    || { content: '/api/v1/' }).content;
+
+// A saved choice wins; on the first visit the browser's languages (the
+// same list it sends as Accept-Language) decide, Indonesian by default.
+function chooseLanguage() {
+    let saved = null;
+    try { saved = localStorage.getItem(LANG_KEY); } catch (e) { /* none */ }
+    if (saved === 'id' || saved === 'en') {
+        return saved;
+    }
+    const langs = navigator.languages && navigator.languages.length
+        ? navigator.languages : [navigator.language || 'id'];
+    for (const l of langs) {
+        const p = String(l).toLowerCase().split('-')[0];
+        if (p === 'id' || p === 'in') {
+            return 'id';
+        }
+        if (p === 'en') {
+            return 'en';
+        }
+    }
+    return 'id';
+}
+
+export function currentLang() {
+    return lang;
+}
+
+export function t(key, vars) {
+    let s = TEXTS[lang][key];
+    if (s === undefined) {
+        s = TEXTS.id[key] !== undefined ? TEXTS.id[key] : key;
+    }
+    if (vars) {
+        s = s.replace(/\{(\w+)\}/g,
+            (m, k) => (vars[k] === undefined ? m : String(vars[k])));
+    }
+    return s;
+}
+
+// A catalog name {"id", "en"} in the page's language.
+export function nameOf(name) {
+    if (!name) {
+        return '';
+    }
+    return typeof name === 'string' ? name : (name[lang] || name.id);
+}
+
+export function onLanguage(fn) {
+    listeners.push(fn);
+}
+
+export function setLanguage(l) {
+    lang = l;
+    try { localStorage.setItem(LANG_KEY, l); } catch (e) { /* private */ }
+    applyTexts();
+    for (const fn of listeners) {
+        fn(l);
+    }
+}
+
+// Fills every element with data-i18n (its text) and data-i18n-label
+// (its aria-label) from the table of the current language.
+export function applyTexts(root) {
+    const scope = root || document;
+    document.documentElement.lang = lang;
+    for (const e of scope.querySelectorAll('[data-i18n]')) {
+        e.textContent = t(e.dataset.i18n);
+    }
+    for (const e of scope.querySelectorAll('[data-i18n-label]')) {
+        e.setAttribute('aria-label', t(e.dataset.i18nLabel));
+    }
+    const title = document.querySelector('meta[name="lapor-title"]');
+    if (title) {
+        document.title = t(title.content) + ' · LAPOR!';
+    }
+}
+
+// Builds an element: el('p', {class: 'x'}, 'text', child, ...).
+export function el(tag, attrs, ...children) {
+    const svg = ['svg', 'g', 'rect', 'line', 'text', 'title', 'desc',
+        'path'].includes(tag);
+    const e = svg
+        ? document.createElementNS('http://www.w3.org/2000/svg', tag)
+        : document.createElement(tag);
+    for (const [k, v] of Object.entries(attrs || {})) {
+        if (v === null || v === undefined || v === false) {
+            continue;
+        }
+        if (k === 'text') {
+            e.textContent = v;
+        } else if (k.startsWith('on')) {
+            e.addEventListener(k.slice(2), v);
+        } else {
+            e.setAttribute(k, v === true ? '' : v);
+        }
+    }
+    for (const c of children.flat()) {
+        if (c === null || c === undefined || c === false) {
+            continue;
+        }
+        e.append(c instanceof Node ? c : document.createTextNode(String(c)));
+    }
+    return e;
+}
+
+export function clear(e) {
+    while (e.firstChild) {
+        e.removeChild(e.firstChild);
+    }
+    return e;
+}
+
+// One call to the API.  Resolves to {status, data, headers}; rejects only
+// when there was no answer at all (network down, connection lost).
+export async function api(path, opts) {
+    const o = opts || {};
+    const headers = { 'Accept': 'application/json',
+        'Accept-Language': lang };
+    if (o.body !== undefined) {
+        headers['Content-Type'] = 'application/json';
+    }
+    if (o.token) {
+        headers['Authorization'] = 'Bearer ' + o.token;
+    }
+    Object.assign(headers, o.headers || {});
+    const res = await fetch(API + path, {
+        method: o.method || 'GET',
+        headers,
+        body: o.body,
+        credentials: 'omit',
+        referrerPolicy: 'no-referrer',
+        cache: o.cache || 'no-store'
+    });
+    let data = null;
+    try {
+        data = await res.json();
+    } catch (e) {
+        data = null;
+    }
+    return { status: res.status, data, headers: res.headers };
+}
+
+export function catalog() {
+    if (!catalogPromise) {
+        catalogPromise = api('catalog', { cache: 'default' }).then((r) => {
+            if (r.status !== 200 || !r.data) {
+                throw new Error('catalog ' + r.status);
+            }
+            return r.data;
+        });
+        catalogPromise.catch(() => { catalogPromise = null; });
+    }
+    return catalogPromise;
+}
+
+// Dates.  The API writes times in the catalog's time zone with its offset
+// ("2026-12-02T23:59:59+08:00"); they are shown in that zone too, so that
+// "the deadline is Wednesday" means the region's Wednesday.
+
+function locale() {
+    return lang === 'en' ? 'en-GB' : 'id-ID';
+}
+
+export function formatDate(iso, tz, withTime) {
+    if (!iso) {
+        return '';
+    }
+    const o = { day: 'numeric', month: 'long', year: 'numeric',
+        timeZone: tz || undefined };
+    if (withTime) {
+        o.hour = '2-digit';
+        o.minute = '2-digit';
+    }
+    try {
+        return new Intl.DateTimeFormat(locale(), o).format(new Date(iso));
+    } catch (e) {
+        return iso;
+    }
+}
+
+export function formatNumber(n, digits) {
+    return new Intl.NumberFormat(locale(), {
+        maximumFractionDigits: digits || 0,
+        minimumFractionDigits: digits || 0 }).format(n);
+}
+
+export function formatShare(share) {
+    if (share === null || share === undefined) {
+        return '–';
+    }
+    return new Intl.NumberFormat(locale(), { style: 'percent',
+        maximumFractionDigits: 0 }).format(Number(share));
+}
+
+// Today's date, YYYY-MM-DD, in the catalog's time zone.
+export function todayIn(tz) {
+    return new Intl.DateTimeFormat('en-CA', { timeZone: tz, year: 'numeric',
+        month: '2-digit', day: '2-digit' }).format(new Date());
+}
+
+function nextDay(d) {
+    const x = new Date(d + 'T12:00:00Z');
+    x.setUTCDate(x.getUTCDate() + 1);
+    return x.toISOString().slice(0, 10);
+}
+
+export function isWorkingDay(d, holidays) {
+    const wd = new Date(d + 'T12:00:00Z').getUTCDay();
+    return wd !== 0 && wd !== 6 && !holidays.has(d);
+}
+
+// Working days from today to a deadline, as the API counts them: weekends
+// and the catalog's holidays do not count.  {days, overdue}: days left
+// counting today when it is a working day (0: the deadline is today), or
+// with overdue the working days since the deadline's day.
+export function workingDaysUntil(dueIso, cat) {
+    const holidays = new Set((cat.holidays || []).map((h) => h.date));
+    const due = dueIso.slice(0, 10);
+    const today = todayIn(cat.time_zone);
+    let n = 0;
+    if (new Date(dueIso) < new Date()) {
+        for (let d = nextDay(due); d <= today; d = nextDay(d)) {
+            n += isWorkingDay(d, holidays) ? 1 : 0;
+        }
+        return { days: n, overdue: true };
+    }
+    for (let d = nextDay(today); d <= due; d = nextDay(d)) {
+        n += isWorkingDay(d, holidays) ? 1 : 0;
+    }
+    return { days: n, overdue: false };
+}
+
+// A random Idempotency-Key (also where crypto.randomUUID is missing: it
+// needs a secure context).
+export function randomKey() {
+    const b = new Uint8Array(16);
+    crypto.getRandomValues(b);
+    return Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
+}
+
+// The language switch and the current page in the menu.
+function setUpChrome() {
+    const sw = document.getElementById('lang-switch');
+    if (sw) {
+        sw.addEventListener('click', () => {
+            setLanguage(lang === 'id' ? 'en' : 'id');
+        });
+    }
+    const here = location.pathname.replace(/.*\//, '') || 'index.html';
+    for (const a of document.querySelectorAll('nav a')) {
+        if (a.getAttribute('href') === here
+            || (here === 'index.html' && a.getAttribute('href') === './')) {
+            a.setAttribute('aria-current', 'page');
+        }
+    }
+    catalog().then((c) => {
+        for (const e of document.querySelectorAll('[data-region]')) {
+            e.textContent = nameOf(c.region.name);
+        }
+        onLanguage(() => {
+            for (const e of document.querySelectorAll('[data-region]')) {
+                e.textContent = nameOf(c.region.name);
+            }
+        });
+    }).catch(() => {});
+    applyTexts();
+}
+
+setUpChrome();
