@@ -23,8 +23,8 @@ typedef struct {
 } lapor_open311_ctx_t;
 
 
-static const lapor_form_pair_t *lapor_open311_arg(lapor_open311_ctx_t *c,
-    const lapor_form_t *form, const char *key);
+static const lapor_form_pair_t *lapor_open311_arg(const lapor_form_t *form,
+    const char *key);
 static const lapor_form_pair_t *lapor_open311_attribute(
     lapor_open311_ctx_t *c, const lapor_form_t *form, const char *code);
 static void lapor_open311_error(lapor_open311_ctx_t *c, const char *field,
@@ -104,7 +104,7 @@ lapor_open311_request(const lapor_form_t *form,
 
     (void) lapor_open311_member(&c, d, 8, "type", v);
 
-    p = lapor_open311_arg(&c, form, "service_code");
+    p = lapor_open311_arg(form, "service_code");
 
     if (p) {
         (void) lapor_open311_member(&c, d, 8, "category",
@@ -112,7 +112,7 @@ lapor_open311_request(const lapor_form_t *form,
                                                          p->value_len));
     }
 
-    p = lapor_open311_arg(&c, form, "description");
+    p = lapor_open311_arg(form, "description");
 
     if (p) {
         (void) lapor_open311_member(&c, d, 8, "body",
@@ -135,10 +135,10 @@ lapor_open311_request(const lapor_form_t *form,
 
     /* where: an address, coordinates or both */
 
-    p = lapor_open311_arg(&c, form, "address_string");
+    p = lapor_open311_arg(form, "address_string");
 
     if (p == NULL) {
-        p = lapor_open311_arg(&c, form, "address_id");
+        p = lapor_open311_arg(form, "address_id");
     }
 
     if (p) {
@@ -147,8 +147,8 @@ lapor_open311_request(const lapor_form_t *form,
                                                          p->value_len));
     }
 
-    lat = lapor_open311_arg(&c, form, "lat");
-    lon = lapor_open311_arg(&c, form, "long");
+    lat = lapor_open311_arg(form, "lat");
+    lon = lapor_open311_arg(form, "long");
 
     if ((lat == NULL) != (lon == NULL)) {
         lapor_open311_error(&c, lat ? "long" : "lat",
@@ -203,10 +203,10 @@ lapor_open311_request(const lapor_form_t *form,
 
     /* who: "first last", reached by e-mail or else by phone */
 
-    first = lapor_open311_arg(&c, form, "first_name");
-    last = lapor_open311_arg(&c, form, "last_name");
-    email = lapor_open311_arg(&c, form, "email");
-    phone = lapor_open311_arg(&c, form, "phone");
+    first = lapor_open311_arg(form, "first_name");
+    last = lapor_open311_arg(form, "last_name");
+    email = lapor_open311_arg(form, "email");
+    phone = lapor_open311_arg(form, "phone");
 
     if (first || last) {
         len = (first ? first->value_len : 0) + (last ? last->value_len : 0)
@@ -253,7 +253,7 @@ lapor_open311_request(const lapor_form_t *form,
 
     /* a link to a photo or a document, kept with the report */
 
-    p = lapor_open311_arg(&c, form, "media_url");
+    p = lapor_open311_arg(form, "media_url");
 
     if (p) {
         if (p->value_chars > LAPOR_OPEN311_MEDIA_URL_MAX) {
@@ -282,12 +282,9 @@ lapor_open311_request(const lapor_form_t *form,
 /* an argument; an empty value counts as absent, as the specification says */
 
 static const lapor_form_pair_t *
-lapor_open311_arg(lapor_open311_ctx_t *c, const lapor_form_t *form,
-    const char *key)
+lapor_open311_arg(const lapor_form_t *form, const char *key)
 {
     const lapor_form_pair_t  *p;
-
-    (void) c;
 
     p = lapor_form_get(form, key, NULL);
 
