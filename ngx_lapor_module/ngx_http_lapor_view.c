@@ -425,6 +425,13 @@ ngx_http_lapor_view_send(ngx_http_request_t *r, ngx_http_lapor_view_t *v,
                                  f[NGX_HTTP_LAPOR_F_OCCURRED_ON], 0);
     }
 
+    /* a link given through Open311, as its GET requests/{id} shows it */
+
+    if (f[NGX_HTTP_LAPOR_F_MEDIA_URL]->type == REDIS_REPLY_STRING) {
+        ngx_http_lapor_view_text(r, w, "media_url",
+                                 f[NGX_HTTP_LAPOR_F_MEDIA_URL], 0);
+    }
+
     if (ngx_http_lapor_redis_int(f[NGX_HTTP_LAPOR_F_RATING], &n) == NGX_OK) {
         lapor_jsonw_literal(w, "rating");
         lapor_jsonw_integer(w, n);

@@ -134,6 +134,10 @@ subtest 'the report is a LAPOR! report like any other' => sub {
         'location.text = address_string');
     is($v->{location}{lat}, -8.6289, 'lat');
     is($v->{location}{lon}, 115.1952, 'lon = long');
+    is($v->{media_url}, 'https://foto.example.id/lubang.jpg',
+        'media_url in the REST view');
+    is($t->report_view($ID)->{json}{media_url},
+        'https://foto.example.id/lubang.jpg', 'the public\'s too');
     is_deeply($v->{reporter}, { name => 'Made Wirawan',
         contact => 'made.wirawan@example.com' },
         'first_name + last_name and email: the reporter');
@@ -215,14 +219,15 @@ subtest 'GET requests/{id}.json: the public view in Open311 fields' => sub {
 subtest 'anonymous and confidential in every representation' => sub {
     my $r = post($t->open311_form('attribute[anonymous]' => 'true',
         'attribute[confidential]' => 'true', first_name => undef,
-        last_name => undef, email => undef));
+        last_name => undef, email => undef,
+        media_url => 'https://foto.example.id/rahasia.jpg'));
     is($r->{status}, 201, 'anonymous without a name: 201') or diag $r->{body};
     my $id = $r->{json}[0]{service_request_id};
 
     for my $fmt (qw/json xml/) {
         $r = get("requests/$id.$fmt");
         is($r->{status}, 200, "$fmt: status 200");
-        unlike($r->{body}, qr/Lubang|Gatot|8\.6289|115\.1952/,
+        unlike($r->{body}, qr/Lubang|Gatot|8\.6289|115\.1952|rahasia/,
             "$fmt: no content of a confidential report");
     }
     my $q = get("requests/$id.json")->{json}[0];
@@ -235,6 +240,9 @@ subtest 'anonymous and confidential in every representation' => sub {
 
     my $v = $t->report_view($id, $ADMIN)->{json};
     ok($v->{anonymous} && $v->{confidential}, 'stored anonymous, confidential');
+    my $pub = $t->report_view($id)->{json};
+    ok(!exists $pub->{body} && !exists $pub->{media_url},
+        'the public REST view of it: no content either');
     is($v->{reporter}, undef, 'no identity');
 };
 
