@@ -1904,14 +1904,37 @@ package Lapor::Test;
 # index ("deadlines:<state>", a copy of "deadlines" for the report's
 # current state) folded into "deadlines" when it agrees with it; any other
 # copy (a stale state, another score) stays visible.
+#
+# The public list's sets (GET reports) are folded away too when they are
+# exactly right: "public", "public:category:<its category>",
+# "public:status:<its status>" and "public:agency:<its agency>" (when it
+# has one), each scored by submission time and number.  A missing, stale or extra one stays
+# visible (a missing one as "public...: missing").
 sub report_places {
     my ($self, $ns, $id, %opts) = @_;
     my $z = $self->report_zsets($ns, $id, %opts);
-    my $status = $self->redis_hash("lapor:{$ns}:report:$id", %opts)->{status};
+    my $h = $self->redis_hash("lapor:{$ns}:report:$id", %opts);
+    my $status = $h->{status};
 
     for my $k (grep { /^deadlines:/ } keys %$z) {
         delete $z->{$k} if defined $status && $k eq "deadlines:$status"
             && defined $z->{deadlines} && $z->{$k} == $z->{deadlines};
+    }
+
+    return $z unless defined $status;
+
+    my @want = ('public', "public:category:$h->{category}",
+        "public:status:$status");
+    push @want, "public:agency:$h->{agency}"
+        if defined $h->{agency} && length $h->{agency};
+    # scored like the queues: submission time and number
+    my $score = ($h->{created_at} << 20) | ($id & 0xfffff);
+    for my $k (@want) {
+        if (defined $z->{$k} && $z->{$k} == $score) {
+            delete $z->{$k};
+        } elsif (!defined $z->{$k}) {
+            $z->{"$k: missing"} = 1;
+        }
     }
     return $z;
 }
