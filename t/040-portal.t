@@ -76,7 +76,9 @@ $t->start_nginx;
 $t->wait_status('/api/v1/health', 200, 10);
 
 subtest 'the portal is served at / with its security headers' => sub {
-    for my $p ('/', '/lapor.html', '/lacak.html', '/kinerja.html') {
+    for my $p ('/', '/lapor.html', '/lacak.html', '/laporan.html',
+        '/kinerja.html')
+    {
         my $r = $t->http_get($p);
         is($r->{status}, 200, "$p 200");
         like($r->{headers}{'content-type'}, qr{^text/html; charset=utf-8},
@@ -120,7 +122,9 @@ subtest 'the portal is served at / with its security headers' => sub {
         'an asset without a version is revalidated');
 
     # every asset a page names exists, and versioned ones carry ?v=
-    for my $p ('index.html', 'lapor.html', 'lacak.html', 'kinerja.html') {
+    for my $p ('index.html', 'lapor.html', 'lacak.html', 'laporan.html',
+        'kinerja.html')
+    {
         my $html = $t->read_file("$REPO/examples/portal/$p");
         for my $u ($html =~ /(?:src|href)="(assets\/[^"]+)"/g) {
             like($u, qr/\?v=\d+$/, "$p: $u is versioned");

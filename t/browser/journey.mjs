@@ -478,6 +478,97 @@ async function run(browser) {
         'track: a token of another report is refused');
     await axe(page, 'track form');
 
+    // ---- The public list and report pages ------------------------------
+    // An anonymous report that does name its reporter (the API allows it):
+    // neither name nor contact may reach a public page.
+    const ANON_NAME = 'Nyoman Tersembunyi';
+    const ANON_CONTACT = 'nyoman.tersembunyi@example.id';
+    const hidden = await apiCall('POST', 'reports', null, {
+        type: 'pengaduan', category: 'kesehatan', channel: 'web',
+        title: 'Petugas puskesmas meminta uang tambahan',
+        body: 'Pasien diminta membayar Rp 50.000 di luar tarif resmi.',
+        anonymous: true,
+        reporter: { name: ANON_NAME, contact: ANON_CONTACT } });
+    ok(hidden.status === 201, 'an anonymous report with a name, by the API',
+        hidden);
+    const secrets = [ANON_NAME, ANON_CONTACT, CONTACT,
+        'Pungutan liar pembuatan KTP', 'Rp 150.000', '0812-3456-7890',
+        reports.normal.token, reports.anonymous.token];
+    // the page of one report (the same document: only the fragment moves)
+    const publicPage = async (id) => {
+        await page.goto(base + 'laporan.html#' + id,
+            { waitUntil: 'networkidle0' });
+        await page.waitForFunction((h) => {
+            const e = document.getElementById('public-h');
+            return e && e.textContent === h
+                && document.querySelector('#public-view #status');
+        }, {}, ID['public.title'].replace('{id}', id));
+    };
+    const leaks = async (what) => {
+        const html = await page.content();
+        const found = secrets.filter((x) => html.includes(x));
+        ok(found.length === 0, `${what}: no name or contact of an anonymous `
+            + 'report, no contact, no confidential text, no token', found);
+    };
+
+    await page.goto(base + 'laporan.html', { waitUntil: 'networkidle0' });
+    await page.waitForSelector('#feed li');
+    const listed = await page.$$eval('#feed li', (l) => l.map(
+        (x) => Number(x.dataset.id)));
+    const want = [hidden.data.id, reports.confidential.id, A.id,
+        reports.normal.id];
+    ok(want.every((id) => listed.includes(id)),
+        'feed: the reports are listed', { listed, want });
+    ok(listed.indexOf(hidden.data.id) < listed.indexOf(reports.normal.id),
+        'feed: newest first', listed);
+    ok((await text(page, `#feed li[data-id="${reports.confidential.id}"]`))
+        .includes(ID['feed.confidential']), 'feed: a confidential report '
+        + 'says so, without its text');
+    await leaks('feed');
+    await axe(page, 'public reports');
+    await shots(page, 'public-reports');
+
+    await page.select('#q-status', 'closed');
+    await page.waitForFunction((id) => {
+        const l = [...document.querySelectorAll('#feed li')];
+        return l.length === 1 && l[0].dataset.id === String(id);
+    }, {}, A.id);
+    ok(true, 'feed: the status filter shows only the closed report');
+    await page.select('#q-category', 'kesehatan');
+    await page.waitForFunction((id) => {
+        const l = [...document.querySelectorAll('#feed li')];
+        return l.length >= 1 && l.every((x) => x.dataset.id !== String(id));
+    }, {}, A.id);
+    is(await page.$eval('#q-status', (e) => e.value), '',
+        'feed: one filter at a time');
+
+    await page.click(`#feed li[data-id="${hidden.data.id}"] a`);
+    await page.waitForSelector('#public-view:not([hidden]) #status');
+    is(new URL(page.url()).hash, '#' + hidden.data.id,
+        'report page: laporan.html#<number>');
+    ok((await page.content()).includes(ID['feed.anonymous']),
+        'report page: the reporter is "anonim"');
+    await leaks('report page (anonymous)');
+    await axe(page, 'public report page');
+    await shots(page, 'public-report');
+
+    await publicPage(reports.confidential.id);
+    await leaks('report page (confidential)');
+    await publicPage(A.id);
+    is(await text(page, '#status'), ID['status.closed'],
+        'report page: the closed report');
+    ok((await text(page, '#timeline')).includes(
+        'Lampu di ujung timur sudah diganti juga.'),
+        'report page: the agency\'s follow-up in the public timeline');
+    ok(!(await page.content()).includes('Lampu di ujung timur masih mati.'),
+        'report page: the reporter\'s comment is not public');
+    await leaks('report page (closed)');
+
+    await page.goto(base, { waitUntil: 'networkidle0' });
+    await page.waitForSelector('#recent li[data-id]');
+    ok(true, 'home: the latest reports');
+    await leaks('home');
+
     // ---- Offline, then Redis down: retried, one report each ------------
     const n0 = await submittedCount();
     await page.goto(base + 'lapor.html', { waitUntil: 'networkidle0' });
