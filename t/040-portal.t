@@ -8,8 +8,10 @@
 # their receipts, tracking with the token, the officers' steps through the
 # API, the reporter's comment and feedback, a submission retried after
 # the connection was lost and after Redis was down (one report each), the
-# responsiveness charts, axe-core (WCAG 2.1 AA) on every page, screenshots
-# under build/browser/.
+# responsiveness charts, the public list and report pages (no name or
+# contact of an anonymous report), the free-WiFi landing page (bytes
+# transferred, one screen at 360x640) and the pop-up, axe-core (WCAG 2.1
+# AA) on every page, screenshots under build/browser/.
 
 use warnings;
 use strict;
@@ -77,7 +79,7 @@ $t->wait_status('/api/v1/health', 200, 10);
 
 subtest 'the portal is served at / with its security headers' => sub {
     for my $p ('/', '/lapor.html', '/lacak.html', '/laporan.html',
-        '/kinerja.html')
+        '/kinerja.html', '/wifi/')
     {
         my $r = $t->http_get($p);
         is($r->{status}, 200, "$p 200");
@@ -132,6 +134,17 @@ subtest 'the portal is served at / with its security headers' => sub {
             ok(-f "$REPO/examples/portal/$f", "$p: $f exists");
         }
     }
+
+    $r = $t->http_get('/wifi/popup.js');
+    like($r->{headers}{'content-type'}, qr{^application/javascript},
+        'the pop-up script, as JavaScript (nosniff)');
+    is($r->{headers}{'cache-control'}, 'no-cache',
+        'the pop-up script is revalidated: hotspots embed it unversioned');
+
+    $r = $t->http_get('/api/v1/catalog',
+        headers => { 'Accept-Encoding' => 'gzip' });
+    is($r->{headers}{'content-encoding'}, 'gzip',
+        'the API\'s JSON is compressed too');
 
     $r = $t->http_get('/api/v1/health');
     is($r->{status}, 200, 'the API is still at /api/v1/');

@@ -224,7 +224,14 @@ async function main() {
         userDataDir: fs.mkdtempSync(path.join(os.tmpdir(), 'lapor-chromium-')),
         args: ['--no-sandbox', '--disable-gpu', '--disable-quic',
             '--no-first-run', '--disable-background-networking',
-            '--disable-component-update', '--disable-sync']
+            '--disable-component-update', '--disable-sync',
+            // the pop-up test's hotspot page is an intercepted public
+            // origin loading the script from 127.0.0.1: allowed in real
+            // life (a public portal), blocked here as a request into the
+            // loopback address space without these
+            '--disable-features=LocalNetworkAccessChecks,'
+                + 'BlockInsecurePrivateNetworkRequests,'
+                + 'PrivateNetworkAccessRespectPreflightResults']
     });
     try {
         await run(browser);
@@ -621,6 +628,103 @@ async function run(browser) {
     await page.waitForSelector('.figures');
     ok(true, 'home: the figures once there are reports');
     await shots(page, 'home-figures');
+
+    // ---- The free-WiFi landing page and the pop-up ----------------------
+    const wctx = await browser.createBrowserContext();
+    const wifi = await wctx.newPage();
+    watch(wifi);
+    await browserLanguages(wifi, ['id-ID', 'id']);
+    await wifi.setViewport({ width: 360, height: 640 });
+    const net = await wifi.createCDPSession();
+    await net.send('Network.enable');
+    await net.send('Network.setCacheDisabled', { cacheDisabled: true });
+    let bytes = 0;
+    const sizes = [];
+    const urls = new Map();
+    net.on('Network.requestWillBeSent', (e) => urls.set(e.requestId,
+        e.request.url));
+    net.on('Network.loadingFinished', (e) => {
+        bytes += e.encodedDataLength;
+        sizes.push([urls.get(e.requestId), e.encodedDataLength]);
+    });
+    await wifi.goto(base + 'wifi/', { waitUntil: 'networkidle0' });
+    await wifi.waitForSelector('#f-category option[value="kesehatan"]');
+    console.log('# WiFi landing page: ' + bytes + ' bytes transferred');
+    ok(bytes > 0 && bytes <= 20480, `WiFi page: ${bytes} bytes transferred, `
+        + 'at most 20 KB with its API calls', sizes);
+    ok(await wifi.evaluate(() => document.documentElement.scrollWidth <= 360),
+        'WiFi page: no sideways scrolling at 360 px');
+    const bottom = await wifi.$eval('#submit',
+        (b) => b.getBoundingClientRect().bottom);
+    ok(bottom <= 640, `WiFi page: the whole form on one 360×640 screen `
+        + `(button bottom ${Math.round(bottom)} px)`);
+    await axe(wifi, 'WiFi landing page');
+    await wifi.screenshot({ path: path.join(ARTIFACTS, 'wifi-360x640.png') });
+
+    await wifi.click('#submit');
+    await wifi.waitForFunction(() => document.getElementById('e-title')
+        .textContent.length > 0);
+    ok(/wajib diisi|minimal/.test(await text(wifi, '#e-title')),
+        'WiFi page: the problems next to their fields',
+        await text(wifi, '#e-title'));
+    await wifi.select('#f-category', 'kesehatan');
+    await wifi.type('#f-title', 'Toilet puskesmas rusak sebulan');
+    await wifi.type('#f-body', 'Toilet pasien di puskesmas rusak dan tidak '
+        + 'bisa dipakai sejak sebulan.');
+    await wifi.click('#f-anonymous');
+    await wifi.click('#submit');
+    await wifi.waitForSelector('#receipt:not([hidden])', { timeout: 15000 });
+    const wid = Number(await text(wifi, '#r-id'));
+    const wtok = await text(wifi, '#r-token');
+    const wrep = await apiCall('GET', 'reports/' + wid, wtok);
+    ok(wrep.status === 200 && wrep.data.channel === 'wifi-portal'
+        && wrep.data.anonymous === true,
+        'WiFi page: an anonymous report through channel wifi-portal',
+        wrep.data);
+    await wifi.screenshot({ path: path.join(ARTIFACTS,
+        'wifi-receipt-360x640.png') });
+    await wifi.click('a[href="../lacak.html"]');
+    await wifi.waitForSelector('#status');
+    ok(!wifi.url().includes(wtok), 'WiFi receipt -> track: opened without '
+        + 'the token in the address');
+
+    // The pop-up on a hotspot's own page (another origin, served here by
+    // request interception: no network).
+    const hot = await wctx.newPage();
+    await hot.setViewport({ width: 360, height: 640 });
+    await hot.setRequestInterception(true);
+    hot.on('request', (req) => {
+        if (req.url().startsWith('http://hotspot.test/')) {
+            req.respond({ status: 200, contentType: 'text/html',
+                body: '<!DOCTYPE html><html lang="id"><head><meta '
+                    + 'charset="utf-8"><title>Hotspot Bali</title></head>'
+                    + '<body><main><h1>WiFi gratis Pemprov Bali</h1><p>Anda '
+                    + 'sudah terhubung.</p></main><script src="' + base
+                    + 'wifi/popup.js" defer></script></body></html>' });
+        } else {
+            req.continue();
+        }
+    });
+    const hotErrors = [];
+    hot.on('pageerror', (e) => hotErrors.push(e.message));
+    await hot.goto('http://hotspot.test/', { waitUntil: 'networkidle0' });
+    await hot.waitForSelector('#lapor-popup');
+    is(await hot.$eval('#lapor-popup a', (a) => a.href), base + 'wifi/',
+        'pop-up: invites to the WiFi landing page');
+    is(await hot.$eval('#lapor-popup', (a) => a.lang), 'id',
+        'pop-up: in the hotspot page\'s language');
+    await axe(hot, 'pop-up on a hotspot page');
+    await hot.screenshot({ path: path.join(ARTIFACTS, 'popup-360x640.png') });
+    await hot.click('#lapor-popup-close');
+    ok(!(await hot.$('#lapor-popup')), 'pop-up: dismissed');
+    await hot.reload({ waitUntil: 'networkidle0' });
+    ok(!(await hot.$('#lapor-popup')), 'pop-up: not shown again the same day');
+    await hot.evaluate(() => localStorage.setItem('lapor.popup.dismissed',
+        String(Date.now() - 25 * 3600 * 1000)));
+    await hot.reload({ waitUntil: 'networkidle0' });
+    ok(await hot.$('#lapor-popup'), 'pop-up: back after a day');
+    ok(hotErrors.length === 0, 'pop-up: no script error', hotErrors);
+    await wctx.close();
 
     ok(problems.length === 0, 'no script error, CSP violation or '
         + 'third-party request on any page', problems);
