@@ -162,7 +162,7 @@ subtest 'the journey in Chromium' => sub {
         "$NODE_DIR/journey.mjs", $base, $TOK->{'admin-1'}, $TOK->{'pupr-1'});
     $in->autoflush(1);
 
-    my ($done, $seen) = (undef, 0);
+    my ($done, $seen, @tokens) = (undef, 0);
     local $SIG{ALRM} = sub { kill 'TERM', $pid; die "journey timed out\n" };
     alarm 240;
     eval {
@@ -174,6 +174,10 @@ subtest 'the journey in Chromium' => sub {
                     $t->stop_redis;
                 } elsif ($cmd eq 'redis-start') {
                     $t->start_redis(@REDIS_ARGS);
+                } elsif ($cmd eq 'overdue' && $line =~ /^CTL overdue (\d+)$/) {
+                    # the deadline three days back (the view says overdue)
+                    $t->redis_cmd('HSET', "lapor:{bali}:report:$1",
+                        'due_at', time - 3 * 86400);
                 } else {
                     die "unknown control $cmd\n";
                 }
@@ -181,6 +185,8 @@ subtest 'the journey in Chromium' => sub {
             } elsif ($line =~ /^(not )?ok - (.*)$/) {
                 $seen++;
                 ok(!defined $1, $2);
+            } elsif ($line =~ /^TOKEN (\S+)$/) {
+                push @tokens, $1;
             } elsif ($line =~ /^done (\d+)$/) {
                 $done = $1;
             } elsif ($line =~ /^# ?(.*)$/) {
@@ -198,6 +204,12 @@ subtest 'the journey in Chromium' => sub {
     ok(defined $done && $done == $seen && $seen > 50,
         "the journey ran to its end ($seen checks)");
     diag("screenshots in $artifacts") if $ENV{LAPOR_TEST_LEAVE};
+
+    my $log = $t->read_file('access.log');
+    ok(@tokens >= 6 && length $log, scalar(@tokens) . ' tokens given, '
+        . 'access log read');
+    is_deeply([grep { index($log, $_) >= 0 } @tokens], [],
+        'no tracking token in the access log (never in an address)');
 };
 
 $t->finish;

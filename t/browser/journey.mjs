@@ -5,9 +5,11 @@
 //
 // Run by t/040-portal.t, which starts nginx and Redis.  Prints one line
 // per check, "ok - <name>" or "not ok - <name>", "# ..." for diagnostics,
-// and "CTL <command>" when it needs the harness to act (redis-stop,
-// redis-start); it then waits for a line on its standard input.  Ends
-// with "done <checks>".  Screenshots go to $LAPOR_ARTIFACTS.
+// "TOKEN <token>" for each tracking token it was given (the harness makes
+// sure none reached the access log), and "CTL <command>" when it needs the
+// harness to act (redis-stop, redis-start, overdue <id>); it then waits
+// for a line on its standard input.  Ends with "done <checks>".
+// Screenshots go to $LAPOR_ARTIFACTS.
 
 import fs from 'node:fs';
 import os from 'node:os';
@@ -193,6 +195,7 @@ async function submitAndReceipt(page, name, clicked) {
     ok(id > 0, `${name}: the receipt shows the report number`, id);
     ok(/^[A-Za-z0-9_-]{32}$/.test(token),
         `${name}: the receipt shows the tracking token`, token);
+    console.log('TOKEN ' + token);
     ok(!page.url().includes(token), `${name}: the token is not in the URL`);
     const draft = await page.evaluate(() => localStorage.getItem('lapor.draft'));
     is(draft, null, `${name}: the draft is gone after the 201`);
@@ -371,6 +374,19 @@ async function run(browser) {
         await text(page, '#deadline'));
     await axe(page, 'track (submitted)');
     await shots(page, 'track');
+
+    // A deadline that has passed is said so.
+    is(await control('overdue ' + reports.normal.id), 'ok',
+        'the harness moved the deadline three days back');
+    await page.reload({ waitUntil: 'networkidle0' });
+    await page.waitForSelector('#deadline');
+    ok(await page.$eval('#deadline', (e) => e.classList.contains('overdue')
+        && e.textContent.startsWith('Terlambat')),
+    'track: an overdue report is shown as late', await text(page,
+        '#deadline'));
+    ok((await text(page, '#track-view')).includes(ID['track.overdue.short']),
+        'track: "Terlambat" next to the status');
+    await shots(page, 'track-overdue');
 
     // Anonymous: no name or contact fields.
     await page.goto(base + 'lapor.html', { waitUntil: 'networkidle0' });
@@ -593,6 +609,7 @@ async function run(browser) {
     await page.setOfflineMode(false);
     await page.waitForSelector('#receipt:not([hidden])', { timeout: 15000 });
     ok(true, 'offline: sent when the connection returns');
+    console.log('TOKEN ' + await text(page, '#r-token'));
 
     await page.goto(base + 'lapor.html', { waitUntil: 'networkidle0' });
     await fillReport(page, { type: 'pengaduan', category: 'kesehatan',
@@ -611,6 +628,7 @@ async function run(browser) {
     is(await control('redis-start'), 'ok', 'Redis started again');
     await page.waitForSelector('#receipt:not([hidden])', { timeout: 45000 });
     ok(true, 'Redis back: the retry gets the receipt');
+    console.log('TOKEN ' + await text(page, '#r-token'));
     is(await submittedCount(), n0 + 2,
         'offline and Redis down: exactly one report each');
 
@@ -676,6 +694,7 @@ async function run(browser) {
     await wifi.waitForSelector('#receipt:not([hidden])', { timeout: 15000 });
     const wid = Number(await text(wifi, '#r-id'));
     const wtok = await text(wifi, '#r-token');
+    console.log('TOKEN ' + wtok);
     const wrep = await apiCall('GET', 'reports/' + wid, wtok);
     ok(wrep.status === 200 && wrep.data.channel === 'wifi-portal'
         && wrep.data.anonymous === true,
