@@ -291,6 +291,38 @@ async function run(browser) {
     // ---- The form: field errors in both languages ----------------------
     await page.goto(base + 'lapor.html', { waitUntil: 'networkidle0' });
     await page.waitForSelector('#f-type-pengaduan');
+
+    // Keyboard only: the skip link first, then every control in order.
+    await page.keyboard.press('Tab');
+    is(await page.evaluate(() => document.activeElement.className), 'skip',
+        'keyboard: the skip link comes first');
+    await page.keyboard.press('Enter');
+    const order = [];
+    for (let i = 0; i < 40; i++) {
+        await page.keyboard.press('Tab');
+        const id = await page.evaluate(() => document.activeElement.id);
+        if (id && id !== order[order.length - 1]) {
+            // a date field takes one Tab per part
+            order.push(id);
+        }
+        if (id === 'submit') {
+            break;
+        }
+    }
+    const controls = ['f-category', 'f-agency', 'f-title', 'f-body',
+        'f-location', 'geo', 'f-occurred', 'f-anonymous', 'f-confidential',
+        'f-name', 'f-contact', 'submit'];
+    is(order.filter((x) => controls.includes(x)).join(' '),
+        controls.join(' '), 'keyboard: the skip link leads into the form, '
+        + 'every control reachable by Tab in order');
+    await page.focus('#f-title');
+    await page.keyboard.type('Pendek');
+    await page.keyboard.press('Enter');
+    await page.waitForSelector('#form-errors.problem');
+    ok(true, 'keyboard: Enter in a field sends the form');
+    await page.evaluate(() => localStorage.removeItem('lapor.draft'));
+    await page.reload({ waitUntil: 'networkidle0' });
+    await page.waitForSelector('#f-type-pengaduan');
     await axe(page, 'report form');
     await shots(page, 'report-form');
     await page.type('#f-title', 'Pendek');
@@ -346,6 +378,24 @@ async function run(browser) {
         'receipt: warns that nobody can recover the token');
     await axe(page, 'receipt');
     await shots(page, 'receipt');
+
+    // Copy: number and token on the clipboard.
+    await browser.defaultBrowserContext().overridePermissions(base,
+        ['clipboard-read', 'clipboard-write', 'clipboard-sanitized-write']);
+    await page.click('#r-copy');
+    await page.waitForFunction(() => document.getElementById('r-copy-status')
+        .textContent.length > 0);
+    const clip = await page.evaluate(() => navigator.clipboard.readText());
+    ok(clip.includes(reports.normal.token) && clip.includes(
+        String(reports.normal.id)), 'receipt: copied with its number', clip);
+
+    // Print: only the receipt, with its warning.
+    await page.emulateMediaType('print');
+    ok(!(await visible(page, 'header.site'))
+        && await visible(page, '#r-token') && await visible(page, '#r-warning')
+        && !(await visible(page, '#r-copy')),
+    'receipt: the print view shows the receipt and its warning only');
+    await page.emulateMediaType(null);
 
     // Save as .txt: the file holds the number and the token.
     const dl = fs.mkdtempSync(path.join(os.tmpdir(), 'lapor-dl-'));
