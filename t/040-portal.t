@@ -55,7 +55,8 @@ my %sub = (
     qr{^error_log\s+\S+\s+(\w+);}m => 'error_log %%TESTDIR%%/error.log info;',
     qr{access_log\s+\S+;} => 'access_log %%TESTDIR%%/access.log;',
     qr{127\.0\.0\.1:8080} => '127.0.0.1:%%PORT%%',
-    qr{lapor_redis 127\.0\.0\.1:6380;} => 'lapor_redis 127.0.0.1:%%REDIS_PORT%%;',
+    qr{lapor_redis 127\.0\.0\.1:6380;}
+        => 'lapor_redis 127.0.0.1:%%REDIS_PORT%%;',
     qr{/etc/nginx/lapor/catalog\.json} => '%%REPO%%/examples/catalog.json',
     qr{/etc/nginx/lapor/identity\.key} => '%%TESTDIR%%/identity.key',
     qr{/etc/nginx/lapor/tokens} => '%%TESTDIR%%/tokens',
