@@ -697,6 +697,31 @@ async function run(browser) {
     ok(true, 'home: the figures once there are reports');
     await shots(page, 'home-figures');
 
+    // ---- More reports than a page: "show more" pages with the cursor ----
+    for (let i = 0; i < 21; i++) {
+        const r = await apiCall('POST', 'reports', null, {
+            type: 'aspirasi', category: 'pendidikan', channel: 'web',
+            title: 'Usul perpustakaan keliling nomor ' + i,
+            body: 'Mohon perpustakaan keliling datang ke desa kami, usul '
+                + 'nomor ' + i + '.', anonymous: true });
+        if (r.status !== 201) {
+            ok(false, 'a report for paging', r);
+        }
+    }
+    const total = await submittedCount();
+    await page.goto(base + 'laporan.html', { waitUntil: 'networkidle0' });
+    await page.waitForSelector('#feed li');
+    is(await page.$$eval('#feed li', (l) => l.length), 20,
+        'feed: a page of 20');
+    ok(await visible(page, '#feed-more'), 'feed: "show more" offered');
+    await page.click('#feed-more');
+    await page.waitForFunction((n) => document.querySelectorAll('#feed li')
+        .length === n, {}, total);
+    const all = await page.$$eval('#feed li', (l) => l.map(
+        (x) => x.dataset.id));
+    is(new Set(all).size, total, 'feed: every report once after "show more"');
+    ok(!(await visible(page, '#feed-more')), 'feed: nothing more to show');
+
     // ---- The free-WiFi landing page and the pop-up ----------------------
     const wctx = await browser.createBrowserContext();
     const wifi = await wctx.newPage();
