@@ -71,10 +71,11 @@ static ngx_http_lapor_route_t  ngx_http_lapor_routes[] = {
       ngx_http_lapor_catalog_handler,
       NGX_HTTP_LAPOR_EP_CATALOG },
 
+    /* GET lists (the endpoint becomes "list"), POST submits */
     { ngx_string("reports"),
-      NGX_HTTP_POST,
-      ngx_string("POST"),
-      ngx_http_lapor_reports_post,
+      NGX_HTTP_GET|NGX_HTTP_HEAD|NGX_HTTP_POST,
+      ngx_string("GET, HEAD, POST"),
+      ngx_http_lapor_reports_handler,
       NGX_HTTP_LAPOR_EP_SUBMIT },
 
     { ngx_string("reports/{id}"),

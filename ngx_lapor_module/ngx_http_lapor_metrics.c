@@ -28,7 +28,7 @@ static ngx_str_t  ngx_http_lapor_metrics_type =
 
 static const char  *ngx_http_lapor_endpoints[NGX_HTTP_LAPOR_EP_COUNT] = {
     "other", "health", "catalog", "submit", "report", "events", "action",
-    "queue", "stats"
+    "queue", "stats", "list"
 };
 
 /* the statuses counted one by one; anything else is "other" (0) */

@@ -24,6 +24,7 @@ typedef enum {
     NGX_HTTP_LAPOR_EP_ACTION,
     NGX_HTTP_LAPOR_EP_QUEUE,
     NGX_HTTP_LAPOR_EP_STATS,
+    NGX_HTTP_LAPOR_EP_LIST,
     NGX_HTTP_LAPOR_EP_COUNT
 } ngx_http_lapor_endpoint_e;
 

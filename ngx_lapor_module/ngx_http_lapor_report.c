@@ -1015,11 +1015,14 @@ ngx_http_lapor_submit_write(ngx_http_request_t *r,
     /* the admins' queue by age, and the deadline index */
 
     place.state = LAPOR_STATE_SUBMITTED;
-    ngx_str_null(&place.agency);
+    place.agency.data = (u_char *) rep->agency->code;
+    place.agency.len = rep->agency->code_len;
     place.entered_at = sub->now;
     place.due = sub->due;
+    place.created_at = sub->now;
 
     ngx_http_lapor_store_place(&b, sub->id, &place);
+    ngx_http_lapor_store_publish(&b, sub->id, sub->now, rep->category->code);
 
     /* the list by creation time (Open311 GET requests) */
 

@@ -17,6 +17,7 @@
 #include "ngx_http_lapor_module.h"
 #include "ngx_http_lapor_limit.h"
 #include "lapor_report.h"
+#include "lapor_jsonw.h"
 
 
 /* the fields of a report hash; their order is the HMGET order */
@@ -134,6 +135,14 @@ ngx_int_t ngx_http_lapor_view_state(redisReply **f, time_t now,
 
 /* text for the public, personal data masked (same length); NULL: no memory */
 u_char *ngx_http_lapor_view_masked(ngx_http_request_t *r, redisReply *value);
+
+/* a report as v->viewer may see it, one JSON object into w (view.c) */
+ngx_int_t ngx_http_lapor_view_write(ngx_http_request_t *r,
+    ngx_http_lapor_view_t *v, redisReply **f, lapor_jsonw_t *w,
+    int64_t *version);
+
+/* GET reports: the public list (list.c); POST reports submits */
+ngx_int_t ngx_http_lapor_reports_handler(ngx_http_request_t *r);
 
 /*
  * 400 with every field error, in the reader's language: invalid-report, or

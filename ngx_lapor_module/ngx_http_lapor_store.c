@@ -10,6 +10,17 @@
  *                            (the overdue queue is its head up to now)
  *   deadlines:<state>        the same, one state
  *   autoclose                followed up, by the time it closes by itself
+ *
+ * and, for GET reports (the public list, newest first), every report in
+ *
+ *   public                   all reports
+ *   public:category:<code>   its category (fixed at submission)
+ *   public:status:<state>    its state, any of the seven
+ *   public:agency:<code>     the agency it is with (its "agency" field)
+ *
+ * scored by the time of submission and the number (the score above: unique,
+ * so it serves as the keyset cursor; numbers alone are not in the order of
+ * submission, each worker takes them in blocks).
  */
 
 
@@ -143,17 +154,37 @@ ngx_http_lapor_store_unplace(ngx_http_lapor_batch_t *b, int64_t id,
 }
 
 
+void
+ngx_http_lapor_store_publish(ngx_http_lapor_batch_t *b, int64_t id,
+    int64_t created_at, const char *category)
+{
+    ngx_http_lapor_store_zset(b, 1, id, created_at, "public");
+    ngx_http_lapor_store_zset(b, 1, id, created_at, "public:category:%s",
+                              category);
+}
+
+
 static void
 ngx_http_lapor_store_apply(ngx_http_lapor_batch_t *b, int add, int64_t id,
     ngx_http_lapor_place_t *p)
 {
     const char  *state;
 
+    state = lapor_state_name(p->state);
+
+    /* the public list's filters: every state, newest first */
+
+    ngx_http_lapor_store_zset(b, add, id, p->created_at, "public:status:%s",
+                              state);
+
+    if (p->agency.len) {
+        ngx_http_lapor_store_zset(b, add, id, p->created_at,
+                                  "public:agency:%V", &p->agency);
+    }
+
     if (!lapor_state_open(p->state)) {
         return;
     }
-
-    state = lapor_state_name(p->state);
 
     ngx_http_lapor_store_zset(b, add, id, p->entered_at, "queue:%s", state);
 

@@ -35,9 +35,10 @@
 
 typedef struct {
     lapor_state_e                 state;
-    ngx_str_t                     agency;      /* the current agency */
+    ngx_str_t                     agency;      /* its "agency" field */
     int64_t                       entered_at;  /* into this state */
     int64_t                       due;         /* 0 when there is none */
+    int64_t                       created_at;  /* the public lists' order */
 } ngx_http_lapor_place_t;
 
 
@@ -55,6 +56,10 @@ void ngx_http_lapor_store_place(ngx_http_lapor_batch_t *b, int64_t id,
     ngx_http_lapor_place_t *p);
 void ngx_http_lapor_store_unplace(ngx_http_lapor_batch_t *b, int64_t id,
     ngx_http_lapor_place_t *p);
+
+/* ZADD to the public lists that never change: all reports, its category */
+void ngx_http_lapor_store_publish(ngx_http_lapor_batch_t *b, int64_t id,
+    int64_t created_at, const char *category);
 
 
 /*

@@ -332,11 +332,13 @@ ngx_http_lapor_transition(ngx_http_lapor_batch_t *b, lapor_catalog_t *cat,
         old.agency = cur->agency;
         old.entered_at = cur->entered_at;
         old.due = cur->due;
+        old.created_at = cur->created_at;
 
         new.state = ch->to;
         new.agency = agency;
         new.entered_at = since;
         new.due = ch->due;
+        new.created_at = cur->created_at;
 
         ngx_http_lapor_store_unplace(b, cur->id, &old);
         ngx_http_lapor_store_place(b, cur->id, &new);

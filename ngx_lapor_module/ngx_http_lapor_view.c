@@ -295,8 +295,40 @@ static ngx_int_t
 ngx_http_lapor_view_send(ngx_http_request_t *r, ngx_http_lapor_view_t *v,
     redisReply **f)
 {
+    int64_t         version;
+    ngx_int_t       rc;
+    lapor_jsonw_t   w;
+
+    if (ngx_http_lapor_jsonw_init(r, &w, 2048) != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    rc = ngx_http_lapor_view_write(r, v, f, &w, &version);
+
+    if (rc != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    if (ngx_http_lapor_etag(r, version) != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    return ngx_http_lapor_jsonw_send(r, NGX_HTTP_OK, &ngx_http_lapor_json_type,
+                                     &w);
+}
+
+
+/*
+ * The view of one report as a JSON object into w, for v->viewer; also one
+ * item of the public list (GET reports, viewer 0).  NGX_ERROR for a report
+ * hash that lacks what every view needs (logged).
+ */
+
+ngx_int_t
+ngx_http_lapor_view_write(ngx_http_request_t *r, ngx_http_lapor_view_t *v,
+    redisReply **f, lapor_jsonw_t *w, int64_t *version_out)
+{
     int64_t                        n;
-    lapor_jsonw_t                  jw, *w;
     ngx_time_t                    *tp;
     ngx_uint_t                     confidential, anonymous, open, public;
     ngx_uint_t                     mask, identity, contact;
@@ -311,18 +343,14 @@ ngx_http_lapor_view_send(ngx_http_request_t *r, ngx_http_lapor_view_t *v,
     if (ngx_http_lapor_view_state(f, tp->sec, &st) != NGX_OK) {
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                       "lapor: report \"%V\" is incomplete", v->key);
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        return NGX_ERROR;
     }
 
     confidential = st.confidential;
     anonymous = st.anonymous;
     open = st.open;
 
-    w = &jw;
-
-    if (ngx_http_lapor_jsonw_init(r, w, 2048) != NGX_OK) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
+    *version_out = st.version;
 
     lapor_jsonw_map_open(w);
 
@@ -379,7 +407,7 @@ ngx_http_lapor_view_send(ngx_http_request_t *r, ngx_http_lapor_view_t *v,
 
     if (confidential && public) {
         lapor_jsonw_map_close(w);
-        goto send;
+        return NGX_OK;
     }
 
     mask = public;
@@ -463,14 +491,7 @@ ngx_http_lapor_view_send(ngx_http_request_t *r, ngx_http_lapor_view_t *v,
 
     lapor_jsonw_map_close(w);
 
-send:
-
-    if (ngx_http_lapor_etag(r, st.version) != NGX_OK) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    return ngx_http_lapor_jsonw_send(r, NGX_HTTP_OK, &ngx_http_lapor_json_type,
-                                     w);
+    return NGX_OK;
 }
 
 

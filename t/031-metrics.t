@@ -271,6 +271,8 @@ subtest 'requests of both workers add up exactly' => sub {
     push @batch, req('report', 404, 'GET', '/api/v1/reports/999999')
         for 1 .. 5;
     push @batch, req('stats', 200, 'GET', '/api/v1/stats') for 1 .. 6;
+    push @batch, req('list', 200, 'GET', '/api/v1/reports') for 1 .. 3;
+    push @batch, req('list', 400, 'GET', '/api/v1/reports?limit=0') for 1 .. 2;
     push @batch, req('queue', 401, 'GET', '/api/v1/queue') for 1 .. 4;
     push @batch, req('queue', 200, 'GET', '/api/v1/queue',
         headers => { Authorization => "Bearer $ADMIN" }) for 1 .. 3;

@@ -8,8 +8,10 @@
 # their receipts, tracking with the token, the officers' steps through the
 # API, the reporter's comment and feedback, a submission retried after
 # the connection was lost and after Redis was down (one report each), the
-# responsiveness charts, axe-core (WCAG 2.1 AA) on every page, screenshots
-# under build/browser/.
+# responsiveness charts, the public list and report pages (no name or
+# contact of an anonymous report), the free-WiFi landing page (bytes
+# transferred, one screen at 360x640) and the pop-up, axe-core (WCAG 2.1
+# AA) on every page, screenshots under build/browser/.
 
 use warnings;
 use strict;
@@ -77,7 +79,9 @@ $t->start_nginx;
 $t->wait_status('/api/v1/health', 200, 10);
 
 subtest 'the portal is served at / with its security headers' => sub {
-    for my $p ('/', '/lapor.html', '/lacak.html', '/kinerja.html') {
+    for my $p ('/', '/lapor.html', '/lacak.html', '/laporan.html',
+        '/kinerja.html', '/wifi/')
+    {
         my $r = $t->http_get($p);
         is($r->{status}, 200, "$p 200");
         like($r->{headers}{'content-type'}, qr{^text/html; charset=utf-8},
@@ -121,7 +125,9 @@ subtest 'the portal is served at / with its security headers' => sub {
         'an asset without a version is revalidated');
 
     # every asset a page names exists, and versioned ones carry ?v=
-    for my $p ('index.html', 'lapor.html', 'lacak.html', 'kinerja.html') {
+    for my $p ('index.html', 'lapor.html', 'lacak.html', 'laporan.html',
+        'kinerja.html')
+    {
         my $html = $t->read_file("$REPO/examples/portal/$p");
         for my $u ($html =~ /(?:src|href)="(assets\/[^"]+)"/g) {
             like($u, qr/\?v=\d+$/, "$p: $u is versioned");
@@ -129,6 +135,17 @@ subtest 'the portal is served at / with its security headers' => sub {
             ok(-f "$REPO/examples/portal/$f", "$p: $f exists");
         }
     }
+
+    $r = $t->http_get('/wifi/popup.js');
+    like($r->{headers}{'content-type'}, qr{^application/javascript},
+        'the pop-up script, as JavaScript (nosniff)');
+    is($r->{headers}{'cache-control'}, 'no-cache',
+        'the pop-up script is revalidated: hotspots embed it unversioned');
+
+    $r = $t->http_get('/api/v1/catalog',
+        headers => { 'Accept-Encoding' => 'gzip' });
+    is($r->{headers}{'content-encoding'}, 'gzip',
+        'the API\'s JSON is compressed too');
 
     $r = $t->http_get('/api/v1/health');
     is($r->{status}, 200, 'the API is still at /api/v1/');
@@ -146,7 +163,7 @@ subtest 'the journey in Chromium' => sub {
         "$NODE_DIR/journey.mjs", $base, $TOK->{'admin-1'}, $TOK->{'pupr-1'});
     $in->autoflush(1);
 
-    my ($done, $seen) = (undef, 0);
+    my ($done, $seen, @tokens) = (undef, 0);
     local $SIG{ALRM} = sub { kill 'TERM', $pid; die "journey timed out\n" };
     alarm 240;
     eval {
@@ -158,6 +175,10 @@ subtest 'the journey in Chromium' => sub {
                     $t->stop_redis;
                 } elsif ($cmd eq 'redis-start') {
                     $t->start_redis(@REDIS_ARGS);
+                } elsif ($cmd eq 'overdue' && $line =~ /^CTL overdue (\d+)$/) {
+                    # the deadline three days back (the view says overdue)
+                    $t->redis_cmd('HSET', "lapor:{bali}:report:$1",
+                        'due_at', time - 3 * 86400);
                 } else {
                     die "unknown control $cmd\n";
                 }
@@ -165,6 +186,8 @@ subtest 'the journey in Chromium' => sub {
             } elsif ($line =~ /^(not )?ok - (.*)$/) {
                 $seen++;
                 ok(!defined $1, $2);
+            } elsif ($line =~ /^TOKEN (\S+)$/) {
+                push @tokens, $1;
             } elsif ($line =~ /^done (\d+)$/) {
                 $done = $1;
             } elsif ($line =~ /^# ?(.*)$/) {
@@ -182,6 +205,12 @@ subtest 'the journey in Chromium' => sub {
     ok(defined $done && $done == $seen && $seen > 50,
         "the journey ran to its end ($seen checks)");
     diag("screenshots in $artifacts") if $ENV{LAPOR_TEST_LEAVE};
+
+    my $log = $t->read_file('access.log');
+    ok(@tokens >= 6 && length $log, scalar(@tokens) . ' tokens given, '
+        . 'access log read');
+    is_deeply([grep { index($log, $_) >= 0 } @tokens], [],
+        'no tracking token in the access log (never in an address)');
 };
 
 $t->finish;

@@ -5,9 +5,11 @@
 //
 // Run by t/041-portal.t, which starts nginx and Redis.  Prints one line
 // per check, "ok - <name>" or "not ok - <name>", "# ..." for diagnostics,
-// and "CTL <command>" when it needs the harness to act (redis-stop,
-// redis-start); it then waits for a line on its standard input.  Ends
-// with "done <checks>".  Screenshots go to $LAPOR_ARTIFACTS.
+// "TOKEN <token>" for each tracking token it was given (the harness makes
+// sure none reached the access log), and "CTL <command>" when it needs the
+// harness to act (redis-stop, redis-start, overdue <id>); it then waits
+// for a line on its standard input.  Ends with "done <checks>".
+// Screenshots go to $LAPOR_ARTIFACTS.
 
 import fs from 'node:fs';
 import os from 'node:os';
@@ -193,6 +195,7 @@ async function submitAndReceipt(page, name, clicked) {
     ok(id > 0, `${name}: the receipt shows the report number`, id);
     ok(/^[A-Za-z0-9_-]{32}$/.test(token),
         `${name}: the receipt shows the tracking token`, token);
+    console.log('TOKEN ' + token);
     ok(!page.url().includes(token), `${name}: the token is not in the URL`);
     const draft = await page.evaluate(() => localStorage.getItem('lapor.draft'));
     is(draft, null, `${name}: the draft is gone after the 201`);
@@ -224,7 +227,14 @@ async function main() {
         userDataDir: fs.mkdtempSync(path.join(os.tmpdir(), 'lapor-chromium-')),
         args: ['--no-sandbox', '--disable-gpu', '--disable-quic',
             '--no-first-run', '--disable-background-networking',
-            '--disable-component-update', '--disable-sync']
+            '--disable-component-update', '--disable-sync',
+            // the pop-up test's hotspot page is an intercepted public
+            // origin loading the script from 127.0.0.1: allowed in real
+            // life (a public portal), blocked here as a request into the
+            // loopback address space without these
+            '--disable-features=LocalNetworkAccessChecks,'
+                + 'BlockInsecurePrivateNetworkRequests,'
+                + 'PrivateNetworkAccessRespectPreflightResults']
     });
     try {
         await run(browser);
@@ -280,6 +290,38 @@ async function run(browser) {
 
     // ---- The form: field errors in both languages ----------------------
     await page.goto(base + 'lapor.html', { waitUntil: 'networkidle0' });
+    await page.waitForSelector('#f-type-pengaduan');
+
+    // Keyboard only: the skip link first, then every control in order.
+    await page.keyboard.press('Tab');
+    is(await page.evaluate(() => document.activeElement.className), 'skip',
+        'keyboard: the skip link comes first');
+    await page.keyboard.press('Enter');
+    const order = [];
+    for (let i = 0; i < 40; i++) {
+        await page.keyboard.press('Tab');
+        const id = await page.evaluate(() => document.activeElement.id);
+        if (id && id !== order[order.length - 1]) {
+            // a date field takes one Tab per part
+            order.push(id);
+        }
+        if (id === 'submit') {
+            break;
+        }
+    }
+    const controls = ['f-category', 'f-agency', 'f-title', 'f-body',
+        'f-location', 'geo', 'f-occurred', 'f-anonymous', 'f-confidential',
+        'f-name', 'f-contact', 'submit'];
+    is(order.filter((x) => controls.includes(x)).join(' '),
+        controls.join(' '), 'keyboard: the skip link leads into the form, '
+        + 'every control reachable by Tab in order');
+    await page.focus('#f-title');
+    await page.keyboard.type('Pendek');
+    await page.keyboard.press('Enter');
+    await page.waitForSelector('#form-errors.problem');
+    ok(true, 'keyboard: Enter in a field sends the form');
+    await page.evaluate(() => localStorage.removeItem('lapor.draft'));
+    await page.reload({ waitUntil: 'networkidle0' });
     await page.waitForSelector('#f-type-pengaduan');
     await axe(page, 'report form');
     await shots(page, 'report-form');
@@ -337,6 +379,24 @@ async function run(browser) {
     await axe(page, 'receipt');
     await shots(page, 'receipt');
 
+    // Copy: number and token on the clipboard.
+    await browser.defaultBrowserContext().overridePermissions(base,
+        ['clipboard-read', 'clipboard-write', 'clipboard-sanitized-write']);
+    await page.click('#r-copy');
+    await page.waitForFunction(() => document.getElementById('r-copy-status')
+        .textContent.length > 0);
+    const clip = await page.evaluate(() => navigator.clipboard.readText());
+    ok(clip.includes(reports.normal.token) && clip.includes(
+        String(reports.normal.id)), 'receipt: copied with its number', clip);
+
+    // Print: only the receipt, with its warning.
+    await page.emulateMediaType('print');
+    ok(!(await visible(page, 'header.site'))
+        && await visible(page, '#r-token') && await visible(page, '#r-warning')
+        && !(await visible(page, '#r-copy')),
+    'receipt: the print view shows the receipt and its warning only');
+    await page.emulateMediaType(null);
+
     // Save as .txt: the file holds the number and the token.
     const dl = fs.mkdtempSync(path.join(os.tmpdir(), 'lapor-dl-'));
     const cdp = await page.createCDPSession();
@@ -364,6 +424,19 @@ async function run(browser) {
         await text(page, '#deadline'));
     await axe(page, 'track (submitted)');
     await shots(page, 'track');
+
+    // A deadline that has passed is said so.
+    is(await control('overdue ' + reports.normal.id), 'ok',
+        'the harness moved the deadline three days back');
+    await page.reload({ waitUntil: 'networkidle0' });
+    await page.waitForSelector('#deadline');
+    ok(await page.$eval('#deadline', (e) => e.classList.contains('overdue')
+        && e.textContent.startsWith('Terlambat')),
+    'track: an overdue report is shown as late', await text(page,
+        '#deadline'));
+    ok((await text(page, '#track-view')).includes(ID['track.overdue.short']),
+        'track: "Terlambat" next to the status');
+    await shots(page, 'track-overdue');
 
     // Anonymous: no name or contact fields.
     await page.goto(base + 'lapor.html', { waitUntil: 'networkidle0' });
@@ -478,6 +551,97 @@ async function run(browser) {
         'track: a token of another report is refused');
     await axe(page, 'track form');
 
+    // ---- The public list and report pages ------------------------------
+    // An anonymous report that does name its reporter (the API allows it):
+    // neither name nor contact may reach a public page.
+    const ANON_NAME = 'Nyoman Tersembunyi';
+    const ANON_CONTACT = 'nyoman.tersembunyi@example.id';
+    const hidden = await apiCall('POST', 'reports', null, {
+        type: 'pengaduan', category: 'kesehatan', channel: 'web',
+        title: 'Petugas puskesmas meminta uang tambahan',
+        body: 'Pasien diminta membayar Rp 50.000 di luar tarif resmi.',
+        anonymous: true,
+        reporter: { name: ANON_NAME, contact: ANON_CONTACT } });
+    ok(hidden.status === 201, 'an anonymous report with a name, by the API',
+        hidden);
+    const secrets = [ANON_NAME, ANON_CONTACT, CONTACT,
+        'Pungutan liar pembuatan KTP', 'Rp 150.000', '0812-3456-7890',
+        reports.normal.token, reports.anonymous.token];
+    // the page of one report (the same document: only the fragment moves)
+    const publicPage = async (id) => {
+        await page.goto(base + 'laporan.html#' + id,
+            { waitUntil: 'networkidle0' });
+        await page.waitForFunction((h) => {
+            const e = document.getElementById('public-h');
+            return e && e.textContent === h
+                && document.querySelector('#public-view #status');
+        }, {}, ID['public.title'].replace('{id}', id));
+    };
+    const leaks = async (what) => {
+        const html = await page.content();
+        const found = secrets.filter((x) => html.includes(x));
+        ok(found.length === 0, `${what}: no name or contact of an anonymous `
+            + 'report, no contact, no confidential text, no token', found);
+    };
+
+    await page.goto(base + 'laporan.html', { waitUntil: 'networkidle0' });
+    await page.waitForSelector('#feed li');
+    const listed = await page.$$eval('#feed li', (l) => l.map(
+        (x) => Number(x.dataset.id)));
+    const want = [hidden.data.id, reports.confidential.id, A.id,
+        reports.normal.id];
+    ok(want.every((id) => listed.includes(id)),
+        'feed: the reports are listed', { listed, want });
+    ok(listed.indexOf(hidden.data.id) < listed.indexOf(reports.normal.id),
+        'feed: newest first', listed);
+    ok((await text(page, `#feed li[data-id="${reports.confidential.id}"]`))
+        .includes(ID['feed.confidential']), 'feed: a confidential report '
+        + 'says so, without its text');
+    await leaks('feed');
+    await axe(page, 'public reports');
+    await shots(page, 'public-reports');
+
+    await page.select('#q-status', 'closed');
+    await page.waitForFunction((id) => {
+        const l = [...document.querySelectorAll('#feed li')];
+        return l.length === 1 && l[0].dataset.id === String(id);
+    }, {}, A.id);
+    ok(true, 'feed: the status filter shows only the closed report');
+    await page.select('#q-category', 'kesehatan');
+    await page.waitForFunction((id) => {
+        const l = [...document.querySelectorAll('#feed li')];
+        return l.length >= 1 && l.every((x) => x.dataset.id !== String(id));
+    }, {}, A.id);
+    is(await page.$eval('#q-status', (e) => e.value), '',
+        'feed: one filter at a time');
+
+    await page.click(`#feed li[data-id="${hidden.data.id}"] a`);
+    await page.waitForSelector('#public-view:not([hidden]) #status');
+    is(new URL(page.url()).hash, '#' + hidden.data.id,
+        'report page: laporan.html#<number>');
+    ok((await page.content()).includes(ID['feed.anonymous']),
+        'report page: the reporter is "anonim"');
+    await leaks('report page (anonymous)');
+    await axe(page, 'public report page');
+    await shots(page, 'public-report');
+
+    await publicPage(reports.confidential.id);
+    await leaks('report page (confidential)');
+    await publicPage(A.id);
+    is(await text(page, '#status'), ID['status.closed'],
+        'report page: the closed report');
+    ok((await text(page, '#timeline')).includes(
+        'Lampu di ujung timur sudah diganti juga.'),
+        'report page: the agency\'s follow-up in the public timeline');
+    ok(!(await page.content()).includes('Lampu di ujung timur masih mati.'),
+        'report page: the reporter\'s comment is not public');
+    await leaks('report page (closed)');
+
+    await page.goto(base, { waitUntil: 'networkidle0' });
+    await page.waitForSelector('#recent li[data-id]');
+    ok(true, 'home: the latest reports');
+    await leaks('home');
+
     // ---- Offline, then Redis down: retried, one report each ------------
     const n0 = await submittedCount();
     await page.goto(base + 'lapor.html', { waitUntil: 'networkidle0' });
@@ -495,6 +659,7 @@ async function run(browser) {
     await page.setOfflineMode(false);
     await page.waitForSelector('#receipt:not([hidden])', { timeout: 15000 });
     ok(true, 'offline: sent when the connection returns');
+    console.log('TOKEN ' + await text(page, '#r-token'));
 
     await page.goto(base + 'lapor.html', { waitUntil: 'networkidle0' });
     await fillReport(page, { type: 'pengaduan', category: 'kesehatan',
@@ -513,6 +678,7 @@ async function run(browser) {
     is(await control('redis-start'), 'ok', 'Redis started again');
     await page.waitForSelector('#receipt:not([hidden])', { timeout: 45000 });
     ok(true, 'Redis back: the retry gets the receipt');
+    console.log('TOKEN ' + await text(page, '#r-token'));
     is(await submittedCount(), n0 + 2,
         'offline and Redis down: exactly one report each');
 
@@ -530,6 +696,129 @@ async function run(browser) {
     await page.waitForSelector('.figures');
     ok(true, 'home: the figures once there are reports');
     await shots(page, 'home-figures');
+
+    // ---- More reports than a page: "show more" pages with the cursor ----
+    for (let i = 0; i < 21; i++) {
+        const r = await apiCall('POST', 'reports', null, {
+            type: 'aspirasi', category: 'pendidikan', channel: 'web',
+            title: 'Usul perpustakaan keliling nomor ' + i,
+            body: 'Mohon perpustakaan keliling datang ke desa kami, usul '
+                + 'nomor ' + i + '.', anonymous: true });
+        if (r.status !== 201) {
+            ok(false, 'a report for paging', r);
+        }
+    }
+    const total = await submittedCount();
+    await page.goto(base + 'laporan.html', { waitUntil: 'networkidle0' });
+    await page.waitForSelector('#feed li');
+    is(await page.$$eval('#feed li', (l) => l.length), 20,
+        'feed: a page of 20');
+    ok(await visible(page, '#feed-more'), 'feed: "show more" offered');
+    await page.click('#feed-more');
+    await page.waitForFunction((n) => document.querySelectorAll('#feed li')
+        .length === n, {}, total);
+    const all = await page.$$eval('#feed li', (l) => l.map(
+        (x) => x.dataset.id));
+    is(new Set(all).size, total, 'feed: every report once after "show more"');
+    ok(!(await visible(page, '#feed-more')), 'feed: nothing more to show');
+
+    // ---- The free-WiFi landing page and the pop-up ----------------------
+    const wctx = await browser.createBrowserContext();
+    const wifi = await wctx.newPage();
+    watch(wifi);
+    await browserLanguages(wifi, ['id-ID', 'id']);
+    await wifi.setViewport({ width: 360, height: 640 });
+    const net = await wifi.createCDPSession();
+    await net.send('Network.enable');
+    await net.send('Network.setCacheDisabled', { cacheDisabled: true });
+    let bytes = 0;
+    const sizes = [];
+    const urls = new Map();
+    net.on('Network.requestWillBeSent', (e) => urls.set(e.requestId,
+        e.request.url));
+    net.on('Network.loadingFinished', (e) => {
+        bytes += e.encodedDataLength;
+        sizes.push([urls.get(e.requestId), e.encodedDataLength]);
+    });
+    await wifi.goto(base + 'wifi/', { waitUntil: 'networkidle0' });
+    await wifi.waitForSelector('#f-category option[value="kesehatan"]');
+    console.log('# WiFi landing page: ' + bytes + ' bytes transferred');
+    ok(bytes > 0 && bytes <= 20480, `WiFi page: ${bytes} bytes transferred, `
+        + 'at most 20 KB with its API calls', sizes);
+    ok(await wifi.evaluate(() => document.documentElement.scrollWidth <= 360),
+        'WiFi page: no sideways scrolling at 360 px');
+    const bottom = await wifi.$eval('#submit',
+        (b) => b.getBoundingClientRect().bottom);
+    ok(bottom <= 640, `WiFi page: the whole form on one 360×640 screen `
+        + `(button bottom ${Math.round(bottom)} px)`);
+    await axe(wifi, 'WiFi landing page');
+    await wifi.screenshot({ path: path.join(ARTIFACTS, 'wifi-360x640.png') });
+
+    await wifi.click('#submit');
+    await wifi.waitForFunction(() => document.getElementById('e-title')
+        .textContent.length > 0);
+    ok(/wajib diisi|minimal/.test(await text(wifi, '#e-title')),
+        'WiFi page: the problems next to their fields',
+        await text(wifi, '#e-title'));
+    await wifi.select('#f-category', 'kesehatan');
+    await wifi.type('#f-title', 'Toilet puskesmas rusak sebulan');
+    await wifi.type('#f-body', 'Toilet pasien di puskesmas rusak dan tidak '
+        + 'bisa dipakai sejak sebulan.');
+    await wifi.click('#f-anonymous');
+    await wifi.click('#submit');
+    await wifi.waitForSelector('#receipt:not([hidden])', { timeout: 15000 });
+    const wid = Number(await text(wifi, '#r-id'));
+    const wtok = await text(wifi, '#r-token');
+    console.log('TOKEN ' + wtok);
+    const wrep = await apiCall('GET', 'reports/' + wid, wtok);
+    ok(wrep.status === 200 && wrep.data.channel === 'wifi-portal'
+        && wrep.data.anonymous === true,
+        'WiFi page: an anonymous report through channel wifi-portal',
+        wrep.data);
+    await wifi.screenshot({ path: path.join(ARTIFACTS,
+        'wifi-receipt-360x640.png') });
+    await wifi.click('a[href="../lacak.html"]');
+    await wifi.waitForSelector('#status');
+    ok(!wifi.url().includes(wtok), 'WiFi receipt -> track: opened without '
+        + 'the token in the address');
+
+    // The pop-up on a hotspot's own page (another origin, served here by
+    // request interception: no network).
+    const hot = await wctx.newPage();
+    await hot.setViewport({ width: 360, height: 640 });
+    await hot.setRequestInterception(true);
+    hot.on('request', (req) => {
+        if (req.url().startsWith('http://hotspot.test/')) {
+            req.respond({ status: 200, contentType: 'text/html',
+                body: '<!DOCTYPE html><html lang="id"><head><meta '
+                    + 'charset="utf-8"><title>Hotspot Bali</title></head>'
+                    + '<body><main><h1>WiFi gratis Pemprov Bali</h1><p>Anda '
+                    + 'sudah terhubung.</p></main><script src="' + base
+                    + 'wifi/popup.js" defer></script></body></html>' });
+        } else {
+            req.continue();
+        }
+    });
+    const hotErrors = [];
+    hot.on('pageerror', (e) => hotErrors.push(e.message));
+    await hot.goto('http://hotspot.test/', { waitUntil: 'networkidle0' });
+    await hot.waitForSelector('#lapor-popup');
+    is(await hot.$eval('#lapor-popup a', (a) => a.href), base + 'wifi/',
+        'pop-up: invites to the WiFi landing page');
+    is(await hot.$eval('#lapor-popup', (a) => a.lang), 'id',
+        'pop-up: in the hotspot page\'s language');
+    await axe(hot, 'pop-up on a hotspot page');
+    await hot.screenshot({ path: path.join(ARTIFACTS, 'popup-360x640.png') });
+    await hot.click('#lapor-popup-close');
+    ok(!(await hot.$('#lapor-popup')), 'pop-up: dismissed');
+    await hot.reload({ waitUntil: 'networkidle0' });
+    ok(!(await hot.$('#lapor-popup')), 'pop-up: not shown again the same day');
+    await hot.evaluate(() => localStorage.setItem('lapor.popup.dismissed',
+        String(Date.now() - 25 * 3600 * 1000)));
+    await hot.reload({ waitUntil: 'networkidle0' });
+    ok(await hot.$('#lapor-popup'), 'pop-up: back after a day');
+    ok(hotErrors.length === 0, 'pop-up: no script error', hotErrors);
+    await wctx.close();
 
     ok(problems.length === 0, 'no script error, CSP violation or '
         + 'third-party request on any page', problems);

@@ -244,6 +244,69 @@ export function workingDaysUntil(dueIso, cat) {
     return { days: n, overdue: false };
 }
 
+function findName(list, code) {
+    const x = list && list.find((y) => y.code === code);
+    return x ? nameOf(x.name) : code;
+}
+
+export function agencyName(cat, code) {
+    return findName(cat && cat.agencies, code);
+}
+
+export function categoryName(cat, code) {
+    return findName(cat && cat.categories, code);
+}
+
+export function typeName(cat, code) {
+    return findName(cat && cat.types, code);
+}
+
+// The deadline of the stage a report is in, in working days, honest about
+// a deadline that has passed.
+export function deadlineNode(report, cat) {
+    if (!report.due_at) {
+        return el('p', { text: t('track.no_deadline') });
+    }
+    const w = workingDaysUntil(report.due_at, cat);
+    const date = formatDate(report.due_at, cat.time_zone, true);
+    if (report.status === 'followed_up') {
+        return el('p', { text: t('track.autoclose', { date, n: w.days }) });
+    }
+    if (report.overdue || w.overdue) {
+        return el('p', { class: 'overdue', id: 'deadline',
+            text: t('track.overdue', { date, n: w.days }) });
+    }
+    if (w.days === 0) {
+        return el('p', { id: 'deadline', text: t('track.due_today', { date }) });
+    }
+    return el('p', { id: 'deadline',
+        text: t('track.days_left', { n: w.days, date }) });
+}
+
+// One report of a public list (GET reports): a card linking to its page.
+export function reportCard(item, cat) {
+    const title = item.confidential ? t('feed.confidential')
+        : (item.title || '');
+    const meta = [formatDate(item.created_at, cat.time_zone),
+        item.category ? categoryName(cat, item.category) : null,
+        item.agency ? agencyName(cat, item.agency.code) : null]
+        .filter(Boolean).join(' · ');
+    return el('li', { class: 'card', 'data-id': String(item.id) },
+        el('p', { class: 'card-head' },
+            el('span', { class: 'status-badge', text: t('status.'
+                + item.status) }),
+            item.overdue ? el('span', { class: 'overdue',
+                text: ' ' + t('track.overdue.short') }) : null,
+            el('span', { class: 'num', text: ' #' + item.id })),
+        el('h3', {}, el('a', { href: 'laporan.html#' + item.id,
+            text: title })),
+        el('p', { class: 'hint', text: meta }),
+        item.confidential ? el('p', { text: t('feed.confidential.text') })
+            : el('p', { class: 'excerpt', text: (item.body || '')
+                .slice(0, 180) + ((item.body || '').length > 180 ? '…'
+                : '') }));
+}
+
 // A random Idempotency-Key (also where crypto.randomUUID is missing: it
 // needs a secure context).
 export function randomKey() {

@@ -2,10 +2,11 @@
 // the channel's figures (GET stats).
 
 import { t, nameOf, el, clear, api, catalog, onLanguage, formatNumber,
-    formatShare } from './common.js';
+    formatShare, reportCard } from './common.js';
 
 let cat = null;
 let stats = null;
+let recent = null;
 
 function renderCatalog() {
     const lead = document.getElementById('home-lead');
@@ -43,6 +44,19 @@ function renderCatalog() {
                 text: t('dur.days', { n: c.sla.follow_up_days }) })));
     }
     table.append(body);
+}
+
+function renderRecent() {
+    const ul = clear(document.getElementById('recent'));
+    if (!recent || !cat) {
+        return;
+    }
+    if (recent.length === 0) {
+        ul.append(el('li', { text: t('feed.none') }));
+    }
+    for (const item of recent) {
+        ul.append(reportCard(item, cat));
+    }
 }
 
 function renderFigures() {
@@ -85,11 +99,21 @@ async function main() {
         stats = null;
     }
     renderFigures();
+    try {
+        const r = await api('reports?limit=5');
+        if (r.status === 200) {
+            recent = r.data.items;
+        }
+    } catch (e) {
+        recent = null;
+    }
+    renderRecent();
     onLanguage(() => {
         if (cat) {
             renderCatalog();
         }
         renderFigures();
+        renderRecent();
     });
 }
 

@@ -6,8 +6,9 @@
 // by the receipt through this tab's sessionStorage) and kept there only
 // while the tab is open.
 
-import { t, nameOf, el, clear, api, catalog, onLanguage, formatDate,
-    workingDaysUntil } from './common.js';
+import { t, el, clear, api, catalog, onLanguage, formatDate, deadlineNode,
+    agencyName as agencyOf, categoryName as categoryOf,
+    typeName as typeOf } from './common.js';
 
 const KEY = 'lapor.track';
 const OPEN = ['submitted', 'deferred', 'dispatched', 'in_progress',
@@ -39,18 +40,15 @@ function forget() {
 }
 
 function agencyName(code) {
-    const a = cat && cat.agencies.find((x) => x.code === code);
-    return a ? nameOf(a.name) : code;
+    return agencyOf(cat, code);
 }
 
 function categoryName(code) {
-    const c = cat && cat.categories.find((x) => x.code === code);
-    return c ? nameOf(c.name) : code;
+    return categoryOf(cat, code);
 }
 
 function typeName(code) {
-    const c = cat && cat.types.find((x) => x.code === code);
-    return c ? nameOf(c.name) : code;
+    return typeOf(cat, code);
 }
 
 async function load() {
@@ -85,26 +83,6 @@ async function load() {
     render();
 }
 
-function deadlineText() {
-    if (!report.due_at) {
-        return el('p', { text: t('track.no_deadline') });
-    }
-    const w = workingDaysUntil(report.due_at, cat);
-    const date = formatDate(report.due_at, cat.time_zone, true);
-    if (report.status === 'followed_up') {
-        return el('p', { text: t('track.autoclose', { date, n: w.days }) });
-    }
-    if (report.overdue || w.overdue) {
-        return el('p', { class: 'overdue', id: 'deadline' },
-            t('track.overdue', { date, n: w.days }));
-    }
-    if (w.days === 0) {
-        return el('p', { id: 'deadline', text: t('track.due_today', { date }) });
-    }
-    return el('p', { id: 'deadline',
-        text: t('track.days_left', { n: w.days, date }) });
-}
-
 function render() {
     const v = clear($('track-view'));
     v.hidden = false;
@@ -130,7 +108,7 @@ function render() {
             el('dt', { text: t('track.agency') }),
             el('dd', { text: report.agency ? agencyName(report.agency.code) : '' }),
             el('dt', { text: t('track.deadline') }),
-            el('dd', {}, deadlineText())));
+            el('dd', {}, deadlineNode(report, cat))));
 
     if (report.rating) {
         v.append(el('p', { text: t('track.rating.given', {

@@ -2180,28 +2180,49 @@ package Lapor::Test;
 # index ("deadlines:<state>", a copy of "deadlines" for the report's
 # current state) folded into "deadlines" when it agrees with it; any other
 # copy (a stale state, another score) stays visible.
+#
+# The public list's sets (GET reports) are folded away too when they are
+# exactly right: "public", "public:category:<its category>",
+# "public:status:<its status>" and "public:agency:<its agency>" (when it
+# has one), each scored by submission time and number.  A missing, stale or extra one stays
+# visible (a missing one as "public...: missing").
 sub report_places {
     my ($self, $ns, $id, %opts) = @_;
     my $z = $self->report_zsets($ns, $id, %opts);
-    my $status = $self->redis_hash("lapor:{$ns}:report:$id", %opts)->{status};
+    my $h = $self->report_hash("lapor:{$ns}:report:$id", %opts);
+    my $status = %$h ? $h->{status} : undef;
 
     for my $k (grep { /^deadlines:/ } keys %$z) {
         delete $z->{$k} if defined $status && $k eq "deadlines:$status"
             && defined $z->{deadlines} && $z->{$k} == $z->{deadlines};
     }
 
-    # The list indexes (by creation time, by the last change) folded in
-    # when they agree with the hash: "created:<category>:open|closed" with
-    # the submission's score, "updated" with the last change's.
-    my $h = $self->report_hash("lapor:{$ns}:report:$id", %opts);
-    if (%$h) {
-        my $class = ($h->{status} // '') =~ /^(?:closed|archived)$/
-            ? 'closed' : 'open';
-        my $c = "created:$h->{category}:$class";
-        delete $z->{$c} if defined $z->{$c}
-            && $z->{$c} == $self->queue_score($h->{created_at}, $id);
-        delete $z->{updated} if defined $z->{updated}
-            && $z->{updated} == $self->queue_score($h->{updated_at}, $id);
+    return $z unless defined $status;
+
+    # The Open311 list indexes (by creation time, by the last change)
+    # folded in when they agree with the hash: "created:<category>:open|
+    # closed" with the submission's score, "updated" with the last
+    # change's.
+    my $class = $status =~ /^(?:closed|archived)$/ ? 'closed' : 'open';
+    my $c = "created:$h->{category}:$class";
+    delete $z->{$c} if defined $z->{$c}
+        && $z->{$c} == $self->queue_score($h->{created_at}, $id);
+    delete $z->{updated} if defined $z->{updated}
+        && $z->{updated} == $self->queue_score($h->{updated_at}, $id);
+
+    # The public list's sets (GET reports), each a must, scored like the
+    # queues: submission time and number.
+    my @want = ('public', "public:category:$h->{category}",
+        "public:status:$status");
+    push @want, "public:agency:$h->{agency}"
+        if defined $h->{agency} && length $h->{agency};
+    my $score = $self->queue_score($h->{created_at}, $id);
+    for my $k (@want) {
+        if (defined $z->{$k} && $z->{$k} == $score) {
+            delete $z->{$k};
+        } elsif (!defined $z->{$k}) {
+            $z->{"$k: missing"} = 1;
+        }
     }
     return $z;
 }

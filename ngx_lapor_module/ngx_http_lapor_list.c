@@ -1,0 +1,525 @@
+
+/*
+ * GET reports?category=|status=|agency=&cursor=&limit=: the public list of
+ * reports, newest first, a page at a time with a keyset cursor (the score
+ * of the last report shown: its submission time and number, unique).
+ * Each filter reads one sorted set kept in the same MULTI/EXEC as the
+ * writes (see ngx_http_lapor_store.c); each report is shown exactly as
+ * GET reports/{id} shows it to the public.  Also the collection's router:
+ * POST reports submits.
+ */
+
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_http.h>
+
+#include "ngx_http_lapor_module.h"
+#include "ngx_http_lapor_batch.h"
+#include "ngx_http_lapor_json.h"
+#include "ngx_http_lapor_limit.h"
+#include "ngx_http_lapor_metrics.h"
+#include "ngx_http_lapor_problem.h"
+#include "ngx_http_lapor_report.h"
+#include "lapor_workflow.h"
+
+
+#define NGX_HTTP_LAPOR_LIST_LIMIT      20
+#define NGX_HTTP_LAPOR_LIST_LIMIT_MAX  100
+
+
+typedef struct {
+    ngx_http_lapor_redis_t         *rds;
+    ngx_http_lapor_loc_conf_t      *llcf;
+    ngx_str_t                      *key;
+    int64_t                         cursor;     /* 0: from the newest */
+    ngx_uint_t                      limit;
+    ngx_array_t                     ids;        /* int64_t */
+    ngx_array_t                     scores;     /* int64_t */
+    ngx_uint_t                      more;
+} ngx_http_lapor_list_t;
+
+
+static ngx_int_t ngx_http_lapor_list(ngx_http_request_t *r);
+static ngx_int_t ngx_http_lapor_list_args(ngx_http_request_t *r,
+    ngx_http_lapor_list_t *l);
+static ngx_int_t ngx_http_lapor_list_bad(ngx_http_request_t *r,
+    const char *field, ngx_http_lapor_text_t *message);
+static ngx_int_t ngx_http_lapor_list_range(ngx_http_request_t *r,
+    void *data);
+static void ngx_http_lapor_list_ranged(ngx_http_request_t *r, void *data,
+    redisReply *reply, ngx_int_t rc);
+static void ngx_http_lapor_list_fetched(ngx_http_request_t *r, void *data,
+    redisReply *reply, ngx_int_t rc);
+static ngx_int_t ngx_http_lapor_list_send(ngx_http_request_t *r,
+    ngx_http_lapor_list_t *l, redisReply *reply);
+
+
+static ngx_http_lapor_text_t  ngx_http_lapor_t_bad_query = {
+    "Parameter tidak valid", "Invalid query parameter"
+};
+
+static ngx_http_lapor_text_t  ngx_http_lapor_d_bad_query = {
+    "Beberapa parameter kueri perlu diperbaiki; lihat daftar errors.",
+    "Some query parameters need correcting; see the errors list."
+};
+
+static ngx_http_lapor_text_t  ngx_http_lapor_m_category = {
+    "bukan kategori yang dikenal", "is not a known category"
+};
+
+static ngx_http_lapor_text_t  ngx_http_lapor_m_status = {
+    "harus salah satu status: submitted, deferred, dispatched, "
+    "in_progress, followed_up, closed, archived",
+    "must be a state: submitted, deferred, dispatched, in_progress, "
+    "followed_up, closed, archived"
+};
+
+static ngx_http_lapor_text_t  ngx_http_lapor_m_agency = {
+    "bukan instansi yang dikenal", "is not a known agency"
+};
+
+static ngx_http_lapor_text_t  ngx_http_lapor_m_one_filter = {
+    "hanya satu filter sekaligus: category, status atau agency",
+    "one filter at a time: category, status or agency"
+};
+
+static ngx_http_lapor_text_t  ngx_http_lapor_m_cursor = {
+    "bukan kursor dari halaman sebelumnya",
+    "is not a cursor from a previous page"
+};
+
+static ngx_http_lapor_text_t  ngx_http_lapor_m_limit = {
+    "harus antara 1 dan 100", "must be between 1 and 100"
+};
+
+
+/* the collection "reports": GET and HEAD list, POST submits */
+
+ngx_int_t
+ngx_http_lapor_reports_handler(ngx_http_request_t *r)
+{
+    ngx_http_lapor_ctx_t  *ctx;
+
+    if (r->method == NGX_HTTP_POST) {
+        return ngx_http_lapor_reports_post(r);
+    }
+
+    ctx = ngx_http_lapor_get_ctx(r);
+    if (ctx == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    ctx->endpoint = NGX_HTTP_LAPOR_EP_LIST;
+
+    return ngx_http_lapor_list(r);
+}
+
+
+static ngx_int_t
+ngx_http_lapor_list(ngx_http_request_t *r)
+{
+    ngx_int_t                    rc;
+    ngx_http_lapor_list_t       *l;
+    ngx_http_lapor_main_conf_t  *lmcf;
+
+    rc = ngx_http_discard_request_body(r);
+    if (rc != NGX_OK) {
+        return rc;
+    }
+
+    l = ngx_pcalloc(r->pool, sizeof(ngx_http_lapor_list_t));
+    if (l == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    lmcf = ngx_http_get_module_main_conf(r, ngx_http_lapor_module);
+
+    l->rds = lmcf->redis_conn;
+    l->llcf = ngx_http_get_module_loc_conf(r, ngx_http_lapor_module);
+
+    rc = ngx_http_lapor_list_args(r, l);
+
+    if (rc != NGX_OK) {
+        /* the answer was sent (400) */
+        return rc == NGX_DECLINED ? NGX_OK : rc;
+    }
+
+    return ngx_http_lapor_limit(r, "read", ngx_http_lapor_list_range, NULL,
+                                l);
+}
+
+
+/* which sorted set, and where in it */
+
+static ngx_int_t
+ngx_http_lapor_list_args(ngx_http_request_t *r, ngx_http_lapor_list_t *l)
+{
+    int               st;
+    ngx_int_t         n;
+    ngx_str_t         category, status, agency, cursor, limit;
+    ngx_uint_t        filters;
+    lapor_catalog_t  *cat;
+
+    ngx_str_null(&category);
+    ngx_str_null(&status);
+    ngx_str_null(&agency);
+    ngx_str_null(&cursor);
+    ngx_str_null(&limit);
+
+    (void) ngx_http_arg(r, (u_char *) "category", 8, &category);
+    (void) ngx_http_arg(r, (u_char *) "status", 6, &status);
+    (void) ngx_http_arg(r, (u_char *) "agency", 6, &agency);
+    (void) ngx_http_arg(r, (u_char *) "cursor", 6, &cursor);
+    (void) ngx_http_arg(r, (u_char *) "limit", 5, &limit);
+
+    cat = l->llcf->catalog->catalog;
+
+    if (category.len
+        && lapor_catalog_category(cat, (const char *) category.data,
+                                  category.len)
+           == NULL)
+    {
+        return ngx_http_lapor_list_bad(r, "category",
+                                       &ngx_http_lapor_m_category);
+    }
+
+    st = -1;
+
+    if (status.len) {
+        st = lapor_state_find((const char *) status.data, status.len);
+
+        if (st < 0) {
+            return ngx_http_lapor_list_bad(r, "status",
+                                           &ngx_http_lapor_m_status);
+        }
+    }
+
+    if (agency.len
+        && lapor_catalog_agency(cat, (const char *) agency.data, agency.len)
+           == NULL)
+    {
+        return ngx_http_lapor_list_bad(r, "agency", &ngx_http_lapor_m_agency);
+    }
+
+    /* each filter is one sorted set: combining them would need a scan */
+
+    filters = (category.len != 0) + (status.len != 0) + (agency.len != 0);
+
+    if (filters > 1) {
+        return ngx_http_lapor_list_bad(r, status.len && category.len
+                                          ? "status" : "agency",
+                                       &ngx_http_lapor_m_one_filter);
+    }
+
+    l->cursor = 0;
+
+    if (cursor.len) {
+        n = ngx_atoi(cursor.data, cursor.len);
+
+        if (n == NGX_ERROR || n == 0) {
+            return ngx_http_lapor_list_bad(r, "cursor",
+                                           &ngx_http_lapor_m_cursor);
+        }
+
+        l->cursor = n;
+    }
+
+    l->limit = NGX_HTTP_LAPOR_LIST_LIMIT;
+
+    if (limit.len) {
+        n = ngx_atoi(limit.data, limit.len);
+
+        if (n < 1 || n > NGX_HTTP_LAPOR_LIST_LIMIT_MAX) {
+            return ngx_http_lapor_list_bad(r, "limit",
+                                           &ngx_http_lapor_m_limit);
+        }
+
+        l->limit = n;
+    }
+
+    if (category.len) {
+        l->key = ngx_http_lapor_key(r->pool, &l->llcf->namespace,
+                                    "public:category:%V", &category);
+
+    } else if (status.len) {
+        l->key = ngx_http_lapor_key(r->pool, &l->llcf->namespace,
+                                    "public:status:%s",
+                                    lapor_state_name((lapor_state_e) st));
+
+    } else if (agency.len) {
+        l->key = ngx_http_lapor_key(r->pool, &l->llcf->namespace,
+                                    "public:agency:%V", &agency);
+
+    } else {
+        l->key = ngx_http_lapor_key(r->pool, &l->llcf->namespace, "public");
+    }
+
+    if (l->key == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    return NGX_OK;
+}
+
+
+/* sends 400; returns it as ngx_http_lapor_answered() does */
+
+static ngx_int_t
+ngx_http_lapor_list_bad(ngx_http_request_t *r, const char *field,
+    ngx_http_lapor_text_t *message)
+{
+    ngx_str_t                 name;
+    ngx_http_lapor_problem_t  pr;
+
+    ngx_memzero(&pr, sizeof(ngx_http_lapor_problem_t));
+
+    pr.status = NGX_HTTP_BAD_REQUEST;
+    pr.type = "invalid-query";
+    pr.title = &ngx_http_lapor_t_bad_query;
+    pr.detail = &ngx_http_lapor_d_bad_query;
+
+    name.data = (u_char *) field;
+    name.len = ngx_strlen(field);
+
+    if (ngx_http_lapor_problem_error(r, &pr, &name, message, NULL)
+        != NGX_OK)
+    {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    return ngx_http_lapor_answered(ngx_http_lapor_problem_send(r, &pr));
+}
+
+
+static ngx_int_t
+ngx_http_lapor_list_range(ngx_http_request_t *r, void *data)
+{
+    ngx_http_lapor_list_t  *l = data;
+
+    u_char                  *p;
+    ngx_str_t                max;
+    ngx_http_lapor_batch_t   b;
+
+    if (ngx_http_lapor_batch_init(&b, r->pool, &l->llcf->namespace, 1)
+        != NGX_OK)
+    {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    p = ngx_pnalloc(r->pool, NGX_INT64_LEN + 1);
+    if (p == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    max.data = p;
+
+    if (l->cursor) {
+        /* exclusive: the page starts below the cursor */
+        max.len = ngx_sprintf(p, "(%L", l->cursor) - p;
+
+    } else {
+        max.len = ngx_sprintf(p, "+inf") - p;
+    }
+
+    /* ZRANGE ... BYSCORE REV, as the Open311 lists: one command less */
+    ngx_http_lapor_batch_cmd(&b, "ZRANGE");
+    ngx_http_lapor_batch_str(&b, l->key);
+    ngx_http_lapor_batch_str(&b, &max);
+    ngx_http_lapor_batch_cstr(&b, "-inf");
+    ngx_http_lapor_batch_cstr(&b, "BYSCORE");
+    ngx_http_lapor_batch_cstr(&b, "REV");
+    ngx_http_lapor_batch_cstr(&b, "WITHSCORES");
+    ngx_http_lapor_batch_cstr(&b, "LIMIT");
+    ngx_http_lapor_batch_cstr(&b, "0");
+
+    /* one more than the page: is there a next one? */
+    ngx_http_lapor_batch_int(&b, l->limit + 1);
+
+    return ngx_http_lapor_batch_send(r, l->rds, &b,
+                                     ngx_http_lapor_list_ranged, l);
+}
+
+
+static void
+ngx_http_lapor_list_ranged(ngx_http_request_t *r, void *data,
+    redisReply *reply, ngx_int_t rc)
+{
+    ngx_http_lapor_list_t  *l = data;
+
+    size_t                   i;
+    int64_t                 *id, *score;
+    ngx_uint_t               j;
+    ngx_http_lapor_batch_t   b;
+
+    if (rc != NGX_OK || reply->type != REDIS_REPLY_ARRAY
+        || reply->elements % 2)
+    {
+        ngx_http_finalize_request(r, ngx_http_lapor_problem_redis(
+                                         r, l->rds, rc, reply));
+        return;
+    }
+
+    if (ngx_array_init(&l->ids, r->pool, l->limit, sizeof(int64_t))
+        != NGX_OK
+        || ngx_array_init(&l->scores, r->pool, l->limit, sizeof(int64_t))
+           != NGX_OK)
+    {
+        ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+        return;
+    }
+
+    for (i = 0; i + 1 < reply->elements; i += 2) {
+        if (l->ids.nelts == l->limit) {
+            l->more = 1;
+            break;
+        }
+
+        id = ngx_array_push(&l->ids);
+        score = ngx_array_push(&l->scores);
+
+        if (id == NULL || score == NULL) {
+            ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+            return;
+        }
+
+        /* scores are integers below 2^53: exact in Redis's doubles */
+
+        if (ngx_http_lapor_redis_int(reply->element[i], id) != NGX_OK
+            || ngx_http_lapor_redis_int(reply->element[i + 1], score)
+               != NGX_OK)
+        {
+            ngx_http_finalize_request(r, ngx_http_lapor_problem_redis(
+                                             r, l->rds, NGX_OK, reply));
+            return;
+        }
+    }
+
+    if (l->ids.nelts == 0) {
+        ngx_http_finalize_request(r, ngx_http_lapor_list_send(r, l, NULL));
+        return;
+    }
+
+    /* the reports of the page, as one moment */
+
+    if (ngx_http_lapor_batch_init(&b, r->pool, &l->llcf->namespace,
+                                  l->ids.nelts + 2)
+        != NGX_OK)
+    {
+        ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+        return;
+    }
+
+    ngx_http_lapor_batch_cmd(&b, "MULTI");
+
+    id = l->ids.elts;
+
+    for (j = 0; j < l->ids.nelts; j++) {
+        ngx_http_lapor_batch_cmd(&b, "HGETALL");
+        ngx_http_lapor_batch_key(&b, "report:%L", id[j]);
+    }
+
+    ngx_http_lapor_batch_cmd(&b, "EXEC");
+
+    ngx_http_finalize_request(r, ngx_http_lapor_batch_send(
+                                     r, l->rds, &b,
+                                     ngx_http_lapor_list_fetched, l));
+}
+
+
+static void
+ngx_http_lapor_list_fetched(ngx_http_request_t *r, void *data,
+    redisReply *reply, ngx_int_t rc)
+{
+    ngx_http_lapor_list_t  *l = data;
+
+    if (rc != NGX_OK || !ngx_http_lapor_redis_exec_ok(reply, l->ids.nelts)) {
+        ngx_http_finalize_request(r, ngx_http_lapor_problem_redis(
+                                         r, l->rds, rc, reply));
+        return;
+    }
+
+    ngx_http_finalize_request(r, ngx_http_lapor_list_send(r, l, reply));
+}
+
+
+static ngx_int_t
+ngx_http_lapor_list_send(ngx_http_request_t *r, ngx_http_lapor_list_t *l,
+    redisReply *reply)
+{
+    u_char                 *p;
+    size_t                  i;
+    int64_t                 version, *id, *score;
+    lapor_jsonw_t           w;
+    redisReply            **f;
+    ngx_http_lapor_view_t   v;
+
+    if (ngx_http_lapor_jsonw_init(r, &w, 1024 + 1024 * l->ids.nelts)
+        != NGX_OK)
+    {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    ngx_memzero(&v, sizeof(ngx_http_lapor_view_t));
+
+    v.rds = l->rds;
+    v.llcf = l->llcf;
+    v.viewer = 0;       /* the public, always */
+
+    id = l->ids.elts;
+
+    lapor_jsonw_map_open(&w);
+    lapor_jsonw_literal(&w, "items");
+    lapor_jsonw_array_open(&w);
+
+    for (i = 0; reply && i < reply->elements; i++) {
+        f = ngx_http_lapor_report_fields(r->pool, reply->element[i]);
+        if (f == NULL) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        if (f[NGX_HTTP_LAPOR_F_ID]->type != REDIS_REPLY_STRING) {
+            /* gone since the page was read: left out */
+            continue;
+        }
+
+        v.id = id[i];
+        v.key = ngx_http_lapor_key(r->pool, &l->llcf->namespace, "report:%L",
+                                   id[i]);
+        if (v.key == NULL) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        if (ngx_http_lapor_view_write(r, &v, f, &w, &version) != NGX_OK) {
+            /* damaged (logged, nothing written): the others still show */
+            continue;
+        }
+    }
+
+    lapor_jsonw_array_close(&w);
+
+    /* the cursor: the score of the last report of this page */
+
+    lapor_jsonw_literal(&w, "next_cursor");
+
+    if (l->more && l->scores.nelts) {
+        p = ngx_pnalloc(r->pool, NGX_INT64_LEN);
+        if (p == NULL) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        score = l->scores.elts;
+        ngx_http_lapor_jsonw_text(r, &w, p,
+                                  ngx_sprintf(p, "%L",
+                                              score[l->scores.nelts - 1])
+                                  - p);
+
+    } else {
+        lapor_jsonw_null(&w);
+    }
+
+    lapor_jsonw_map_close(&w);
+
+    return ngx_http_lapor_jsonw_send(r, NGX_HTTP_OK, &ngx_http_lapor_json_type,
+                                     &w);
+}
