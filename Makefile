@@ -2,6 +2,9 @@
 #
 #   make run    install what is missing, build, start Redis and nginx locally
 #   make test   install what is missing, build, run every test
+#   make build-check
+#               the module built as docs/install.md says, with gcc and clang
+#               at -O0..-O3 and -Os, dynamic and static (t/build/check)
 #
 # The module is built as a dynamic module against the packaged nginx
 # (Debian's nginx-dev); nothing is written into the nginx source tree.
@@ -17,7 +20,7 @@ MODULE_CFLAGS ?= -g -O2 -fPIC -fstack-protector-strong -Wformat \
 
 # Debian packages the build, the local run and the tests need
 PACKAGES      := nginx nginx-dev libhiredis-dev libyajl-dev libssl-dev prometheus \
-                 redis-server curl perl make gcc
+                 redis-server curl perl make gcc clang
 VALGRIND_PACKAGES := valgrind
 
 SOURCES       := config $(wildcard ngx_lapor_module/*.c ngx_lapor_module/*.h)
@@ -34,7 +37,7 @@ LAPOR_REDIS_PORT ?= 6380
 export LAPOR_PORT LAPOR_REDIS_PORT
 
 .PHONY: all deps deps-valgrind build run unit integration test \
-        test-valgrind clean
+        test-valgrind build-check clean
 .PHONY: bench
 
 all: build
@@ -78,7 +81,13 @@ unit: $(UNIT_TESTS)
 integration: build
 	prove -r t/
 
+# after the other tests, never beside them: it keeps both cores busy
 test: build unit integration
+	@$(MAKE) --no-print-directory build-check
+
+# every build the documentation describes, and more (t/build/check)
+build-check: deps
+	LAPOR_NGINX=$(NGINX) NGINX_SRC=$(NGINX_SRC) bash t/build/check
 
 test-valgrind: deps-valgrind build
 	LAPOR_TEST_VALGRIND=1 prove -r t/
