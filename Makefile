@@ -20,7 +20,7 @@ MODULE_CFLAGS ?= -g -O2 -fPIC -fstack-protector-strong -Wformat \
 
 # Debian packages the build, the local run and the tests need
 PACKAGES      := nginx nginx-dev libhiredis-dev libyajl-dev libssl-dev prometheus \
-                 redis-server curl perl make gcc clang
+                 redis-server curl perl make gcc clang dpkg-dev
 VALGRIND_PACKAGES := valgrind
 
 SOURCES       := config $(wildcard ngx_lapor_module/*.c ngx_lapor_module/*.h)
