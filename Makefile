@@ -2,6 +2,9 @@
 #
 #   make run    install what is missing, build, start Redis and nginx locally
 #   make test   install what is missing, build, run every test
+#   make build-check
+#               the module built as docs/install.md says, with gcc and clang
+#               at -O0..-O3 and -Os, dynamic and static (t/build/check)
 #
 # The module is built as a dynamic module against the packaged nginx
 # (Debian's nginx-dev); nothing is written into the nginx source tree.
@@ -17,11 +20,13 @@ MODULE_CFLAGS ?= -g -O2 -fPIC -fstack-protector-strong -Wformat \
 
 # Debian packages the build and the local run need; the tests also need
 # promtool (package prometheus) to check the metrics exposition, Chromium
-# and Node.js (npm) for the browser tests of the portal, and xmllint
-# (libxml2-utils) to check the Open311 XML answers
+# and Node.js (npm) for the browser tests of the portal, xmllint
+# (libxml2-utils) to check the Open311 XML answers, and clang and
+# dpkg-buildflags (dpkg-dev) for the build check
 PACKAGES      := nginx nginx-dev libhiredis-dev libyajl-dev libssl-dev \
                  redis-server curl perl make gcc
-TEST_PACKAGES := $(PACKAGES) prometheus chromium nodejs libxml2-utils
+TEST_PACKAGES := $(PACKAGES) prometheus chromium nodejs libxml2-utils \
+                 clang dpkg-dev
 VALGRIND_PACKAGES := $(TEST_PACKAGES) valgrind
 
 SOURCES       := config $(wildcard ngx_lapor_module/*.c ngx_lapor_module/*.h)
@@ -38,7 +43,7 @@ LAPOR_REDIS_PORT ?= 6380
 export LAPOR_PORT LAPOR_REDIS_PORT
 
 .PHONY: all deps deps-test deps-valgrind build run reload reset-limits \
-        unit integration test test-valgrind clean
+        unit integration test test-valgrind build-check clean
 .PHONY: bench browser-deps
 
 all: build
@@ -93,7 +98,14 @@ $(BROWSER_LOCK): t/browser/package.json t/browser/package-lock.json
 integration: deps-test build browser-deps
 	prove -r t/
 
+# the build check after the other tests, never beside them: it keeps
+# both cores busy
 test: deps-test build unit integration
+	@$(MAKE) --no-print-directory build-check
+
+# every build the documentation describes, and more (t/build/check)
+build-check: deps-test
+	LAPOR_NGINX=$(NGINX) NGINX_SRC=$(NGINX_SRC) bash t/build/check
 
 test-valgrind: deps-valgrind build
 	LAPOR_TEST_VALGRIND=1 prove -r t/

@@ -230,7 +230,8 @@ ngx_http_lapor_body_read(ngx_http_request_t *r)
 
 /*
  * NGX_OK with the document; NGX_DECLINED when the 400 answer was sent; an
- * HTTP status to finalize with otherwise.
+ * HTTP status to finalize with otherwise.  *doc is set on every path: NULL
+ * unless the answer is NGX_OK.
  */
 
 static ngx_int_t
@@ -244,6 +245,8 @@ ngx_http_lapor_body_parse(ngx_http_request_t *r, lapor_json_t **doc,
     lapor_json_error_t          err;
     lapor_json_parser_t        *p;
     ngx_http_lapor_body_feed_t  feed;
+
+    *doc = NULL;
 
     ngx_memzero(&limits, sizeof(lapor_json_limits_t));
 
