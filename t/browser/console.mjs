@@ -108,6 +108,16 @@ async function run(browser) {
         title: 'Puskesmas tutup pada jam layanan' });
     const r4 = await submit({ title: 'Lampu jalan padam di Jl. Sudirman' });
     const r5 = await submit({ title: 'Trotoar amblas di Jl. Teuku Umar' });
+    // an agency whose inbox is empty: the console still finds its agency
+    const dinkes = await newConsole(browser);
+    setCurrent(dinkes);
+    await signIn(dinkes, DINKES);
+    is(await text(dinkes, '#who'), fill(ID['who.agency'],
+        { agency: 'Dinas Kesehatan Provinsi Bali' }),
+    'an agency officer with an empty inbox: its agency found');
+    ok(await visible(dinkes, '#queue-empty'), 'the empty inbox says so');
+    await dinkes.browserContext().close();
+
     await officer(r2, 'dispatch', ADMIN, { agency: 'pupr-kim' });
     await officer(r3, 'dispatch', ADMIN, { agency: 'dinkes' });
     await officer(r5, 'dispatch', ADMIN, { agency: 'pupr-kim' });
@@ -280,7 +290,11 @@ async function run(browser) {
 
     // ---- An anonymous reporter, as the agency sees the report ---------------
     setCurrent(pupr);
-    await openReport(pupr, r2);
+    await pupr.keyboard.press('n');
+    await pupr.waitForFunction((i) => document.getElementById('report-h')
+        .textContent.includes('Laporan ' + i + ':'), { timeout: 15000 }, r2);
+    ok(pupr.url().endsWith('#/report/' + r2),
+        'n opens the next report of the inbox', pupr.url());
     is(await text(pupr, '#report-reporter'), ID['report.reporter.hidden'],
         'anonymous: the agency is told the identity is hidden');
     const dom = await pupr.content();
@@ -296,6 +310,20 @@ async function run(browser) {
     await openReport(admin, r2);
     ok((await text(admin, '#report-reporter')).includes(ANON_NAME),
         'anonymous: admins see the identity, with a warning');
+    const v2 = await text(admin, '#report-version');
+    await officer(r2, 'clarify', PUPR, { message: 'Kami cek minggu ini.' });
+    await admin.waitForSelector('#report-changed:not([hidden])',
+        { timeout: 15000 });
+    ok((await text(admin, '#report-changed-text')).includes(
+        'versi ' + (Number(v2) + 1)),
+    'a report changed meanwhile: the open page says so');
+    is(await text(admin, '#report-version'), v2,
+        '... and keeps the version on screen until reloaded');
+    await admin.click('#report-reload');
+    await admin.waitForFunction((v) => document.getElementById(
+        'report-version').textContent === v, { timeout: 15000 },
+    String(Number(v2) + 1));
+    ok(true, 'reload shows the new version');
 
     // ---- Another agency's report: 403, shown clearly --------------------------
     setCurrent(pupr);
@@ -353,6 +381,41 @@ async function run(browser) {
     const ev4 = await apiCall('GET', `reports/${r4}/events`, ADMIN);
     is(ev4.data.events.filter((e) => e.type === 'dispatch').length, 1,
         'API: one dispatch in the timeline');
+
+    // ---- Keyset paging --------------------------------------------------------
+    const many = [];
+    for (let i = 0; i < 22; i++) {
+        const r = await apiCall('POST', 'reports', null, { type: 'aspirasi',
+            category: 'infrastruktur', title: 'Usulan taman kota nomor ' + i,
+            body: 'Mohon dibangun taman bermain anak di lahan kosong ini.',
+            anonymous: true });
+        many.push(r.data.id);
+    }
+    setCurrent(admin);
+    await admin.evaluate(() => { location.hash = '#/queue/submitted'; });
+    await admin.waitForFunction((n) => document.querySelectorAll(
+        '#queue-rows tr').length === 20 && !document.getElementById(
+        'queue-next').hidden, { timeout: 15000 });
+    const page1 = await queueIds(admin);
+    await admin.click('#queue-next');
+    await admin.waitForFunction(() => !document.getElementById('queue-prev')
+        .hidden && document.querySelectorAll('#queue-rows tr').length < 20,
+    { timeout: 15000 });
+    const page2 = await queueIds(admin);
+    ok(admin.url().endsWith('#/queue/submitted') && !admin.url()
+        .includes('cursor'), 'paging keeps the address');
+    is(page1.length + page2.length, many.length,
+        'two pages: every new report once', [page1, page2]);
+    ok(many.every((i) => page1.includes(i) || page2.includes(i))
+        && !page1.some((i) => page2.includes(i)),
+    'keyset pages: none missed, none repeated');
+    ok(await admin.evaluate(() => document.getElementById('queue-next')
+        .hidden), 'the last page has no next');
+    await admin.click('#queue-prev');
+    await admin.waitForFunction(() => document.querySelectorAll(
+        '#queue-rows tr').length === 20, { timeout: 15000 });
+    is((await queueIds(admin)).join(','), page1.join(','),
+        'previous: the first page again');
 
     // ---- The dashboard ---------------------------------------------------------
     setCurrent(admin);
