@@ -376,10 +376,15 @@ async function route() {
         flash(t('report.failed', { status: 0 }));
         return;
     }
+    const from = S.view;
     if (h[0] === 'report' && /^[1-9][0-9]{0,14}$/.test(h[1] || '')) {
         await openReport(Number(h[1]));
+        $('report-h').focus();
     } else if (h[0] === 'dashboard' && S.who.role === 'admin') {
         await openDashboard();
+        if (from !== 'dashboard') {
+            $('dash-h').focus();
+        }
     } else {
         const names = S.who.role === 'admin' ? ADMIN_QUEUES : AGENCY_QUEUES;
         if (h[0] !== 'queue' || !names.includes(h[1])) {
@@ -387,6 +392,9 @@ async function route() {
             return;
         }
         await openQueue(h[1]);
+        if (from !== 'queue') {
+            $('queue-h').focus();
+        }
     }
     startPolling();
 }
@@ -665,7 +673,7 @@ function renderReport() {
     // The API leaves "reporter" out for an agency when the report is
     // anonymous; the console shows only what it was given.
     const rep = el('div', { id: 'report-reporter' });
-    if (d.reporter) {
+    if (d.reporter && !(d.anonymous && S.who.role !== 'admin')) {
         rep.append(el('div', { text: d.reporter.name }),
             el('div', { text: d.reporter.contact }));
         if (d.anonymous) {
