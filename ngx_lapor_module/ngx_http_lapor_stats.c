@@ -39,7 +39,7 @@ typedef struct {
     ngx_http_lapor_loc_conf_t      *llcf;
     int                             year;
     int                             this_year;
-    unsigned                        this_month;
+    ngx_uint_t                      this_month;    /* %ui */
     int64_t                         now;
 } ngx_http_lapor_stats_t;
 
@@ -192,8 +192,8 @@ ngx_http_lapor_stats_fetch(ngx_http_request_t *r, void *data)
     /* per agency: first answers this month, the inbox, its overdue part */
 
     ngx_http_lapor_batch_cmd(&b, "HGETALL");
-    ngx_http_lapor_batch_key(&b, "stats:response:%04d-%02ui", st->this_year,
-                             st->this_month);
+    ngx_http_lapor_batch_key(&b, NGX_HTTP_LAPOR_RESPONSE_MONTH_KEY,
+                             st->this_year, st->this_month);
 
     for (i = 0; i < cat->nagencies; i++) {
         ngx_http_lapor_batch_cmd(&b, "ZCARD");

@@ -654,7 +654,8 @@ ngx_http_lapor_stats_agency_response(ngx_http_lapor_batch_t *b,
                                    &y, &m, &d);
 
     ngx_http_lapor_batch_cmd(b, "HINCRBY");
-    ngx_http_lapor_batch_key(b, "stats:response:%04d-%02ud", y, m);
+    ngx_http_lapor_batch_key(b, NGX_HTTP_LAPOR_RESPONSE_MONTH_KEY, y,
+                             (ngx_uint_t) m);
     ngx_http_lapor_batch_fmt(b, "%V:%s", &cur->agency,
                              lapor_stats_fields[lapor_stats_bucket(
                                  ch->now - cur->dispatched_at)]);

@@ -22,6 +22,7 @@ const ADMIN_QUEUES = ['submitted', 'deferred', 'dispatched', 'in_progress',
 const AGENCY_QUEUES = ['inbox', 'overdue'];
 
 // What each role may do, from which states (docs/api.md, the lifecycle).
+// The API decides (403, 409); this copy only chooses which forms to show.
 const OPEN = ['submitted', 'deferred', 'dispatched', 'in_progress',
     'followed_up'];
 const ACTIONS = {
