@@ -22,6 +22,9 @@ const ID = TEXTS.id;
 const EN = TEXTS.en;
 const SIZES = [[1280, 800], [768, 1024]];
 const NS = 'lapor:{bali}:';
+// Waits poll on a timer, not on animation frames, which a page in the
+// background of its browser may not get.
+const WAIT = { timeout: 15000, polling: 100 };
 
 const ANON_NAME = 'Ni Luh Rahasia Sekali';
 const ANON_CONTACT = 'luh.rahasia@example.id';
@@ -66,7 +69,7 @@ async function waitQueue(page) {
         const v = document.getElementById('view-queue');
         return v && !v.hidden
             && document.getElementById('queue-updated').textContent !== '';
-    }, { timeout: 15000 });
+    }, WAIT);
 }
 
 async function signIn(page, token) {
@@ -90,11 +93,11 @@ async function openReport(page, id) {
             && (document.getElementById('report-summary')
                 || document.getElementById('report-alert').textContent)
             && h.textContent.includes(String(i));
-    }, { timeout: 15000 }, id);
+    }, WAIT, id);
 }
 
 async function alertText(page, sel) {
-    await page.waitForSelector(sel, { timeout: 15000 });
+    await page.waitForSelector(sel, WAIT);
     return text(page, sel);
 }
 
@@ -134,7 +137,7 @@ async function run(browser) {
     await admin.type('#token', 'not-a-token-at-all');
     await admin.click('#signin button[type="submit"]');
     await admin.waitForFunction(() =>
-        document.getElementById('signin-error').textContent !== '');
+        document.getElementById('signin-error').textContent !== '', WAIT);
     is(await text(admin, '#signin-error'), ID['signin.invalid'],
         'sign-in: an unknown token is refused with a message');
     await admin.$eval('#token', (e) => { e.value = ''; });
@@ -183,7 +186,7 @@ async function run(browser) {
     }
     is(sel, String(r1), 'j moves the selection down the queue');
     await admin.keyboard.press('Enter');
-    await admin.waitForSelector('#report-summary', { timeout: 15000 });
+    await admin.waitForSelector('#report-summary', WAIT);
     ok(admin.url().endsWith('#/report/' + r1), 'Enter opens the report');
     ok((await text(admin, '#report-reporter')).includes('Komang Ayu Lestari'),
         'the admin sees the reporter');
@@ -212,7 +215,7 @@ async function run(browser) {
     is(await control('overdue ' + r1), 'ok', 'the harness made r1 overdue');
     await admin.evaluate(() => { location.hash = '#/queue/overdue'; });
     await admin.waitForFunction((i) => document.querySelector(
-        `#queue-rows tr[data-id="${i}"]`), { timeout: 15000 }, r1);
+        `#queue-rows tr[data-id="${i}"]`), WAIT, r1);
     const odRow = await admin.$eval(`#queue-rows tr[data-id="${r1}"]`,
         (r) => ({ cls: r.className, due: r.cells[5].textContent.trim() }));
     ok(odRow.cls.includes('is-overdue'), 'overdue row marked', odRow);
@@ -265,7 +268,7 @@ async function run(browser) {
     // ---- The admin sees it leave the overdue queue, without a reload --------
     setCurrent(admin);
     await admin.waitForFunction((i) => !document.querySelector(
-        `#queue-rows tr[data-id="${i}"]`), { timeout: 15000 }, r1);
+        `#queue-rows tr[data-id="${i}"]`), WAIT, r1);
     ok(await admin.evaluate(() => window.stillHere === true),
         'r1 left the admin\'s overdue queue without a page reload');
 
@@ -292,7 +295,7 @@ async function run(browser) {
     setCurrent(pupr);
     await pupr.keyboard.press('n');
     await pupr.waitForFunction((i) => document.getElementById('report-h')
-        .textContent.includes('Laporan ' + i + ':'), { timeout: 15000 }, r2);
+        .textContent.includes('Laporan ' + i + ':'), WAIT, r2);
     ok(pupr.url().endsWith('#/report/' + r2),
         'n opens the next report of the inbox', pupr.url());
     is(await text(pupr, '#report-reporter'), ID['report.reporter.hidden'],
@@ -313,16 +316,19 @@ async function run(browser) {
     const v2 = await text(admin, '#report-version');
     await officer(r2, 'clarify', PUPR, { message: 'Kami cek minggu ini.' });
     await admin.waitForSelector('#report-changed:not([hidden])',
-        { timeout: 15000 });
+        WAIT);
     ok((await text(admin, '#report-changed-text')).includes(
         'versi ' + (Number(v2) + 1)),
     'a report changed meanwhile: the open page says so');
     is(await text(admin, '#report-version'), v2,
         '... and keeps the version on screen until reloaded');
     await admin.click('#report-reload');
-    await admin.waitForFunction((v) => document.getElementById(
-        'report-version').textContent === v, { timeout: 15000 },
-    String(Number(v2) + 1));
+    // (the element is absent while the report loads: a predicate that
+    // throws on its first run would never be polled again)
+    await admin.waitForFunction((v) => {
+        const e = document.getElementById('report-version');
+        return e !== null && e.textContent === v;
+    }, WAIT, String(Number(v2) + 1));
     ok(true, 'reload shows the new version');
 
     // ---- Another agency's report: 403, shown clearly --------------------------
@@ -359,7 +365,7 @@ async function run(browser) {
         second.click('#form-dispatch button[type="submit"]')]);
     const [a, b] = await Promise.all([admin, second].map((p) =>
         p.waitForSelector('#report-alert .success, #conflict',
-            { timeout: 15000 }).then((e) => e.evaluate((x) => x.id
+            WAIT).then((e) => e.evaluate((x) => x.id
                 || x.className))));
     const results = [a, b].sort().join(',');
     is(results, 'conflict,success', 'two consoles: one wins, one conflicts',
@@ -395,12 +401,12 @@ async function run(browser) {
     await admin.evaluate(() => { location.hash = '#/queue/submitted'; });
     await admin.waitForFunction((n) => document.querySelectorAll(
         '#queue-rows tr').length === 20 && !document.getElementById(
-        'queue-next').hidden, { timeout: 15000 });
+        'queue-next').hidden, WAIT);
     const page1 = await queueIds(admin);
     await admin.click('#queue-next');
     await admin.waitForFunction(() => !document.getElementById('queue-prev')
         .hidden && document.querySelectorAll('#queue-rows tr').length < 20,
-    { timeout: 15000 });
+    WAIT);
     const page2 = await queueIds(admin);
     ok(admin.url().endsWith('#/queue/submitted') && !admin.url()
         .includes('cursor'), 'paging keeps the address');
@@ -413,14 +419,55 @@ async function run(browser) {
         .hidden), 'the last page has no next');
     await admin.click('#queue-prev');
     await admin.waitForFunction(() => document.querySelectorAll(
-        '#queue-rows tr').length === 20, { timeout: 15000 });
+        '#queue-rows tr').length === 20, WAIT);
     is((await queueIds(admin)).join(','), page1.join(','),
         'previous: the first page again');
+
+    // ---- The other forms: hand-back, defer, archive, clarify ------------------
+    const r6 = await submit({ title: 'Pohon tumbang menutup jalan desa' });
+    await officer(r6, 'dispatch', ADMIN, { agency: 'pupr-kim' });
+    setCurrent(pupr);
+    await openReport(pupr, r6);
+    await pupr.type('#not_authority-reason',
+        'Jalan desa adalah kewenangan kabupaten.');
+    await pupr.click('#form-not_authority button[type="submit"]');
+    const back = await alertText(pupr, '#report-alert .success');
+    ok(back.includes(ID['status.submitted']) && back.includes(
+        ID['action.left']), 'not authority: handed back, and the agency '
+        + 'is told it no longer has the report', back);
+    ok(!(await pupr.content()).includes('Pohon tumbang'),
+        'not authority: the report is gone from the agency\'s screen');
+
+    setCurrent(admin);
+    await openReport(admin, r6);
+    ok((await text(admin, '#report-summary')).includes(
+        ID['report.flagged']), 'the admin sees the hand-back flag');
+    ok((await text(admin, '#report-timeline')).includes(
+        'kewenangan kabupaten'), 'the admin reads the agency\'s reason');
+    await admin.type('#defer-reason', 'Mohon sebutkan nama desanya.');
+    await admin.click('#form-defer button[type="submit"]');
+    ok((await alertText(admin, '#report-alert .success')).includes(
+        ID['status.deferred']), 'defer with a reason');
+    await admin.type('#archive-reason', 'Pelapor tidak dapat dihubungi.');
+    await admin.click('#form-archive button[type="submit"]');
+    ok((await alertText(admin, '#report-alert .success')).includes(
+        ID['status.archived']), 'archive with a reason');
+    is(await text(admin, '#report-actions p'), ID['report.no_actions'],
+        'an archived report offers no action');
+    await openReport(admin, r2);
+    await admin.type('#clarify-message', 'Mohon lampirkan foto lokasi.');
+    await admin.click('#form-clarify button[type="submit"]');
+    ok((await alertText(admin, '#report-alert .success')).includes(
+        ID['status.dispatched']), 'clarify keeps the state');
+    const ev6 = await apiCall('GET', `reports/${r6}/events`, ADMIN);
+    is(ev6.data.events.map((e) => e.type).join(','),
+        'submitted,dispatch,not_authority,defer,archive',
+        'API: the hand-back, the deferral and the archive');
 
     // ---- The dashboard ---------------------------------------------------------
     setCurrent(admin);
     await admin.evaluate(() => { location.hash = '#/dashboard'; });
-    await admin.waitForSelector('#dash-rows tr', { timeout: 15000 });
+    await admin.waitForSelector('#dash-rows tr', WAIT);
     const st = await apiCall('GET', 'stats');
     const pk = st.data.agencies.by_agency.find((x) => x.agency === 'pupr-kim');
     const dashRow = await admin.$eval('#dash-rows tr[data-agency="pupr-kim"]',
@@ -441,7 +488,8 @@ async function run(browser) {
 
     // ---- English --------------------------------------------------------------
     await admin.click('#lang-switch');
-    await admin.waitForFunction(() => document.documentElement.lang === 'en');
+    await admin.waitForFunction(() => document.documentElement.lang === 'en',
+        WAIT);
     is(await text(admin, '#dash-h'), EN['dash.title'], 'English by the switch');
     await axe(admin, 'dashboard (en)');
 

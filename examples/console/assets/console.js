@@ -818,8 +818,10 @@ async function act(form, action) {
     button.disabled = false;
     if (r.status === 200) {
         await openReport(d.id);
+        // after a hand-back the agency may no longer read the report
         showAlert($('report-alert'), 'success', t('action.done', {
-            status: t('status.' + r.data.status), version: r.data.version }));
+            status: t('status.' + r.data.status), version: r.data.version })
+            + (S.report.data ? '' : ' ' + t('action.left')));
         $('report-h').focus();
         return;
     }
