@@ -92,7 +92,7 @@ async function openReport(page, id) {
         return !document.getElementById('view-report').hidden
             && (document.getElementById('report-summary')
                 || document.getElementById('report-alert').textContent)
-            && h.textContent.includes(String(i));
+            && new RegExp('^\\S+ ' + i + '(:|$)').test(h.textContent);
     }, WAIT, id);
 }
 
@@ -214,6 +214,7 @@ async function run(browser) {
     // r1 a week late; the admin watches the overdue queue
     is(await control('overdue ' + r1), 'ok', 'the harness made r1 overdue');
     await admin.evaluate(() => { location.hash = '#/queue/overdue'; });
+    await waitQueue(admin);
     await admin.waitForFunction((i) => document.querySelector(
         `#queue-rows tr[data-id="${i}"]`), WAIT, r1);
     const odRow = await admin.$eval(`#queue-rows tr[data-id="${r1}"]`,

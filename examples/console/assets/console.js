@@ -458,6 +458,10 @@ async function openQueue(name) {
     if (!S.queue || S.queue.name !== name) {
         S.queue = { name, cursors: [null], page: 0, items: [], next: null,
             selected: null };
+        // never another queue's rows under this queue's title
+        clear($('queue-rows'));
+        $('queue-updated').textContent = '';
+        $('queue-empty').hidden = true;
     }
     const names = S.who.role === 'admin' ? ADMIN_QUEUES : AGENCY_QUEUES;
     const tabs = clear($('queue-tabs'));
