@@ -432,6 +432,10 @@ async function poll() {
                     version: r.data.version,
                     status: t('status.' + r.data.status) });
                 $('report-changed').hidden = false;
+            } else if (r.status === 403) {
+                // dispatched elsewhere or handed back meanwhile
+                $('report-changed-text').textContent = t('action.left');
+                $('report-changed').hidden = false;
             }
         }
     } catch (e) {
