@@ -266,14 +266,14 @@ async function run(browser) {
     ok(!(await visible(pupr, '#form-respond')),
         'no response form once followed up');
 
-    // ---- The admin sees it leave the overdue queue, without a reload --------
+    // ---- The admin sees it leave the overdue queue, without a reload ------
     setCurrent(admin);
     await admin.waitForFunction((i) => !document.querySelector(
         `#queue-rows tr[data-id="${i}"]`), WAIT, r1);
     ok(await admin.evaluate(() => window.stillHere === true),
         'r1 left the admin\'s overdue queue without a page reload');
 
-    // ---- Against the API and Redis -----------------------------------------
+    // ---- Against the API and Redis ----------------------------------------
     v = await apiCall('GET', 'reports/' + r1, ADMIN);
     is(v.data.status, 'followed_up', 'API: r1 followed up');
     is(v.data.version, 4, 'API: version 4 (dispatch, respond, follow-up)');
@@ -292,7 +292,7 @@ async function run(browser) {
     const od = await apiCall('GET', 'queue?overdue=1', ADMIN);
     ok(!od.data.items.some((i) => i.id === r1), 'API: not overdue');
 
-    // ---- An anonymous reporter, as the agency sees the report ---------------
+    // ---- An anonymous reporter, as the agency sees the report -------------
     setCurrent(pupr);
     await pupr.keyboard.press('n');
     await pupr.waitForFunction((i) => document.getElementById('report-h')
@@ -332,7 +332,7 @@ async function run(browser) {
     }, WAIT, String(Number(v2) + 1));
     ok(true, 'reload shows the new version');
 
-    // ---- Another agency's report: 403, shown clearly --------------------------
+    // ---- Another agency's report: 403, shown clearly ----------------------
     setCurrent(pupr);
     await openReport(pupr, r3);
     is(await text(pupr, '#report-alert'), ID['report.forbidden'],
@@ -353,7 +353,7 @@ async function run(browser) {
     is((await apiCall('GET', 'reports/' + r5, ADMIN)).data.status,
         'dispatched', 'API: r5 unchanged by the refused action');
 
-    // ---- Two consoles, one report --------------------------------------------
+    // ---- Two consoles, one report -----------------------------------------
     const second = await newConsole(browser);
     await signIn(second, ADMIN);
     setCurrent(admin);
@@ -389,7 +389,7 @@ async function run(browser) {
     is(ev4.data.events.filter((e) => e.type === 'dispatch').length, 1,
         'API: one dispatch in the timeline');
 
-    // ---- Keyset paging --------------------------------------------------------
+    // ---- Keyset paging ----------------------------------------------------
     const many = [];
     for (let i = 0; i < 22; i++) {
         const r = await apiCall('POST', 'reports', null, { type: 'aspirasi',
@@ -424,7 +424,7 @@ async function run(browser) {
     is((await queueIds(admin)).join(','), page1.join(','),
         'previous: the first page again');
 
-    // ---- The other forms: hand-back, defer, archive, clarify ------------------
+    // ---- The other forms: hand-back, defer, archive, clarify --------------
     const r6 = await submit({ title: 'Pohon tumbang menutup jalan desa' });
     await officer(r6, 'dispatch', ADMIN, { agency: 'pupr-kim' });
     setCurrent(pupr);
@@ -465,7 +465,7 @@ async function run(browser) {
         'submitted,dispatch,not_authority,defer,archive',
         'API: the hand-back, the deferral and the archive');
 
-    // ---- The dashboard ---------------------------------------------------------
+    // ---- The dashboard ----------------------------------------------------
     setCurrent(admin);
     await admin.evaluate(() => { location.hash = '#/dashboard'; });
     await admin.waitForSelector('#dash-rows tr', WAIT);
@@ -487,14 +487,14 @@ async function run(browser) {
         .parentElement.hidden)) || !agencyPage,
     'agencies have no dashboard link');
 
-    // ---- English --------------------------------------------------------------
+    // ---- English ----------------------------------------------------------
     await admin.click('#lang-switch');
     await admin.waitForFunction(() => document.documentElement.lang === 'en',
         WAIT);
     is(await text(admin, '#dash-h'), EN['dash.title'], 'English by the switch');
     await axe(admin, 'dashboard (en)');
 
-    // ---- Sign out ---------------------------------------------------------------
+    // ---- Sign out ---------------------------------------------------------
     await admin.click('#sign-out');
     await admin.waitForSelector('#view-signin:not([hidden])');
     is(await admin.evaluate(() => sessionStorage.getItem(

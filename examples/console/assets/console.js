@@ -597,7 +597,7 @@ function moveSelection(step) {
     select(rows[i].dataset.id, true);
 }
 
-// ---- A report ---------------------------------------------------------------
+// ---- A report -------------------------------------------------------------
 
 async function openReport(id) {
     show('report');
@@ -870,7 +870,7 @@ async function act(form, action) {
     }
 }
 
-// ---- The dashboard ----------------------------------------------------------
+// ---- The dashboard --------------------------------------------------------
 
 async function openDashboard() {
     show('dashboard');
@@ -932,7 +932,7 @@ async function loadDashboard() {
     S.lastQueue = items.map((x) => x.id);
 }
 
-// ---- Keyboard -----------------------------------------------------------------
+// ---- Keyboard -------------------------------------------------------------
 
 function typing(e) {
     const tag = e.target && e.target.tagName;
@@ -1005,7 +1005,7 @@ function onKey(e) {
     }
 }
 
-// ---- Start ----------------------------------------------------------------------
+// ---- Start ----------------------------------------------------------------
 
 function start() {
     try {
