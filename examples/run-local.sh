@@ -82,6 +82,7 @@ write_nginx_conf() {
         -e "s|/etc/nginx/lapor/identity.key|$var/identity.key|" \
         -e "s|/etc/nginx/lapor/tokens|$var/tokens|" \
         -e "s|/usr/share/ngx_lapor/portal|$top/examples/portal|" \
+        -e "s|/usr/share/ngx_lapor/console/|$top/examples/console/|" \
         -e "s|^\([[:space:]]*\)error_log[[:space:]].*;|\1error_log $var/nginx/logs/error.log info;|" \
         -e "s|^\([[:space:]]*\)access_log[[:space:]].*;|\1access_log $var/nginx/logs/access.log;|" \
         -e "s|^\([[:space:]]*\)pid[[:space:]].*;|\1pid $var/nginx/nginx.pid;|" \
@@ -234,6 +235,8 @@ ngx_lapor is running (Ctrl-C stops nginx and Redis):
             users.acl; passwords in $var/redis-passwords:
             REDISCLI_AUTH=\$(awk '\$1=="admin"{print \$2}' $var/redis-passwords) redis-cli -p $redis_port --user admin
   nginx     configuration $var/nginx/nginx.conf, logs in $var/nginx/logs
+  console   http://127.0.0.1:$port/console/   sign in with a token of
+            $var/dev-tokens.txt (dev.admin: admin, dev.pupr: agency pupr-kim)
   officers  tokens for development in $var/dev-tokens.txt (hashes in $var/tokens)
             curl -s -H "Authorization: Bearer <token>" 127.0.0.1:$port/api/v1/queue
             a new token: lua-free-scripts/lapor-token ... >> $var/tokens; make reload

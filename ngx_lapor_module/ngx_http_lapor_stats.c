@@ -28,13 +28,18 @@
 #define NGX_HTTP_LAPOR_STATS_RESPONSE   14
 #define NGX_HTTP_LAPOR_STATS_QUEUES     15    /* one per open state */
 #define NGX_HTTP_LAPOR_STATS_OVERDUE    20
-#define NGX_HTTP_LAPOR_STATS_REPLIES    21
+#define NGX_HTTP_LAPOR_STATS_ANSWERS    21    /* first answers, this month */
+#define NGX_HTTP_LAPOR_STATS_AGENCIES   22    /* ZCARD, ZCOUNT per agency */
+#define NGX_HTTP_LAPOR_STATS_REPLIES(cat)                                     \
+    (NGX_HTTP_LAPOR_STATS_AGENCIES + 2 * (cat)->nagencies)
 
 
 typedef struct {
     ngx_http_lapor_redis_t         *rds;
     ngx_http_lapor_loc_conf_t      *llcf;
     int                             year;
+    int                             this_year;
+    ngx_uint_t                      this_month;    /* %ui */
     int64_t                         now;
 } ngx_http_lapor_stats_t;
 
@@ -66,6 +71,8 @@ static void ngx_http_lapor_stats_histogram(yajl_gen g, const char *name,
     redisReply *hash);
 static void ngx_http_lapor_stats_share(yajl_gen g, const char *name,
     int64_t within, int64_t count);
+static void ngx_http_lapor_stats_agencies(yajl_gen g,
+    ngx_http_lapor_stats_t *st, redisReply **rep);
 
 
 static ngx_http_lapor_text_t  ngx_http_lapor_t_bad_year = {
@@ -113,6 +120,8 @@ ngx_http_lapor_stats_handler(ngx_http_request_t *r)
                                                          st->now),
                                    &y, &m, &d);
     st->year = y;
+    st->this_year = y;
+    st->this_month = m;
 
     if (ngx_http_arg(r, (u_char *) "year", 4, &year) == NGX_OK) {
         n = ngx_atoi(year.data, year.len);
@@ -138,10 +147,13 @@ ngx_http_lapor_stats_fetch(ngx_http_request_t *r, void *data)
     ngx_http_lapor_stats_t  *st = data;
 
     ngx_uint_t                   i;
+    lapor_catalog_t             *cat;
     ngx_http_lapor_batch_t       b;
 
+    cat = st->llcf->catalog->catalog;
+
     if (ngx_http_lapor_batch_init(&b, r->pool, &st->llcf->namespace,
-                                  NGX_HTTP_LAPOR_STATS_REPLIES + 2)
+                                  NGX_HTTP_LAPOR_STATS_REPLIES(cat) + 2)
         != NGX_OK)
     {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
@@ -177,6 +189,22 @@ ngx_http_lapor_stats_fetch(ngx_http_request_t *r, void *data)
     ngx_http_lapor_batch_cstr(&b, "-inf");
     ngx_http_lapor_batch_int(&b, ngx_http_lapor_score(st->now, 0) - 1);
 
+    /* per agency: first answers this month, the inbox, its overdue part */
+
+    ngx_http_lapor_batch_cmd(&b, "HGETALL");
+    ngx_http_lapor_batch_key(&b, NGX_HTTP_LAPOR_RESPONSE_MONTH_KEY,
+                             st->this_year, st->this_month);
+
+    for (i = 0; i < cat->nagencies; i++) {
+        ngx_http_lapor_batch_cmd(&b, "ZCARD");
+        ngx_http_lapor_batch_key(&b, "inbox:%s", cat->agencies[i].code);
+
+        ngx_http_lapor_batch_cmd(&b, "ZCOUNT");
+        ngx_http_lapor_batch_key(&b, "inbox:%s", cat->agencies[i].code);
+        ngx_http_lapor_batch_cstr(&b, "-inf");
+        ngx_http_lapor_batch_int(&b, ngx_http_lapor_score(st->now, 0) - 1);
+    }
+
     ngx_http_lapor_batch_cmd(&b, "EXEC");
 
     return ngx_http_lapor_batch_send(r, st->rds, &b,
@@ -191,7 +219,8 @@ ngx_http_lapor_stats_fetched(ngx_http_request_t *r, void *data,
     ngx_http_lapor_stats_t  *st = data;
 
     if (rc != NGX_OK
-        || !ngx_http_lapor_redis_exec_ok(reply, NGX_HTTP_LAPOR_STATS_REPLIES))
+        || !ngx_http_lapor_redis_exec_ok(reply, NGX_HTTP_LAPOR_STATS_REPLIES(
+                                             st->llcf->catalog->catalog)))
     {
         ngx_http_finalize_request(r, ngx_http_lapor_problem_redis(
                                          r, st->rds, rc, reply));
@@ -335,6 +364,8 @@ ngx_http_lapor_stats_send(ngx_http_request_t *r, ngx_http_lapor_stats_t *st,
     ngx_http_lapor_json_literal(g, "overdue");
     yajl_gen_integer(g, rep[NGX_HTTP_LAPOR_STATS_OVERDUE]->integer);
     yajl_gen_map_close(g);
+
+    ngx_http_lapor_stats_agencies(g, st, rep);
 
     yajl_gen_map_close(g);
 
@@ -619,5 +650,84 @@ ngx_http_lapor_stats_share(yajl_gen g, const char *name, int64_t within,
     ngx_http_lapor_json_literal(g, "within");
     yajl_gen_integer(g, within);
     ngx_http_lapor_stats_ratio(g, "share", within, count);
+    yajl_gen_map_close(g);
+}
+
+
+/*
+ * "agencies": per agency of the catalog, in its order, what waits in its
+ * inbox now (dispatched and in progress), how much of it is overdue, and
+ * how fast it gave its first answers this month (the month of the answer).
+ */
+
+static void
+ngx_http_lapor_stats_agencies(yajl_gen g, ngx_http_lapor_stats_t *st,
+    redisReply **rep)
+{
+    u_char            buf[64];
+    size_t            i, j;
+    int64_t           p;
+    uint64_t          counts[LAPOR_STATS_BUCKETS], total;
+    redisReply       *answers;
+    lapor_catalog_t  *cat;
+
+    cat = st->llcf->catalog->catalog;
+    answers = rep[NGX_HTTP_LAPOR_STATS_ANSWERS];
+
+    ngx_http_lapor_json_literal(g, "agencies");
+    yajl_gen_map_open(g);
+
+    ngx_http_lapor_json_literal(g, "month");
+    yajl_gen_string(g, buf, ngx_sprintf(buf, "%04d-%02ui", st->this_year,
+                                        st->this_month)
+                            - buf);
+
+    ngx_http_lapor_json_literal(g, "by_agency");
+    yajl_gen_array_open(g);
+
+    for (i = 0; i < cat->nagencies; i++) {
+        total = 0;
+
+        for (j = 0; j < LAPOR_STATS_BUCKETS; j++) {
+            if (cat->agencies[i].code_len + 16 > sizeof(buf)) {
+                counts[j] = 0;
+                continue;
+            }
+
+            *ngx_sprintf(buf, "%s:%s", cat->agencies[i].code,
+                         lapor_stats_fields[j]) = '\0';
+            counts[j] = (uint64_t) ngx_http_lapor_stats_get(answers,
+                                                            (char *) buf);
+            total += counts[j];
+        }
+
+        yajl_gen_map_open(g);
+        ngx_http_lapor_json_literal(g, "agency");
+        yajl_gen_string(g, (const unsigned char *) cat->agencies[i].code,
+                        cat->agencies[i].code_len);
+        ngx_http_lapor_json_literal(g, "open");
+        yajl_gen_integer(g,
+                         rep[NGX_HTTP_LAPOR_STATS_AGENCIES + 2 * i]->integer);
+        ngx_http_lapor_json_literal(g, "overdue");
+        yajl_gen_integer(g, rep[NGX_HTTP_LAPOR_STATS_AGENCIES + 2 * i + 1]
+                            ->integer);
+
+        ngx_http_lapor_json_literal(g, "first_responses");
+        yajl_gen_integer(g, (long long) total);
+
+        ngx_http_lapor_json_literal(g, "first_response_p50_seconds");
+        p = lapor_stats_percentile(counts, 50);
+
+        if (p >= 0) {
+            yajl_gen_integer(g, p);
+
+        } else {
+            yajl_gen_null(g);
+        }
+
+        yajl_gen_map_close(g);
+    }
+
+    yajl_gen_array_close(g);
     yajl_gen_map_close(g);
 }

@@ -33,6 +33,13 @@
      | ((int64_t) (id) & ((1 << NGX_HTTP_LAPOR_SCORE_SHIFT) - 1)))
 
 
+/*
+ * The first agency answers of a month (of the answer), written by the
+ * transition and read by GET stats: the year (int) and month (ngx_uint_t).
+ */
+#define NGX_HTTP_LAPOR_RESPONSE_MONTH_KEY  "stats:response:%04d-%02ui"
+
+
 typedef struct {
     lapor_state_e                 state;
     ngx_str_t                     agency;      /* its "agency" field */

@@ -56,6 +56,9 @@ static void ngx_http_lapor_transition_stats(ngx_http_lapor_batch_t *b,
     ngx_http_lapor_change_t *ch);
 static void ngx_http_lapor_stats_incr(ngx_http_lapor_batch_t *b,
     const char *key, const char *field, int64_t by);
+static void ngx_http_lapor_stats_agency_response(ngx_http_lapor_batch_t *b,
+    lapor_catalog_t *cat, ngx_http_lapor_current_t *cur,
+    ngx_http_lapor_change_t *ch);
 static ngx_int_t ngx_http_lapor_transition_event(ngx_http_lapor_batch_t *b,
     ngx_http_lapor_current_t *cur, ngx_http_lapor_change_t *ch,
     ngx_str_t *agency, ngx_str_t *event);
@@ -599,6 +602,7 @@ ngx_http_lapor_transition_stats(ngx_http_lapor_batch_t *b,
             ngx_http_lapor_stats_incr(b, "stats:hist:response",
                                       lapor_stats_fields[lapor_stats_bucket(
                                           ch->now - cur->dispatched_at)], 1);
+            ngx_http_lapor_stats_agency_response(b, cat, cur, ch);
         }
 
         if (ch->action != LAPOR_ACTION_FOLLOW_UP || cur->followed_up_at) {
@@ -637,6 +641,38 @@ ngx_http_lapor_transition_stats(ngx_http_lapor_batch_t *b,
     {
         ngx_http_lapor_stats_cohort(b, cat, cur->created_at, to);
     }
+}
+
+
+/*
+ * The first answer per agency and per month of the answer (not of the
+ * submission): "stats:response:YYYY-MM", field "<agency>:le:<bound>", for
+ * the officers' dashboard (GET stats, "agencies").
+ */
+
+static void
+ngx_http_lapor_stats_agency_response(ngx_http_lapor_batch_t *b,
+    lapor_catalog_t *cat, ngx_http_lapor_current_t *cur,
+    ngx_http_lapor_change_t *ch)
+{
+    int       y;
+    unsigned  m, d;
+
+    if (cur->agency.len == 0) {
+        return;
+    }
+
+    lapor_calendar_civil_from_days(lapor_calendar_day_of(&cat->calendar,
+                                                         ch->now),
+                                   &y, &m, &d);
+
+    ngx_http_lapor_batch_cmd(b, "HINCRBY");
+    ngx_http_lapor_batch_key(b, NGX_HTTP_LAPOR_RESPONSE_MONTH_KEY, y,
+                             (ngx_uint_t) m);
+    ngx_http_lapor_batch_fmt(b, "%V:%s", &cur->agency,
+                             lapor_stats_fields[lapor_stats_bucket(
+                                 ch->now - cur->dispatched_at)]);
+    ngx_http_lapor_batch_int(b, 1);
 }
 
 

@@ -14,88 +14,18 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import readline from 'node:readline';
-import { fileURLToPath } from 'node:url';
-import puppeteer from 'puppeteer-core';
+import { ARTIFACTS, apiClient, axe, browserLanguages, control, is,
+    loadTexts, main, ok, problems, setCurrent, shots, text, visible, watch }
+    from './lib.mjs';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-
-// The portal's own texts, to know what each page must say.  Loaded as a
-// module from its source: the file sits outside this package.
-const { TEXTS } = await import('data:text/javascript,' + encodeURIComponent(
-    fs.readFileSync(path.join(here, '..', '..', 'examples', 'portal',
-        'assets', 'i18n.js'), 'utf8')));
+// The portal's own texts, to know what each page must say.
+const { TEXTS } = await loadTexts('examples', 'portal', 'assets',
+    'i18n.js');
 const [base, ADMIN, AGENCY] = process.argv.slice(2);
 const API = base + 'api/v1/';
-const ARTIFACTS = process.env.LAPOR_ARTIFACTS
-    || path.join(here, '..', '..', 'build', 'browser');
-const CHROMIUM = process.env.LAPOR_CHROMIUM || '/usr/bin/chromium';
-const AXE = fs.readFileSync(path.join(here, 'node_modules', 'axe-core',
-    'axe.min.js'), 'utf8');
+const apiCall = apiClient(API);
 const ID = TEXTS.id;
 const EN = TEXTS.en;
-
-let checks = 0;
-let failed = 0;
-const problems = [];
-let current = null;     // the page, for a screenshot when a step fails    // CSP reports and script errors of every page
-
-function ok(cond, name, detail) {
-    checks++;
-    if (cond) {
-        console.log('ok - ' + name);
-    } else {
-        failed++;
-        console.log('not ok - ' + name);
-        if (detail !== undefined) {
-            for (const l of String(typeof detail === 'string' ? detail
-                : JSON.stringify(detail, null, 1)).split('\n')) {
-                console.log('# ' + l);
-            }
-        }
-    }
-    return cond;
-}
-
-function is(got, want, name) {
-    return ok(got === want, name, { got, want });
-}
-
-// Asks the harness to do something and waits for its answer.
-const input = readline.createInterface({ input: process.stdin });
-const answers = [];
-let waiting = null;
-input.on('line', (l) => {
-    if (waiting) {
-        const w = waiting;
-        waiting = null;
-        w(l);
-    } else {
-        answers.push(l);
-    }
-});
-function control(cmd) {
-    console.log('CTL ' + cmd);
-    if (answers.length) {
-        return Promise.resolve(answers.shift());
-    }
-    return new Promise((resolve) => { waiting = resolve; });
-}
-
-async function apiCall(method, p, token, body, extra) {
-    const headers = Object.assign({ 'Accept-Language': 'en' }, extra || {});
-    if (token) {
-        headers.Authorization = 'Bearer ' + token;
-    }
-    if (body !== undefined) {
-        headers['Content-Type'] = 'application/json';
-    }
-    const r = await fetch(API + p, { method, headers,
-        body: body === undefined ? undefined : JSON.stringify(body) });
-    let data = null;
-    try { data = await r.json(); } catch (e) { data = null; }
-    return { status: r.status, data };
-}
 
 async function officer(id, action, token, body) {
     const r = await apiCall('POST', 'reports/' + id + '/' + action, token,
@@ -107,61 +37,6 @@ async function officer(id, action, token, body) {
 async function submittedCount() {
     const r = await apiCall('GET', 'stats');
     return r.status === 200 ? r.data.totals.submitted : null;
-}
-
-async function axe(page, name) {
-    await page.evaluate(AXE);
-    const res = await page.evaluate(() => window.axe.run(document, {
-        runOnly: { type: 'tag',
-            values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } }));
-    ok(res.violations.length === 0, `axe WCAG 2.1 AA: ${name}: 0 violations`,
-        res.violations.map((v) => ({ id: v.id, help: v.help,
-            nodes: v.nodes.slice(0, 3).map((n) => n.html) })));
-}
-
-async function shots(page, name) {
-    const vp = page.viewport();
-    for (const [w, h] of [[360, 640], [1280, 800]]) {
-        await page.setViewport({ width: w, height: h });
-        await page.screenshot({ path: path.join(ARTIFACTS,
-            `${name}-${w}x${h}.png`), fullPage: false });
-    }
-    await page.setViewport(vp);
-}
-
-async function text(page, sel) {
-    return page.$eval(sel, (e) => e.textContent.trim());
-}
-
-async function visible(page, sel) {
-    return page.$eval(sel, (e) => !e.closest('[hidden]')
-        && e.getClientRects().length > 0).catch(() => false);
-}
-
-function watch(page) {
-    page.on('console', (m) => {
-        const s = m.text();
-        if (m.type() === 'error' && !/status of (400|401|404|409|412|422|429|503)/.test(s)
-            && !/net::ERR_INTERNET_DISCONNECTED/.test(s)) {
-            problems.push(page.url() + ': ' + s);
-        }
-    });
-    page.on('pageerror', (e) => problems.push(page.url() + ': ' + e.message));
-    page.on('request', (req) => {
-        if (!req.url().startsWith(base) && !req.url().startsWith('data:')
-            && !req.url().startsWith('blob:')) {
-            problems.push('third-party request: ' + req.url());
-        }
-    });
-}
-
-// The browser's languages (navigator.languages).  Not as an extra
-// Accept-Language header: that would override the one the page sends.
-async function browserLanguages(page, langs) {
-    await page.evaluateOnNewDocument((l) => {
-        Object.defineProperty(navigator, 'languages', { get: () => l });
-        Object.defineProperty(navigator, 'language', { get: () => l[0] });
-    }, langs);
 }
 
 async function fillReport(page, r) {
@@ -218,43 +93,10 @@ async function statusText(page) {
     return text(page, '#status');
 }
 
-async function main() {
-    fs.mkdirSync(ARTIFACTS, { recursive: true });
-    fs.rmSync(path.join(ARTIFACTS, 'failure.png'), { force: true });
-    const browser = await puppeteer.launch({
-        executablePath: CHROMIUM,
-        headless: true,
-        userDataDir: fs.mkdtempSync(path.join(os.tmpdir(), 'lapor-chromium-')),
-        args: ['--no-sandbox', '--disable-gpu', '--disable-quic',
-            '--no-first-run', '--disable-background-networking',
-            '--disable-component-update', '--disable-sync',
-            // the pop-up test's hotspot page is an intercepted public
-            // origin loading the script from 127.0.0.1: allowed in real
-            // life (a public portal), blocked here as a request into the
-            // loopback address space without these
-            '--disable-features=LocalNetworkAccessChecks,'
-                + 'BlockInsecurePrivateNetworkRequests,'
-                + 'PrivateNetworkAccessRespectPreflightResults']
-    });
-    try {
-        await run(browser);
-    } catch (e) {
-        if (current) {
-            await current.screenshot({ path: path.join(ARTIFACTS,
-                'failure.png'), fullPage: true }).catch(() => {});
-            console.log('# failed at ' + current.url() + '; screenshot in '
-                + path.join(ARTIFACTS, 'failure.png'));
-        }
-        throw e;
-    } finally {
-        await browser.close();
-    }
-}
-
 async function run(browser) {
     const page = await browser.newPage();
-    current = page;
-    watch(page);
+    setCurrent(page);
+    watch(page, base);
     await browserLanguages(page, ['id-ID', 'id', 'en']);
     await page.setViewport({ width: 1280, height: 800 });
 
@@ -281,7 +123,7 @@ async function run(browser) {
 
     const ctx = await browser.createBrowserContext();
     const enPage = await ctx.newPage();
-    watch(enPage);
+    watch(enPage, base);
     await browserLanguages(enPage, ['en-GB', 'en']);
     await enPage.goto(base, { waitUntil: 'networkidle0' });
     is(await text(enPage, 'h1'), EN['home.title'],
@@ -725,7 +567,7 @@ async function run(browser) {
     // ---- The free-WiFi landing page and the pop-up ----------------------
     const wctx = await browser.createBrowserContext();
     const wifi = await wctx.newPage();
-    watch(wifi);
+    watch(wifi, base);
     await browserLanguages(wifi, ['id-ID', 'id']);
     await wifi.setViewport({ width: 360, height: 640 });
     const net = await wifi.createCDPSession();
@@ -824,13 +666,12 @@ async function run(browser) {
         + 'third-party request on any page', problems);
 }
 
-main().then(() => {
-    console.log('done ' + checks);
-    input.close();
-    process.exit(failed ? 1 : 0);
-}, (e) => {
-    ok(false, 'the journey ran to its end', String(e && e.stack || e));
-    console.log('done ' + checks);
-    input.close();
-    process.exit(1);
-});
+main(run, 'journey', [
+    // the pop-up test's hotspot page is an intercepted public origin
+    // loading the script from 127.0.0.1: allowed in real life (a public
+    // portal), blocked here as a request into the loopback address space
+    // without these
+    '--disable-features=LocalNetworkAccessChecks,'
+        + 'BlockInsecurePrivateNetworkRequests,'
+        + 'PrivateNetworkAccessRespectPreflightResults'
+]);
