@@ -1242,16 +1242,31 @@ static void
 ngx_http_lapor_redis_switch(ngx_http_lapor_redis_t *rds, u_char *payload,
     size_t len)
 {
-    u_char  *p, *last;
+    u_char      *p, *last, *word[5], text[NGX_SOCKADDR_STRLEN + 8];
+    size_t       n[5];
+    ngx_uint_t   i;
 
     last = payload + len;
+    p = payload;
 
-    p = ngx_strlchr(payload, last, ' ');
+    /* <name> <old-ip> <old-port> <new-ip> <new-port> */
 
-    if (p == NULL
-        || (size_t) (p - payload) != rds->conf->master_name.len
-        || ngx_strncmp(payload, rds->conf->master_name.data, p - payload)
-           != 0)
+    for (i = 0; i < 5; i++) {
+        word[i] = p;
+        p = ngx_strlchr(p, last, ' ');
+        n[i] = (p ? p : last) - word[i];
+
+        if (p == NULL) {
+            break;
+        }
+
+        p++;
+    }
+
+    if (i != 4
+        || n[0] != rds->conf->master_name.len
+        || ngx_strncmp(word[0], rds->conf->master_name.data, n[0]) != 0
+        || n[3] > NGX_SOCKADDR_STRLEN || n[4] > 5)
     {
         return;
     }
@@ -1259,6 +1274,20 @@ ngx_http_lapor_redis_switch(ngx_http_lapor_redis_t *rds, u_char *payload,
     ngx_log_error(NGX_LOG_NOTICE, rds->log, 0,
                   "lapor: sentinel announces +switch-master %*s",
                   ngx_min(len, 200), payload);
+
+    if (ngx_strlchr(word[3], word[3] + n[3], ':')) {
+        p = ngx_sprintf(text, "[%*s]:%*s", n[3], word[3], n[4], word[4]);
+
+    } else {
+        p = ngx_sprintf(text, "%*s:%*s", n[3], word[3], n[4], word[4]);
+    }
+
+    if (rds->ac && (size_t) (p - text) == rds->address.len
+        && ngx_strncmp(text, rds->address.data, p - text) == 0)
+    {
+        /* already there: asked after a lost connection, before this */
+        return;
+    }
 
     if (rds->ac) {
         if (rds->state == NGX_HTTP_LAPOR_REDIS_READY) {

@@ -239,6 +239,9 @@ sub failover {
         if (!$killed && $el > 1) {
             $t->stop_redis(name => $victim, signal => 'KILL');
             $killed = time;
+            # clients that go away while their request waits for Redis
+            $t->http_abort(submit_req(++$seq), after => 0.01, rst => $_)
+                for 0, 1;
         }
         if ($killed && !$recovered) {
             my @after = grep { $_->[0] > $killed } @answers;
@@ -277,8 +280,20 @@ sub failover {
         @fail;
     is(scalar @types, 0, '503s are redis-unavailable problems');
     cmp_ok($to_ok, '>', 0, 'the new master answers 201');
-    cmp_ok($window, '<', $t->tmo(5),
-        'failover window under 5 s (down-after-milliseconds 1000)');
+
+    # On a loaded host a sentinel may miss the new master's first PING
+    # (down-after-milliseconds 1000) and fail over a second time; with
+    # lapor_redis_wait 1, writes then wait until the first new master is
+    # made a replica of the second (about ten seconds).  That is Sentinel's
+    # window, not the module's: the bound is checked for one failover.
+    my $announced = () = $t->log_since_mark
+        =~ /sentinel announces \+switch-master $MASTER /g;
+    SKIP: {
+        skip("the sentinels failed over $announced times (a loaded host)",
+            1) if $announced > 1;
+        cmp_ok($window, '<', $t->tmo(5),
+            'failover window under 5 s (down-after-milliseconds 1000)');
+    }
     ok(@after > 0 && $after[-1][1] == 201, 'the flood ends with 201s');
     note('keys given up (409 until their claim expires): '
         . scalar @left) if @left;
@@ -301,8 +316,10 @@ subtest 'kill -9 of the master during a flood' => sub {
     my $log = $t->log_since_mark;
     like($log, qr/sentinel announces \+switch-master $MASTER /,
         'the +switch-master message was followed');
-    like($log, qr/names \Q$new\E as the master of "$MASTER" \(was \Q@{[addr('m1')]}\E\)/,
+    like($log, qr/names \Q$new\E as the master of "\Q$MASTER\E" \(was /,
         'the new master logged with the old one');
+    unlike($log, qr/leaving redis at \Q$new\E/,
+        'an announced master already in use is not left');
 
     my $m = $t->http_get('/metrics');
     like($m->{body}, qr/^lapor_redis_master_switches_total [1-9]/m,
@@ -327,9 +344,9 @@ subtest 'the old master back as a replica changes nothing' => sub {
     @answers = ();
     my $demoted;
     my @left = flood(max => $t->tmo(30), width => 2, during => sub {
-        $demoted ||= info('m1', 'replication')->{role} eq 'slave'
-            && info('m1', 'replication')->{master_link_status} eq 'up'
-            && time;
+        my $i = info('m1', 'replication');
+        $demoted ||= ($i->{role} || '') eq 'slave'
+            && ($i->{master_link_status} || '') eq 'up' && time;
         return !$demoted || time - $demoted < 1;
     });
     ok($demoted, 'the sentinels made it a replica');
@@ -341,6 +358,23 @@ subtest 'the old master back as a replica changes nothing' => sub {
     is($h->{switches}, $h0->{switches}, 'no switch');
     unlike($t->log_since_mark, qr/redis connection to .* lost/,
         'the connection was not dropped');
+};
+
+subtest 'reload (HUP): new workers ask the sentinels, old ones leave' => sub {
+    plan(skip_all => 'valgrind mode runs without a master process')
+        if $t->valgrind;
+    my (undef, $h) = health();
+    $t->log_mark;
+    $t->reload;
+    my $r = $t->wait_status('/api/v1/health', 200, $t->tmo(5));
+    is($r->{status}, 200, 'health 200 after the reload');
+    (undef, my $h2) = health();
+    is($h2->{master}, $h->{master}, 'the same master');
+    ok(wait_until(sub { $t->log_since_mark
+            =~ /names \Q$h->{master}\E as the master/ }, $t->tmo(5)),
+        'the new workers asked the sentinels');
+    $t->check_alerts('no alerts (old workers closed their sentinel '
+        . 'connections)');
 };
 
 subtest 'a sentinel down is tolerated' => sub {
@@ -391,13 +425,87 @@ subtest 'WAIT short of replicas: 503, the retry returns the report' => sub {
     for my $n (@replicas) {
         start_data($n, $mname);
     }
-    ok(wait_until(sub { info($mname, 'replication')->{connected_slaves}
-        >= 1 }, $t->tmo(15), 0.2), 'a replica is back');
+    ok(wait_until(sub { (info($mname, 'replication')->{connected_slaves}
+        || 0) >= 1 }, $t->tmo(15), 0.2), 'a replica is back');
 
     my $again = $t->http_raw($req);
     is($again->{status}, 201, 'the Idempotency-Key retry: 201');
     is($again->{headers}{'idempotent-replayed'}, 'true',
         'the report written before, replayed');
+};
+
+# A scripted sentinel names first a replica, then, after the test moved
+# the master by hand, a server that has become a replica: ROLE and
+# -READONLY make the module ask again.  The real sentinels are stopped so
+# that they do not undo the move.
+subtest 'a sentinel names a replica: ROLE, then -READONLY' => sub {
+    my (undef, $h) = health();
+    my $x = name_of($h->{master});
+    my ($y) = grep { $_ ne $x && $t->redis_pid($_) } qw/ m1 r1 r2 /;
+    $t->stop_nginx;
+    $t->stop_redis(name => $_) for qw/ s1 s2 s3 /;
+
+    my $file = $t->testdir . '/fake-sentinel-master';
+    my $name_master = sub {
+        open my $fh, '>', "$file.tmp" or die "$file: $!\n";
+        print $fh $t->redis_port($_[0]);
+        close $fh;
+        rename "$file.tmp", $file or die "$file: $!\n";
+    };
+    $name_master->($y);
+
+    $t->fake_redis(name => 'fakes', handler => sub {
+        my ($cmd, $args) = @_;
+        if ($cmd eq 'SENTINEL') {
+            open my $fh, '<', $file or return resp_nil();
+            my $port = <$fh>;
+            return resp_array(resp_bulk('127.0.0.1'), resp_bulk($port));
+        }
+        if ($cmd eq 'SUBSCRIBE') {
+            return resp_array(resp_bulk('subscribe'), resp_bulk($args->[0]),
+                resp_int(1));
+        }
+        return undef;
+    });
+
+    $t->write_conf(<<"EOF");
+    lapor_redis sentinel=127.0.0.1:%%PORT_fakes%% master=$MASTER $LOGIN;
+    lapor_redis_connect_timeout 500ms;
+    lapor_redis_timeout ${TIMEOUT}s;
+    lapor_namespace $NS;
+
+    server {
+        listen 127.0.0.1:%%PORT%%;
+        location /api/v1/ { lapor_api; }
+    }
+EOF
+    $t->log_mark;
+    $t->start_nginx;
+    ok(wait_until(sub { $t->log_since_mark =~ /redis at \Q@{[addr($y)]}\E is not the master of "$MASTER", asking the sentinels again/ },
+        $t->tmo(5)), 'a replica named as master is left after ROLE');
+    is($t->http_get('/api/v1/health')->{status}, 503,
+        'and never used: 503');
+
+    $name_master->($x);
+    my $r = $t->wait_status('/api/v1/health', 200, $t->tmo(10));
+    is($r->{status}, 200, 'the master named next is used');
+
+    # the master becomes a replica, the replica the master
+    $name_master->($y);
+    $t->redis_cmd({ name => $y }, 'REPLICAOF', 'NO', 'ONE');
+    $t->redis_cmd({ name => $x }, 'REPLICAOF', '127.0.0.1',
+        $t->redis_port($y));
+    $t->log_mark;
+    my $req = submit_req(++$seq);
+    $r = $t->http_raw($req);
+    $t->problem_ok($r, 503, 'redis-unavailable', 'a write on it: 503');
+    like($t->log_since_mark, qr/redis at \Q@{[addr($x)]}\E answered "READONLY /,
+        'the READONLY reply logged');
+    $r = $t->wait_status('/api/v1/health', 200, $t->tmo(10));
+    my (undef, $h2) = health();
+    is($h2->{master}, addr($y), 'the sentinel asked again: the new master');
+    $r = $t->http_raw($req);
+    is($r->{status}, 201, 'the retry is stored there');
 };
 
 subtest 'misuse fails nginx -t naming the directive' => sub {
