@@ -344,7 +344,10 @@ ngx_http_lapor_redis_sentinel(ngx_http_lapor_redis_t *rds)
 ngx_str_t *
 ngx_http_lapor_redis_master(ngx_http_lapor_redis_t *rds)
 {
-    return &rds->address;
+    static ngx_str_t  none = ngx_null_string;
+
+    /* before the first answer of a sentinel: none */
+    return (rds && rds->master_text[0]) ? &rds->address : &none;
 }
 
 

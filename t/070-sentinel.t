@@ -68,9 +68,9 @@ start_data('r1', 'm1');
 start_data('r2', 'm1');
 
 ok(wait_until(sub {
-    info('m1', 'replication')->{connected_slaves} == 2
-        && info('r1', 'replication')->{master_link_status} eq 'up'
-        && info('r2', 'replication')->{master_link_status} eq 'up';
+    (info('m1', 'replication')->{connected_slaves} || 0) == 2
+        && (info('r1', 'replication')->{master_link_status} || '') eq 'up'
+        && (info('r2', 'replication')->{master_link_status} || '') eq 'up';
 }, $t->tmo(10)), 'two replicas replicate as the "replica" user');
 
 # Faster than shipped (5000, 60000): a failover test on loopback.
