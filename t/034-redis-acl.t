@@ -322,6 +322,15 @@ subtest 'POST with an Idempotency-Key, views, timeline, health' => sub {
     no_denials('after reads');
 };
 
+# Without Sentinel and lapor_redis_wait the handshake ends with PING and a
+# write is its transaction alone: neither ROLE nor WAIT is ever sent.
+subtest 'one Redis, lapor_redis_wait off: no ROLE, no WAIT' => sub {
+    my $stats = $t->redis_cmd('INFO', 'commandstats');
+    like($stats, qr/^cmdstat_exec:calls=\d+/m, 'transactions ran');
+    unlike($stats, qr/^cmdstat_wait:/m, 'no WAIT');
+    unlike($stats, qr/^cmdstat_role:/m, 'no ROLE');
+};
+
 # A stop (TERM) flushes the append-only file, so that what comes back is
 # exactly what the replay of its transactions gives (after a KILL, the
 # shipped "appendfsync everysec" may lose the last second).
