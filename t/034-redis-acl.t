@@ -194,6 +194,9 @@ subtest 'sentinel.conf: lapor may ask for the master and subscribe' => sub {
     ok((grep { $_ eq '+sentinel|get-master-addr-by-name' } @rules),
         'SENTINEL get-master-addr-by-name only');
     ok((grep { $_ eq '+subscribe' } @rules), 'SUBSCRIBE');
+    is_deeply([ sort grep { /^\+/ } @rules ],
+        [ '+sentinel|get-master-addr-by-name', '+subscribe' ],
+        'nothing else (least privilege)');
     is_deeply([ grep { /^&/ } @rules ], [ '&+switch-master' ],
         'the +switch-master channel only');
     for my $cmd (sort keys %TO_SENTINEL) {
