@@ -162,8 +162,10 @@ sed -e "s|^port .*|port $redis_port|" \
     "$top/redis/redis.conf" > "$var/redis/redis.conf"
 (
     umask 077
+    # the users of replication and Sentinel are not needed here: off
     sed -e "s|>CHANGE_ME_admin_password|>$admin_password|" \
         -e "s|>CHANGE_ME_lapor_password|>$lapor_password|" \
+        -e "/>CHANGE_ME_/s|^user \([^ ]*\) on |user \1 off |" \
         "$top/redis/users.acl" > "$var/redis/users.acl"
 )
 

@@ -29,6 +29,7 @@ ngx_http_lapor_batch_init(ngx_http_lapor_batch_t *b, ngx_pool_t *pool,
     b->ns = ns;
     b->current = NULL;
     b->failed = 0;
+    b->durable = 0;
 
     return ngx_array_init(&b->cmds, pool, n ? n : 4, sizeof(ngx_array_t));
 }
@@ -264,7 +265,13 @@ ngx_http_lapor_batch_send(ngx_http_request_t *r, ngx_http_lapor_redis_t *rds,
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    rc = ngx_http_lapor_redis_send(r, rds, cmds, n, handler, data);
+    if (b->durable) {
+        rc = ngx_http_lapor_redis_send_durable(r, rds, cmds, n, handler,
+                                               data);
+
+    } else {
+        rc = ngx_http_lapor_redis_send(r, rds, cmds, n, handler, data);
+    }
 
     if (rc == NGX_OK) {
         return NGX_DONE;

@@ -22,6 +22,7 @@ typedef struct {
     ngx_array_t                  *current;
     ngx_str_t                    *ns;
     ngx_uint_t                    failed;    /* an allocation failed */
+    ngx_uint_t                    durable;   /* a write: lapor_redis_wait */
 } ngx_http_lapor_batch_t;
 
 

@@ -142,6 +142,15 @@ ngx_http_lapor_health_send(ngx_http_request_t *r,
     ngx_http_lapor_json_literal(g, "rtt_ms");
     yajl_gen_number(g, (const char *) rtt, p - rtt);
 
+    if (ngx_http_lapor_redis_sentinel(ctx->rds)) {
+        ngx_http_lapor_json_literal(g, "master");
+        ngx_http_lapor_json_str(g, ngx_http_lapor_redis_master(ctx->rds));
+
+        ngx_http_lapor_json_literal(g, "switches");
+        p = ngx_sprintf(rtt, "%ui", ngx_http_lapor_redis_switches(ctx->rds));
+        yajl_gen_number(g, (const char *) rtt, p - rtt);
+    }
+
     yajl_gen_map_close(g);
 
     yajl_gen_map_close(g);

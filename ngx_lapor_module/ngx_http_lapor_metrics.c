@@ -263,6 +263,24 @@ ngx_http_lapor_metrics_ready(ngx_http_lapor_metrics_t *m, ngx_uint_t ready,
 
 
 void
+ngx_http_lapor_metrics_switch(ngx_http_lapor_metrics_t *m)
+{
+    if (m) {
+        (void) ngx_atomic_fetch_add(&m->master_switches, 1);
+    }
+}
+
+
+void
+ngx_http_lapor_metrics_unreplicated(ngx_http_lapor_metrics_t *m)
+{
+    if (m) {
+        (void) ngx_atomic_fetch_add(&m->unreplicated, 1);
+    }
+}
+
+
+void
 ngx_http_lapor_metrics_limited(ngx_http_request_t *r, ngx_str_t *zone)
 {
     ngx_uint_t                 i;
@@ -488,6 +506,32 @@ ngx_http_lapor_metrics_send(ngx_http_request_t *r, redisReply *queues)
                 "# TYPE lapor_redis_disconnects_total counter\n"
                 "lapor_redis_disconnects_total %uA\n",
                 ready, m->reconnects);
+
+        p = ngx_slprintf(p, last,
+                "# HELP lapor_redis_master_switches_total Times a worker "
+                "was told of a new master by Sentinel, summed over the "
+                "workers.\n"
+                "# TYPE lapor_redis_master_switches_total counter\n"
+                "lapor_redis_master_switches_total %uA\n"
+                "# HELP lapor_redis_unreplicated_writes_total Write "
+                "transactions answered 503 because WAIT counted fewer "
+                "replicas than lapor_redis_wait asks for.\n"
+                "# TYPE lapor_redis_unreplicated_writes_total counter\n"
+                "lapor_redis_unreplicated_writes_total %uA\n",
+                m->master_switches, m->unreplicated);
+
+        if (ngx_http_lapor_redis_sentinel(lmcf->redis_conn)
+            && ngx_http_lapor_redis_state(lmcf->redis_conn)
+               == NGX_HTTP_LAPOR_REDIS_READY)
+        {
+            p = ngx_slprintf(p, last,
+                    "# HELP lapor_redis_master The master this worker "
+                    "writes to, as Sentinel named it.\n"
+                    "# TYPE lapor_redis_master gauge\n"
+                    "lapor_redis_master{name=\"%V\",address=\"%V\"} 1\n",
+                    &lmcf->redis.master_name,
+                    ngx_http_lapor_redis_master(lmcf->redis_conn));
+        }
 
         p = ngx_slprintf(p, last,
                 "# HELP lapor_rate_limited_total Requests refused by a "

@@ -51,6 +51,8 @@ typedef struct {
     ngx_atomic_t    rate_limited[NGX_HTTP_LAPOR_METRICS_ZONES];
     ngx_atomic_t    replays;
     ngx_atomic_t    past_coverage;     /* deadlines past the holidays */
+    ngx_atomic_t    master_switches;   /* Sentinel: summed over workers */
+    ngx_atomic_t    unreplicated;      /* lapor_redis_wait fell short */
     ngx_http_lapor_metrics_worker_t  workers[NGX_HTTP_LAPOR_METRICS_WORKERS];
 } ngx_http_lapor_metrics_t;
 
@@ -70,6 +72,9 @@ void ngx_http_lapor_metrics_latency(ngx_http_lapor_metrics_t *m,
 /* a worker's connection became ready, or not ready (lost: count it) */
 void ngx_http_lapor_metrics_ready(ngx_http_lapor_metrics_t *m,
     ngx_uint_t ready, ngx_uint_t lost);
+/* Sentinel named another master; a write fell short of its replicas */
+void ngx_http_lapor_metrics_switch(ngx_http_lapor_metrics_t *m);
+void ngx_http_lapor_metrics_unreplicated(ngx_http_lapor_metrics_t *m);
 void ngx_http_lapor_metrics_limited(ngx_http_request_t *r, ngx_str_t *zone);
 void ngx_http_lapor_metrics_replay(ngx_http_request_t *r);
 

@@ -29,6 +29,14 @@ static char *ngx_http_lapor_redis(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static char *ngx_http_lapor_redis_address(ngx_conf_t *cf,
     ngx_http_lapor_redis_conf_t *rc, ngx_str_t *value);
+static char *ngx_http_lapor_redis_tcp(ngx_conf_t *cf,
+    ngx_http_lapor_redis_addr_t *addr, ngx_str_t *value);
+static char *ngx_http_lapor_redis_sentinels(ngx_conf_t *cf,
+    ngx_http_lapor_redis_conf_t *rc, ngx_str_t *value);
+static ngx_int_t ngx_http_lapor_redis_param(ngx_conf_t *cf, ngx_str_t *value,
+    const char *name, ngx_str_t *out);
+static char *ngx_http_lapor_redis_wait(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
 static char *ngx_http_lapor_open311(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static char *ngx_http_lapor_api(ngx_conf_t *cf, ngx_command_t *cmd,
@@ -65,6 +73,13 @@ static ngx_command_t  ngx_http_lapor_commands[] = {
     { ngx_string("lapor_redis"),
       NGX_HTTP_MAIN_CONF|NGX_CONF_1MORE,
       ngx_http_lapor_redis,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("lapor_redis_wait"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE12,
+      ngx_http_lapor_redis_wait,
       NGX_HTTP_MAIN_CONF_OFFSET,
       0,
       NULL },
@@ -202,16 +217,22 @@ ngx_module_t  ngx_http_lapor_module = {
 };
 
 
-/* lapor_redis address [db=N] [user=NAME] [password=SECRET] */
+/*
+ * lapor_redis address [db=N] [user=NAME] [password=SECRET]
+ * lapor_redis sentinel=ADDRESS[,ADDRESS...] master=NAME [db=N] [user=NAME]
+ *     [password=SECRET] [sentinel_user=NAME] [sentinel_password=SECRET]
+ */
 
 static char *
 ngx_http_lapor_redis(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 {
     ngx_http_lapor_main_conf_t  *lmcf = conf;
 
-    char        *rv;
-    ngx_str_t   *value, s;
-    ngx_uint_t   i;
+    char                         *rv;
+    ngx_int_t                     rc;
+    ngx_str_t                    *value, s;
+    ngx_uint_t                    i;
+    ngx_http_lapor_redis_conf_t  *rc_;
 
     if (lmcf->redis_set) {
         return "is duplicate";
@@ -220,8 +241,18 @@ ngx_http_lapor_redis(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     lmcf->redis_set = 1;
 
     value = cf->args->elts;
+    rc_ = &lmcf->redis;
 
-    rv = ngx_http_lapor_redis_address(cf, &lmcf->redis, &value[1]);
+    if (value[1].len > 9 && ngx_strncmp(value[1].data, "sentinel=", 9) == 0) {
+        s.data = value[1].data + 9;
+        s.len = value[1].len - 9;
+
+        rv = ngx_http_lapor_redis_sentinels(cf, rc_, &s);
+
+    } else {
+        rv = ngx_http_lapor_redis_address(cf, rc_, &value[1]);
+    }
+
     if (rv != NGX_CONF_OK) {
         return rv;
     }
@@ -232,10 +263,10 @@ ngx_http_lapor_redis(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
             s.data = value[i].data + 3;
             s.len = value[i].len - 3;
 
-            lmcf->redis.db = ngx_atoi(s.data, s.len);
+            rc_->db = ngx_atoi(s.data, s.len);
 
-            if (lmcf->redis.db == NGX_ERROR
-                || lmcf->redis.db > NGX_HTTP_LAPOR_REDIS_DB_MAX)
+            if (rc_->db == NGX_ERROR
+                || rc_->db > NGX_HTTP_LAPOR_REDIS_DB_MAX)
             {
                 ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                                    "invalid database number \"%V\" in "
@@ -246,44 +277,177 @@ ngx_http_lapor_redis(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
             continue;
         }
 
-        if (ngx_strncmp(value[i].data, "user=", 5) == 0) {
-            lmcf->redis.user.data = value[i].data + 5;
-            lmcf->redis.user.len = value[i].len - 5;
+        rc = ngx_http_lapor_redis_param(cf, &value[i], "user=", &rc_->user);
 
-            if (lmcf->redis.user.len == 0) {
-                ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                                   "empty user name in \"lapor_redis\"");
-                return NGX_CONF_ERROR;
-            }
+        if (rc == NGX_DECLINED) {
+            rc = ngx_http_lapor_redis_param(cf, &value[i], "password=",
+                                            &rc_->password);
+        }
 
+        if (rc == NGX_DECLINED) {
+            rc = ngx_http_lapor_redis_param(cf, &value[i], "master=",
+                                            &rc_->master_name);
+        }
+
+        if (rc == NGX_DECLINED) {
+            rc = ngx_http_lapor_redis_param(cf, &value[i], "sentinel_user=",
+                                            &rc_->sentinel_user);
+        }
+
+        if (rc == NGX_DECLINED) {
+            rc = ngx_http_lapor_redis_param(cf, &value[i],
+                                            "sentinel_password=",
+                                            &rc_->sentinel_password);
+        }
+
+        if (rc == NGX_OK) {
             continue;
         }
 
-        if (ngx_strncmp(value[i].data, "password=", 9) == 0) {
-            lmcf->redis.password.data = value[i].data + 9;
-            lmcf->redis.password.len = value[i].len - 9;
-
-            if (lmcf->redis.password.len == 0) {
-                ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                                   "empty password in \"lapor_redis\"");
-                return NGX_CONF_ERROR;
-            }
-
-            continue;
+        if (rc == NGX_ERROR) {
+            return NGX_CONF_ERROR;
         }
 
         /* never echo a parameter: it may be a mistyped password */
 
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                            "invalid parameter number %ui in \"lapor_redis\", "
-                           "expected db=, user= or password=", i);
+                           "expected db=, user=, password=, master=, "
+                           "sentinel_user= or sentinel_password=", i);
         return NGX_CONF_ERROR;
     }
 
-    if (lmcf->redis.user.len && lmcf->redis.password.len == 0) {
+    if (rc_->user.len && rc_->password.len == 0) {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                            "\"lapor_redis\" has user= without password=");
         return NGX_CONF_ERROR;
+    }
+
+    if (rc_->sentinels == NULL) {
+        if (rc_->master_name.len || rc_->sentinel_user.len
+            || rc_->sentinel_password.len)
+        {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "\"lapor_redis\" has master=, sentinel_user= "
+                               "or sentinel_password= without sentinel=");
+            return NGX_CONF_ERROR;
+        }
+
+        return NGX_CONF_OK;
+    }
+
+    if (rc_->master_name.len == 0) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"lapor_redis\" with sentinel= needs master=");
+        return NGX_CONF_ERROR;
+    }
+
+    for (i = 0; i < rc_->master_name.len; i++) {
+        if (rc_->master_name.data[i] <= ' ' || rc_->master_name.data[i] > '~')
+        {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "invalid master name \"%V\" in "
+                               "\"lapor_redis\"", &rc_->master_name);
+            return NGX_CONF_ERROR;
+        }
+    }
+
+    if (rc_->sentinel_user.len && rc_->sentinel_password.len == 0) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"lapor_redis\" has sentinel_user= without "
+                           "sentinel_password=");
+        return NGX_CONF_ERROR;
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+/* NGX_OK: "name=value" taken; NGX_DECLINED: another name */
+
+static ngx_int_t
+ngx_http_lapor_redis_param(ngx_conf_t *cf, ngx_str_t *value,
+    const char *name, ngx_str_t *out)
+{
+    size_t  len;
+
+    len = ngx_strlen(name);
+
+    if (value->len < len || ngx_strncmp(value->data, name, len) != 0) {
+        return NGX_DECLINED;
+    }
+
+    if (out->len) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "duplicate \"%*s\" in \"lapor_redis\"",
+                           len - 1, name);
+        return NGX_ERROR;
+    }
+
+    out->data = value->data + len;
+    out->len = value->len - len;
+
+    if (out->len == 0) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "empty \"%*s\" in \"lapor_redis\"", len - 1, name);
+        return NGX_ERROR;
+    }
+
+    return NGX_OK;
+}
+
+
+/* sentinel=host:port,host:port,...: TCP only, each resolved now */
+
+static char *
+ngx_http_lapor_redis_sentinels(ngx_conf_t *cf,
+    ngx_http_lapor_redis_conf_t *rc, ngx_str_t *value)
+{
+    u_char                       *p, *last, *comma;
+    ngx_str_t                     one;
+    ngx_http_lapor_redis_addr_t  *sa;
+
+    rc->sentinels = ngx_array_create(cf->pool, 3,
+                                     sizeof(ngx_http_lapor_redis_addr_t));
+    if (rc->sentinels == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    rc->address.data = (u_char *) "sentinel";
+    rc->address.len = sizeof("sentinel") - 1;
+
+    p = value->data;
+    last = p + value->len;
+
+    for ( ;; ) {
+        comma = ngx_strlchr(p, last, ',');
+
+        one.data = p;
+        one.len = (comma ? comma : last) - p;
+
+        if (one.len == 0
+            || (one.len >= 5 && ngx_strncmp(one.data, "unix:", 5) == 0))
+        {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "invalid sentinel address \"%V\" in "
+                               "\"lapor_redis\": host:port expected", &one);
+            return NGX_CONF_ERROR;
+        }
+
+        sa = ngx_array_push(rc->sentinels);
+        if (sa == NULL) {
+            return NGX_CONF_ERROR;
+        }
+
+        if (ngx_http_lapor_redis_tcp(cf, sa, &one) != NGX_CONF_OK) {
+            return NGX_CONF_ERROR;
+        }
+
+        if (comma == NULL) {
+            break;
+        }
+
+        p = comma + 1;
     }
 
     return NGX_CONF_OK;
@@ -299,9 +463,9 @@ static char *
 ngx_http_lapor_redis_address(ngx_conf_t *cf, ngx_http_lapor_redis_conf_t *rc,
     ngx_str_t *value)
 {
-    size_t     len;
-    u_char    *p;
-    ngx_url_t  u;
+    size_t                       len;
+    u_char                      *p;
+    ngx_http_lapor_redis_addr_t  addr;
 
     rc->address = *value;
 
@@ -328,6 +492,27 @@ ngx_http_lapor_redis_address(ngx_conf_t *cf, ngx_http_lapor_redis_conf_t *rc,
 
         return NGX_CONF_OK;
     }
+
+    if (ngx_http_lapor_redis_tcp(cf, &addr, value) != NGX_CONF_OK) {
+        return NGX_CONF_ERROR;
+    }
+
+    rc->host = addr.host;
+    rc->port = addr.port;
+
+    return NGX_CONF_OK;
+}
+
+
+static char *
+ngx_http_lapor_redis_tcp(ngx_conf_t *cf, ngx_http_lapor_redis_addr_t *addr,
+    ngx_str_t *value)
+{
+    size_t     len;
+    u_char    *p;
+    ngx_url_t  u;
+
+    addr->address = *value;
 
     ngx_memzero(&u, sizeof(ngx_url_t));
 
@@ -356,9 +541,9 @@ ngx_http_lapor_redis_address(ngx_conf_t *cf, ngx_http_lapor_redis_conf_t *rc,
                         NGX_SOCKADDR_STRLEN, 0);
     p[len] = '\0';
 
-    rc->host.data = p;
-    rc->host.len = len;
-    rc->port = ngx_inet_get_port(u.addrs[0].sockaddr);
+    addr->host.data = p;
+    addr->host.len = len;
+    addr->port = ngx_inet_get_port(u.addrs[0].sockaddr);
 
     if (u.naddrs > 1) {
         ngx_conf_log_error(NGX_LOG_INFO, cf, 0,
@@ -366,6 +551,65 @@ ngx_http_lapor_redis_address(ngx_conf_t *cf, ngx_http_lapor_redis_conf_t *rc,
                            "several addresses, using %V", value,
                            &u.addrs[0].name);
     }
+
+    return NGX_CONF_OK;
+}
+
+
+/* lapor_redis_wait off | N [timeout] */
+
+static char *
+ngx_http_lapor_redis_wait(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_lapor_main_conf_t  *lmcf = conf;
+
+    ngx_int_t    n;
+    ngx_str_t   *value;
+    ngx_msec_t   ms;
+
+    if (lmcf->wait_set) {
+        return "is duplicate";
+    }
+
+    lmcf->wait_set = 1;
+
+    value = cf->args->elts;
+
+    if (ngx_strcmp(value[1].data, "off") == 0) {
+        if (cf->args->nelts > 2) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "\"lapor_redis_wait off\" takes no timeout");
+            return NGX_CONF_ERROR;
+        }
+
+        return NGX_CONF_OK;
+    }
+
+    n = ngx_atoi(value[1].data, value[1].len);
+
+    if (n == NGX_ERROR || n < 1 || n > 100) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "invalid number of replicas \"%V\" in "
+                           "\"lapor_redis_wait\", 1 to 100 or off expected",
+                           &value[1]);
+        return NGX_CONF_ERROR;
+    }
+
+    ms = 1000;
+
+    if (cf->args->nelts > 2) {
+        ms = ngx_parse_time(&value[2], 0);
+
+        if (ms == (ngx_msec_t) NGX_ERROR || ms == 0) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "invalid timeout \"%V\" in "
+                               "\"lapor_redis_wait\"", &value[2]);
+            return NGX_CONF_ERROR;
+        }
+    }
+
+    lmcf->redis.wait_replicas = n;
+    lmcf->redis.wait_timeout = ms;
 
     return NGX_CONF_OK;
 }
@@ -667,6 +911,10 @@ ngx_http_lapor_create_main_conf(ngx_conf_t *cf)
      *     lmcf->redis.user = { 0, NULL };
      *     lmcf->redis.password = { 0, NULL };
      *     lmcf->redis_set = 0;
+     *     lmcf->redis.sentinels = NULL;
+     *     lmcf->redis.master_name = { 0, NULL };
+     *     lmcf->redis.wait_replicas = 0;
+     *     lmcf->wait_set = 0;
      *     lmcf->api_used = 0;
      *     lmcf->redis_conn = NULL;
      */
@@ -694,6 +942,17 @@ ngx_http_lapor_init_main_conf(ngx_conf_t *cf, void *conf)
     ngx_conf_init_msec_value(lmcf->redis.connect_timeout, 2000);
     ngx_conf_init_msec_value(lmcf->redis.timeout, 3000);
     ngx_conf_init_msec_value(lmcf->sweep_interval, 60000);
+
+    if (lmcf->redis.wait_replicas
+        && lmcf->redis.wait_timeout >= lmcf->redis.timeout)
+    {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "the timeout of \"lapor_redis_wait\" (%M ms) "
+                           "must be shorter than \"lapor_redis_timeout\" "
+                           "(%M ms)", lmcf->redis.wait_timeout,
+                           lmcf->redis.timeout);
+        return NGX_CONF_ERROR;
+    }
 
     if (lmcf->api_used && !lmcf->redis_set) {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,

@@ -24,6 +24,7 @@
 typedef struct {
     ngx_http_lapor_redis_conf_t   redis;
     ngx_flag_t                    redis_set;   /* "lapor_redis" was seen */
+    ngx_flag_t                    wait_set;    /* "lapor_redis_wait" too */
     ngx_flag_t                    api_used;    /* some "lapor_api" */
     ngx_array_t                   tenants;     /* ngx_http_lapor_tenant_t */
     ngx_msec_t                    sweep_interval;

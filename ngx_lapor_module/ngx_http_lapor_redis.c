@@ -17,6 +17,11 @@
  * Events are registered level-triggered: hiredis reads at most 16 KB per
  * call, and a level-triggered fd wakes the loop again for the rest of a
  * larger reply.
+ *
+ * With Sentinel (ngx_http_lapor_sentinel.c) a worker has up to two more
+ * contexts, on sentinels; they are opened here (ngx_http_lapor_redis_open)
+ * and kept by the same rules, and their end is handed back to Sentinel by
+ * the same cleanup hook.
  */
 
 
@@ -30,6 +35,7 @@
 #include <time.h>
 
 #include "ngx_http_lapor_redis.h"
+#include "ngx_http_lapor_redis_int.h"
 #include "ngx_http_lapor_replies.h"
 #include "ngx_http_lapor_metrics.h"
 #include "lapor_backoff.h"
@@ -39,25 +45,8 @@
 #define NGX_HTTP_LAPOR_REDIS_MAX_INFLIGHT    4096
 #define NGX_HTTP_LAPOR_REDIS_BACKOFF_BASE    100
 #define NGX_HTTP_LAPOR_REDIS_BACKOFF_MAX     5000
-#define NGX_HTTP_LAPOR_REDIS_ERRSTR_MAX      200
 
 
-struct ngx_http_lapor_redis_s {
-    ngx_http_lapor_redis_conf_t      *conf;
-    ngx_log_t                        *log;
-    redisAsyncContext                *ac;
-    ngx_http_lapor_redis_state_e      state;
-    ngx_uint_t                        failures;    /* since last ready */
-    ngx_uint_t                        generation;  /* connections made */
-    ngx_uint_t                        inflight;    /* commands sent */
-    ngx_event_t                       connect_timer;
-    ngx_event_t                       reconnect_timer;
-    ngx_http_lapor_metrics_t         *metrics;
-    u_char                           *fmt;       /* one command's text */
-    size_t                            fmt_size;
-    size_t                            fmt_len;
-    unsigned                          exiting:1;
-};
 
 
 /* a batch of commands sent for one request; heap memory, not r->pool */
@@ -73,17 +62,15 @@ typedef struct {
     struct timespec                   sent;
     size_t                            error_len;
     u_char                            error[NGX_HTTP_LAPOR_REDIS_ERRSTR_MAX];
+    redisReply                       *kept;      /* EXEC's, before WAIT */
     unsigned                          failed:1;
     unsigned                          lost:1;
     unsigned                          timed_out:1;
+    unsigned                          wait:1;    /* WAIT ends the batch */
 } ngx_http_lapor_redis_op_t;
 
 
-static ngx_uint_t ngx_http_lapor_redis_log_level(ngx_http_lapor_redis_t *rds);
 static void ngx_http_lapor_redis_connect(ngx_http_lapor_redis_t *rds);
-static void ngx_http_lapor_redis_teardown(ngx_http_lapor_redis_t *rds);
-static void ngx_http_lapor_redis_schedule_reconnect(
-    ngx_http_lapor_redis_t *rds);
 static ngx_int_t ngx_http_lapor_redis_handshake(ngx_http_lapor_redis_t *rds);
 static void ngx_http_lapor_redis_handshake_reply(redisAsyncContext *ac,
     void *reply, void *privdata);
@@ -107,8 +94,18 @@ static ngx_int_t ngx_http_lapor_redis_format(ngx_http_lapor_redis_t *rds,
 static ngx_int_t ngx_http_lapor_redis_queue(ngx_http_lapor_redis_t *rds,
     ngx_http_lapor_redis_op_t *op, ngx_http_lapor_redis_cmd_t *cmds,
     ngx_uint_t ncmds);
+static ngx_int_t ngx_http_lapor_redis_send_request(ngx_http_request_t *r,
+    ngx_http_lapor_redis_t *rds, ngx_http_lapor_redis_cmd_t *cmds,
+    ngx_uint_t ncmds, ngx_http_lapor_redis_handler_pt handler, void *data,
+    ngx_uint_t wait);
+static ngx_int_t ngx_http_lapor_redis_send_housekeeping(
+    ngx_http_lapor_redis_t *rds, ngx_http_lapor_redis_cmd_t *cmds,
+    ngx_uint_t ncmds, ngx_http_lapor_redis_internal_pt handler, void *data,
+    ngx_uint_t wait);
 static void ngx_http_lapor_redis_reply(redisAsyncContext *ac, void *reply,
     void *privdata);
+static void ngx_http_lapor_redis_waited(ngx_http_lapor_redis_t *rds,
+    ngx_http_lapor_redis_op_t *op, redisReply *rep);
 static void ngx_http_lapor_redis_op_timeout(ngx_event_t *ev);
 static void ngx_http_lapor_redis_op_cleanup(void *data);
 static void ngx_http_lapor_redis_op_detach(ngx_http_lapor_redis_op_t *op);
@@ -119,7 +116,8 @@ static const char  *ngx_http_lapor_redis_state_names[] = {
     "connecting",
     "handshake",
     "ready",
-    "backoff"
+    "backoff",
+    "discovering"
 };
 
 
@@ -136,6 +134,7 @@ ngx_http_lapor_redis_create(ngx_cycle_t *cycle,
 
     rds->conf = conf;
     rds->log = cycle->log;
+    rds->address = conf->sentinels ? conf->master_name : conf->address;
     rds->state = NGX_HTTP_LAPOR_REDIS_DISCONNECTED;
     rds->metrics = ngx_http_lapor_metrics(cycle);
 
@@ -153,6 +152,16 @@ ngx_http_lapor_redis_create(ngx_cycle_t *cycle,
     rds->reconnect_timer.data = rds;
     rds->reconnect_timer.log = cycle->log;
     rds->reconnect_timer.cancelable = 1;
+
+    rds->ask_timer.handler = ngx_http_lapor_redis_ask_timeout;
+    rds->ask_timer.data = rds;
+    rds->ask_timer.log = cycle->log;
+    rds->ask_timer.cancelable = 1;
+
+    rds->sub_timer.handler = ngx_http_lapor_redis_sub_handler;
+    rds->sub_timer.data = rds;
+    rds->sub_timer.log = cycle->log;
+    rds->sub_timer.cancelable = 1;
 
     /*
      * Connect from the event loop, not from init_process: by then every
@@ -178,6 +187,14 @@ ngx_http_lapor_redis_destroy(ngx_http_lapor_redis_t *rds)
         ngx_del_timer(&rds->reconnect_timer);
     }
 
+    if (rds->ask_timer.timer_set) {
+        ngx_del_timer(&rds->ask_timer);
+    }
+
+    if (rds->sub_timer.timer_set) {
+        ngx_del_timer(&rds->sub_timer);
+    }
+
     /*
      * Pending reply callbacks run with a NULL reply and only free their
      * operations; the cleanup hook closes the socket, so no "open socket
@@ -186,6 +203,14 @@ ngx_http_lapor_redis_destroy(ngx_http_lapor_redis_t *rds)
 
     if (rds->ac) {
         redisAsyncFree(rds->ac);
+    }
+
+    if (rds->ask_ac) {
+        redisAsyncFree(rds->ask_ac);
+    }
+
+    if (rds->sub_ac) {
+        redisAsyncFree(rds->sub_ac);
     }
 
     if (rds->fmt) {
@@ -250,13 +275,37 @@ ngx_http_lapor_redis_retry_after(ngx_http_lapor_redis_t *rds)
 }
 
 
+ngx_uint_t
+ngx_http_lapor_redis_sentinel(ngx_http_lapor_redis_t *rds)
+{
+    return rds && rds->conf->sentinels;
+}
+
+
+ngx_str_t *
+ngx_http_lapor_redis_master(ngx_http_lapor_redis_t *rds)
+{
+    static ngx_str_t  none = ngx_null_string;
+
+    /* before the first answer of a sentinel: none */
+    return (rds && rds->master_text[0]) ? &rds->address : &none;
+}
+
+
+ngx_uint_t
+ngx_http_lapor_redis_switches(ngx_http_lapor_redis_t *rds)
+{
+    return rds ? rds->switches : 0;
+}
+
+
 /*
  * While Redis stays down every worker retries every few seconds: the first
  * failures are errors, the rest are logged at "info" so the log stays
  * readable (a "ready" notice marks the recovery).
  */
 
-static ngx_uint_t
+ngx_uint_t
 ngx_http_lapor_redis_log_level(ngx_http_lapor_redis_t *rds)
 {
     if (rds->state == NGX_HTTP_LAPOR_REDIS_READY || rds->failures < 3) {
@@ -270,55 +319,100 @@ ngx_http_lapor_redis_log_level(ngx_http_lapor_redis_t *rds)
 static void
 ngx_http_lapor_redis_connect(ngx_http_lapor_redis_t *rds)
 {
-    ngx_connection_t             *c;
     redisAsyncContext            *ac;
     ngx_http_lapor_redis_conf_t  *conf;
 
     conf = rds->conf;
 
+    /* with Sentinel every connect follows a fresh answer of a sentinel */
+
+    if (conf->sentinels && !rds->asked) {
+        ngx_http_lapor_redis_ask(rds);
+        return;
+    }
+
+    rds->asked = 0;
     rds->state = NGX_HTTP_LAPOR_REDIS_CONNECTING;
     rds->generation++;
 
     ngx_log_debug1(NGX_LOG_DEBUG_HTTP, rds->log, 0,
-                   "lapor: connecting to redis at %V", &conf->address);
+                   "lapor: connecting to redis at %V", &rds->address);
 
-    /*
-     * The host is an IP literal resolved at configuration time, so hiredis's
-     * getaddrinfo() never waits for DNS here.
-     */
-
-    if (conf->unix_path.len) {
-        ac = redisAsyncConnectUnix((const char *) conf->unix_path.data);
+    if (conf->sentinels) {
+        ac = ngx_http_lapor_redis_open(rds, &rds->address,
+                                       (const char *) rds->master_host,
+                                       rds->master_port, NULL);
 
     } else {
-        ac = redisAsyncConnect((const char *) conf->host.data,
-                               (int) conf->port);
+        ac = ngx_http_lapor_redis_open(rds, &conf->address,
+                                       (const char *) conf->host.data,
+                                       conf->port,
+                                       conf->unix_path.len
+                                       ? (const char *) conf->unix_path.data
+                                       : NULL);
+    }
+
+    if (ac == NULL) {
+        ngx_http_lapor_redis_schedule_reconnect(rds);
+        return;
+    }
+
+    rds->ac = ac;
+
+    ngx_add_timer(&rds->connect_timer, conf->connect_timeout);
+
+    if (ngx_http_lapor_redis_handshake(rds) != NGX_OK) {
+        ngx_http_lapor_redis_teardown(rds);
+    }
+}
+
+
+/*
+ * A new context bound to the event loop, for the data server or a
+ * sentinel: NULL when it could not even start (already logged).
+ */
+
+redisAsyncContext *
+ngx_http_lapor_redis_open(ngx_http_lapor_redis_t *rds, ngx_str_t *address,
+    const char *host, ngx_int_t port, const char *path)
+{
+    ngx_connection_t   *c;
+    redisAsyncContext  *ac;
+
+    /*
+     * The host is an IP literal (resolved at configuration time, or checked
+     * in a sentinel's answer), so hiredis's getaddrinfo() never waits for
+     * DNS here.
+     */
+
+    if (path) {
+        ac = redisAsyncConnectUnix(path);
+
+    } else {
+        ac = redisAsyncConnect(host, (int) port);
     }
 
     if (ac == NULL) {
         ngx_log_error(NGX_LOG_ERR, rds->log, 0,
                       "lapor: cannot allocate a redis context for %V",
-                      &conf->address);
-        ngx_http_lapor_redis_schedule_reconnect(rds);
-        return;
+                      address);
+        return NULL;
     }
 
     if (ac->err) {
         ngx_log_error(ngx_http_lapor_redis_log_level(rds), rds->log, 0,
                       "lapor: connecting to redis at %V failed: %s",
-                      &conf->address, ac->errstr);
+                      address, ac->errstr);
 
         /* no event hooks yet: hiredis closes its own socket */
         redisAsyncFree(ac);
-        ngx_http_lapor_redis_schedule_reconnect(rds);
-        return;
+        return NULL;
     }
 
     c = ngx_get_connection(ac->c.fd, rds->log);
     if (c == NULL) {
         redisAsyncFree(ac);
-        ngx_http_lapor_redis_schedule_reconnect(rds);
-        return;
+        return NULL;
     }
 
     c->data = ac;
@@ -338,8 +432,6 @@ ngx_http_lapor_redis_connect(ngx_http_lapor_redis_t *rds)
     /* before any reply: objects in one allocation each */
     ac->c.reader->fn = &ngx_http_lapor_reply_functions;
 
-    rds->ac = ac;
-
     /*
      * Only after the hooks are attached: in 0.14 setting the connect callback
      * asks for a write event, which is how connect(2) completion is seen.
@@ -353,22 +445,53 @@ ngx_http_lapor_redis_connect(ngx_http_lapor_redis_t *rds)
      * has no such option.
      */
 
-    if (conf->unix_path.len == 0) {
+    if (path == NULL) {
         (void) redisEnableKeepAlive(&ac->c);
     }
 
-    ngx_add_timer(&rds->connect_timer, conf->connect_timeout);
+    return ac;
+}
 
-    if (ngx_http_lapor_redis_handshake(rds) != NGX_OK) {
-        ngx_http_lapor_redis_teardown(rds);
+
+/* AUTH [user] password, if there is a password */
+
+ngx_int_t
+ngx_http_lapor_redis_auth(redisAsyncContext *ac, ngx_str_t *user,
+    ngx_str_t *password, redisCallbackFn *fn)
+{
+    int          argc;
+    size_t       argvlen[3];
+    const char  *argv[3];
+
+    if (password->len == 0) {
+        return NGX_OK;
     }
+
+    argc = 0;
+    argv[argc] = "AUTH";
+    argvlen[argc++] = 4;
+
+    if (user->len) {
+        argv[argc] = (const char *) user->data;
+        argvlen[argc++] = user->len;
+    }
+
+    argv[argc] = (const char *) password->data;
+    argvlen[argc++] = password->len;
+
+    if (redisAsyncCommandArgv(ac, fn, "AUTH", argc, argv, argvlen)
+        != REDIS_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    return NGX_OK;
 }
 
 
 static ngx_int_t
 ngx_http_lapor_redis_handshake(ngx_http_lapor_redis_t *rds)
 {
-    int                           argc;
     u_char                        db[NGX_INT_T_LEN];
     size_t                        argvlen[3];
     const char                   *argv[3];
@@ -378,26 +501,11 @@ ngx_http_lapor_redis_handshake(ngx_http_lapor_redis_t *rds)
 
     /* commands queue up in hiredis until the socket is connected */
 
-    if (conf->password.len) {
-        argc = 0;
-        argv[argc] = "AUTH";
-        argvlen[argc++] = 4;
-
-        if (conf->user.len) {
-            argv[argc] = (const char *) conf->user.data;
-            argvlen[argc++] = conf->user.len;
-        }
-
-        argv[argc] = (const char *) conf->password.data;
-        argvlen[argc++] = conf->password.len;
-
-        if (redisAsyncCommandArgv(rds->ac,
-                                  ngx_http_lapor_redis_handshake_reply,
-                                  "AUTH", argc, argv, argvlen)
-            != REDIS_OK)
-        {
-            return NGX_ERROR;
-        }
+    if (ngx_http_lapor_redis_auth(rds->ac, &conf->user, &conf->password,
+                                  ngx_http_lapor_redis_handshake_reply)
+        != NGX_OK)
+    {
+        return NGX_ERROR;
     }
 
     if (conf->db) {
@@ -415,11 +523,19 @@ ngx_http_lapor_redis_handshake(ngx_http_lapor_redis_t *rds)
         }
     }
 
-    argv[0] = "PING";
+    /* a sentinel's answer may be stale: only a master is accepted */
+
+    if (conf->sentinels) {
+        argv[0] = "ROLE";
+
+    } else {
+        argv[0] = "PING";
+    }
+
     argvlen[0] = 4;
 
     if (redisAsyncCommandArgv(rds->ac, ngx_http_lapor_redis_handshake_reply,
-                              "PING", 1, argv, argvlen)
+                              (void *) argv[0], 1, argv, argvlen)
         != REDIS_OK)
     {
         return NGX_ERROR;
@@ -448,7 +564,7 @@ ngx_http_lapor_redis_handshake_reply(redisAsyncContext *ac, void *reply,
         /* the reply never contains the password, only the error */
         ngx_log_error(ngx_http_lapor_redis_log_level(rds), rds->log, 0,
                       "lapor: redis at %V refused %s: %*s",
-                      &rds->conf->address, step,
+                      &rds->address, step,
                       ngx_min(rep->len, NGX_HTTP_LAPOR_REDIS_ERRSTR_MAX),
                       rep->str);
 
@@ -457,16 +573,28 @@ ngx_http_lapor_redis_handshake_reply(redisAsyncContext *ac, void *reply,
         return;
     }
 
-    if (ngx_strcmp(step, "PING") != 0) {
-        return;
-    }
+    if (ngx_strcmp(step, "ROLE") == 0) {
 
-    if (rep->type != REDIS_REPLY_STATUS
-        || rep->len != 4 || ngx_strncmp(rep->str, "PONG", 4) != 0)
+        if (rep->type != REDIS_REPLY_ARRAY || rep->elements == 0
+            || !ngx_http_lapor_redis_is(rep->element[0], "master"))
+        {
+            ngx_log_error(NGX_LOG_WARN, rds->log, 0,
+                          "lapor: redis at %V is not the master of \"%V\", "
+                          "asking the sentinels again",
+                          &rds->address, &rds->conf->master_name);
+            ngx_http_lapor_redis_teardown(rds);
+            return;
+        }
+
+    } else if (ngx_strcmp(step, "PING") != 0) {
+        return;
+
+    } else if (rep->type != REDIS_REPLY_STATUS
+               || rep->len != 4 || ngx_strncmp(rep->str, "PONG", 4) != 0)
     {
         ngx_log_error(NGX_LOG_ERR, rds->log, 0,
                       "lapor: redis at %V answered PING unexpectedly "
-                      "(reply type %d)", &rds->conf->address, rep->type);
+                      "(reply type %d)", &rds->address, rep->type);
         ngx_http_lapor_redis_teardown(rds);
         return;
     }
@@ -476,7 +604,7 @@ ngx_http_lapor_redis_handshake_reply(redisAsyncContext *ac, void *reply,
     }
 
     ngx_log_error(NGX_LOG_NOTICE, rds->log, 0,
-                  "lapor: redis at %V is ready", &rds->conf->address);
+                  "lapor: redis at %V is ready", &rds->address);
 
     rds->state = NGX_HTTP_LAPOR_REDIS_READY;
     rds->failures = 0;
@@ -514,7 +642,7 @@ ngx_http_lapor_redis_connect_timeout(ngx_event_t *ev)
 
     ngx_log_error(ngx_http_lapor_redis_log_level(rds), rds->log,
                   NGX_ETIMEDOUT, "lapor: redis at %V not ready within %M ms",
-                  &rds->conf->address, rds->conf->connect_timeout);
+                  &rds->address, rds->conf->connect_timeout);
 
     ngx_http_lapor_redis_teardown(rds);
 }
@@ -525,7 +653,7 @@ ngx_http_lapor_redis_reconnect_handler(ngx_event_t *ev)
 {
     ngx_http_lapor_redis_t  *rds = ev->data;
 
-    if (rds->exiting || rds->ac) {
+    if (rds->exiting || rds->ac || rds->ask_ac) {
         return;
     }
 
@@ -539,7 +667,7 @@ ngx_http_lapor_redis_reconnect_handler(ngx_event_t *ev)
  * defers the free until the callback returns.
  */
 
-static void
+void
 ngx_http_lapor_redis_teardown(ngx_http_lapor_redis_t *rds)
 {
     redisAsyncContext  *ac;
@@ -558,7 +686,7 @@ ngx_http_lapor_redis_teardown(ngx_http_lapor_redis_t *rds)
 }
 
 
-static void
+void
 ngx_http_lapor_redis_schedule_reconnect(ngx_http_lapor_redis_t *rds)
 {
     uint32_t    rnd;
@@ -609,12 +737,20 @@ ngx_http_lapor_redis_cleanup(void *privdata)
     ac = c->data;
     rds = ac->data;
 
-    if (ac->err && !rds->exiting) {
+    if (ac->err && !rds->exiting && rds->ac == ac) {
         ngx_log_error(ngx_http_lapor_redis_log_level(rds),
                       rds->log, 0, "lapor: redis connection to %V %s: %s",
-                      &rds->conf->address,
+                      &rds->address,
                       rds->state == NGX_HTTP_LAPOR_REDIS_READY
                       ? "lost" : "failed", ac->errstr);
+    }
+
+    if (ac->err && !rds->exiting && rds->ac != ac) {
+        ngx_log_error((rds->sub_ac == ac ? NGX_LOG_WARN
+                       : ngx_http_lapor_redis_log_level(rds)), rds->log, 0,
+                      "lapor: sentinel connection %s: %s",
+                      rds->sub_ac == ac ? "(+switch-master) lost" : "failed",
+                      ac->errstr);
     }
 
     /*
@@ -638,6 +774,14 @@ ngx_http_lapor_redis_cleanup(void *privdata)
         ngx_http_lapor_metrics_ready(rds->metrics, 0, !rds->exiting);
 
         ngx_http_lapor_redis_schedule_reconnect(rds);
+
+    } else if (rds->ask_ac == ac) {
+        rds->ask_ac = NULL;
+        ngx_http_lapor_redis_ask_done(rds);
+
+    } else if (rds->sub_ac == ac) {
+        rds->sub_ac = NULL;
+        ngx_http_lapor_redis_sub_lost(rds);
     }
 }
 
@@ -801,12 +945,36 @@ ngx_http_lapor_redis_queue(ngx_http_lapor_redis_t *rds,
     ngx_http_lapor_redis_op_t *op, ngx_http_lapor_redis_cmd_t *cmds,
     ngx_uint_t ncmds)
 {
-    ngx_uint_t  i;
+    u_char                       n[NGX_INT_T_LEN], ms[NGX_INT_T_LEN];
+    size_t                       argvlen[3];
+    ngx_uint_t                   i, total;
+    const char                  *argv[3];
+    ngx_http_lapor_redis_cmd_t   wait, *cmd;
 
     (void) clock_gettime(CLOCK_MONOTONIC, &op->sent);
 
-    for (i = 0; i < ncmds; i++) {
-        if (ngx_http_lapor_redis_format(rds, &cmds[i]) != NGX_OK
+    total = ncmds;
+
+    if (op->wait) {
+        /* in the same batch: no round trip of its own */
+        argv[0] = "WAIT";
+        argvlen[0] = 4;
+        argv[1] = (const char *) n;
+        argvlen[1] = ngx_sprintf(n, "%ui", rds->conf->wait_replicas) - n;
+        argv[2] = (const char *) ms;
+        argvlen[2] = ngx_sprintf(ms, "%M", rds->conf->wait_timeout) - ms;
+
+        wait.argc = 3;
+        wait.argv = argv;
+        wait.argvlen = argvlen;
+
+        total++;
+    }
+
+    for (i = 0; i < total; i++) {
+        cmd = (i < ncmds) ? &cmds[i] : &wait;
+
+        if (ngx_http_lapor_redis_format(rds, cmd) != NGX_OK
             || redisAsyncFormattedCommand(rds->ac, ngx_http_lapor_redis_reply,
                                           op, (const char *) rds->fmt,
                                           rds->fmt_len)
@@ -819,7 +987,7 @@ ngx_http_lapor_redis_queue(ngx_http_lapor_redis_t *rds,
         rds->inflight++;
     }
 
-    if (i == ncmds) {
+    if (i == total) {
         return NGX_OK;
     }
 
@@ -845,6 +1013,28 @@ ngx_int_t
 ngx_http_lapor_redis_send(ngx_http_request_t *r, ngx_http_lapor_redis_t *rds,
     ngx_http_lapor_redis_cmd_t *cmds, ngx_uint_t ncmds,
     ngx_http_lapor_redis_handler_pt handler, void *data)
+{
+    return ngx_http_lapor_redis_send_request(r, rds, cmds, ncmds, handler,
+                                             data, 0);
+}
+
+
+ngx_int_t
+ngx_http_lapor_redis_send_durable(ngx_http_request_t *r,
+    ngx_http_lapor_redis_t *rds, ngx_http_lapor_redis_cmd_t *cmds,
+    ngx_uint_t ncmds, ngx_http_lapor_redis_handler_pt handler, void *data)
+{
+    return ngx_http_lapor_redis_send_request(r, rds, cmds, ncmds, handler,
+                                             data,
+                                             rds && rds->conf->wait_replicas);
+}
+
+
+static ngx_int_t
+ngx_http_lapor_redis_send_request(ngx_http_request_t *r,
+    ngx_http_lapor_redis_t *rds, ngx_http_lapor_redis_cmd_t *cmds,
+    ngx_uint_t ncmds, ngx_http_lapor_redis_handler_pt handler, void *data,
+    ngx_uint_t wait)
 {
     ngx_int_t                   rc;
     ngx_http_cleanup_t         *cln;
@@ -886,6 +1076,7 @@ ngx_http_lapor_redis_send(ngx_http_request_t *r, ngx_http_lapor_redis_t *rds,
     op->rds = rds;
     op->handler = handler;
     op->data = data;
+    op->wait = wait;
 
     rc = ngx_http_lapor_redis_queue(rds, op, cmds, ncmds);
     if (rc != NGX_OK) {
@@ -922,6 +1113,28 @@ ngx_http_lapor_redis_send_internal(ngx_http_lapor_redis_t *rds,
     ngx_http_lapor_redis_cmd_t *cmds, ngx_uint_t ncmds,
     ngx_http_lapor_redis_internal_pt handler, void *data)
 {
+    return ngx_http_lapor_redis_send_housekeeping(rds, cmds, ncmds, handler,
+                                                  data, 0);
+}
+
+
+ngx_int_t
+ngx_http_lapor_redis_send_internal_durable(ngx_http_lapor_redis_t *rds,
+    ngx_http_lapor_redis_cmd_t *cmds, ngx_uint_t ncmds,
+    ngx_http_lapor_redis_internal_pt handler, void *data)
+{
+    return ngx_http_lapor_redis_send_housekeeping(rds, cmds, ncmds, handler,
+                                                  data,
+                                                  rds
+                                                  && rds->conf->wait_replicas);
+}
+
+
+static ngx_int_t
+ngx_http_lapor_redis_send_housekeeping(ngx_http_lapor_redis_t *rds,
+    ngx_http_lapor_redis_cmd_t *cmds, ngx_uint_t ncmds,
+    ngx_http_lapor_redis_internal_pt handler, void *data, ngx_uint_t wait)
+{
     ngx_int_t                   rc;
     ngx_http_lapor_redis_op_t  *op;
 
@@ -947,6 +1160,7 @@ ngx_http_lapor_redis_send_internal(ngx_http_lapor_redis_t *rds,
     op->rds = rds;
     op->internal = handler;
     op->data = data;
+    op->wait = wait;
 
     rc = ngx_http_lapor_redis_queue(rds, op, cmds, ncmds);
     if (rc != NGX_OK) {
@@ -994,6 +1208,12 @@ ngx_http_lapor_redis_reply(redisAsyncContext *ac, void *reply, void *privdata)
             rds->state = NGX_HTTP_LAPOR_REDIS_BACKOFF;
         }
 
+    } else if (rep->type == REDIS_REPLY_ERROR && rds->conf->sentinels
+               && rds->ac == ac && ngx_http_lapor_redis_not_master(rds, rep))
+    {
+        /* answered like a lost connection: 503 with Retry-After */
+        op->lost = 1;
+
     } else if (op->outstanding && rep->type == REDIS_REPLY_ERROR) {
 
         /*
@@ -1009,8 +1229,21 @@ ngx_http_lapor_redis_reply(redisAsyncContext *ac, void *reply, void *privdata)
         op->failed = 1;
     }
 
+    if (op->wait && op->outstanding == 1 && rep != NULL && !op->lost) {
+        /* EXEC's reply, for the handler once WAIT has answered */
+        op->kept = ngx_http_lapor_reply_take(rep);
+        if (op->kept == NULL) {
+            op->lost = 1;
+        }
+    }
+
     if (op->outstanding) {
         return;
+    }
+
+    if (op->wait) {
+        ngx_http_lapor_redis_waited(rds, op, rep);
+        rep = op->kept;
     }
 
     if (!op->lost && !op->timed_out) {
@@ -1032,6 +1265,10 @@ ngx_http_lapor_redis_reply(redisAsyncContext *ac, void *reply, void *privdata)
                      op->timed_out ? NGX_HTTP_GATEWAY_TIME_OUT
                      : op->lost ? NGX_HTTP_SERVICE_UNAVAILABLE
                      : op->failed ? NGX_HTTP_BAD_GATEWAY : NGX_OK);
+
+        if (op->kept) {
+            ngx_http_lapor_reply_release(op->kept);
+        }
 
         ngx_free(op);
         return;
@@ -1074,7 +1311,51 @@ ngx_http_lapor_redis_reply(redisAsyncContext *ac, void *reply, void *privdata)
         }
     }
 
+    if (op->kept) {
+        ngx_http_lapor_reply_release(op->kept);
+    }
+
     ngx_free(op);
+}
+
+
+/*
+ * WAIT's answer: fewer replicas than asked for make the write a 503 (it
+ * exists on the master and may survive; a retry with the same
+ * Idempotency-Key finds it).
+ */
+
+static void
+ngx_http_lapor_redis_waited(ngx_http_lapor_redis_t *rds,
+    ngx_http_lapor_redis_op_t *op, redisReply *rep)
+{
+    if (op->lost || op->timed_out || op->failed || rep == NULL) {
+        return;
+    }
+
+    if (rep->type == REDIS_REPLY_INTEGER
+        && rep->integer >= (long long) rds->conf->wait_replicas)
+    {
+        return;
+    }
+
+    if (rep->type == REDIS_REPLY_INTEGER) {
+        ngx_log_error(NGX_LOG_WARN, rds->log, 0,
+                      "lapor: a write reached %L of %ui replicas within "
+                      "%M ms, answering 503", (int64_t) rep->integer,
+                      rds->conf->wait_replicas, rds->conf->wait_timeout);
+
+    } else {
+        ngx_log_error(NGX_LOG_ERR, rds->log, 0,
+                      "lapor: redis at %V refused WAIT: %*s", &rds->address,
+                      rep->type == REDIS_REPLY_ERROR
+                      ? ngx_min(rep->len, NGX_HTTP_LAPOR_REDIS_ERRSTR_MAX)
+                      : 0, rep->type == REDIS_REPLY_ERROR ? rep->str : "");
+    }
+
+    ngx_http_lapor_metrics_unreplicated(rds->metrics);
+
+    op->lost = 1;
 }
 
 
@@ -1090,7 +1371,7 @@ ngx_http_lapor_redis_op_timeout(ngx_event_t *ev)
 
     ngx_log_error(NGX_LOG_ERR, ev->log, NGX_ETIMEDOUT,
                   "lapor: redis at %V did not answer within %M ms, "
-                  "reconnecting", &rds->conf->address, rds->conf->timeout);
+                  "reconnecting", &rds->address, rds->conf->timeout);
 
     op->timed_out = 1;
 

@@ -21,8 +21,17 @@ typedef enum {
     NGX_HTTP_LAPOR_REDIS_CONNECTING,
     NGX_HTTP_LAPOR_REDIS_HANDSHAKE,
     NGX_HTTP_LAPOR_REDIS_READY,
-    NGX_HTTP_LAPOR_REDIS_BACKOFF
+    NGX_HTTP_LAPOR_REDIS_BACKOFF,
+    NGX_HTTP_LAPOR_REDIS_DISCOVERING     /* asking the sentinels */
 } ngx_http_lapor_redis_state_e;
+
+
+/* a TCP address resolved at configuration time */
+typedef struct {
+    ngx_str_t                     address;     /* as written, for logs */
+    ngx_str_t                     host;        /* IP literal, NUL-terminated */
+    ngx_int_t                     port;
+} ngx_http_lapor_redis_addr_t;
 
 
 /* what "lapor_redis" and the timeout directives configure */
@@ -36,6 +45,16 @@ typedef struct {
     ngx_str_t                     password;
     ngx_msec_t                    connect_timeout;
     ngx_msec_t                    timeout;
+
+    /* Sentinel: the master is asked for; NULL: one Redis at "address" */
+    ngx_array_t                  *sentinels;   /* ngx_http_lapor_redis_addr_t */
+    ngx_str_t                     master_name;
+    ngx_str_t                     sentinel_user;
+    ngx_str_t                     sentinel_password;
+
+    /* lapor_redis_wait: replicas a write transaction waits for, 0: off */
+    ngx_uint_t                    wait_replicas;
+    ngx_msec_t                    wait_timeout;
 } ngx_http_lapor_redis_conf_t;
 
 
@@ -79,6 +98,11 @@ ngx_uint_t ngx_http_lapor_redis_generation(ngx_http_lapor_redis_t *rds);
 const char *ngx_http_lapor_redis_state_name(ngx_http_lapor_redis_state_e st);
 time_t ngx_http_lapor_redis_retry_after(ngx_http_lapor_redis_t *rds);
 
+/* Sentinel: the master in use or last announced (empty before), switches */
+ngx_uint_t ngx_http_lapor_redis_sentinel(ngx_http_lapor_redis_t *rds);
+ngx_str_t *ngx_http_lapor_redis_master(ngx_http_lapor_redis_t *rds);
+ngx_uint_t ngx_http_lapor_redis_switches(ngx_http_lapor_redis_t *rds);
+
 /*
  * Sends a batch of commands back to back on the worker's connection.
  *
@@ -102,6 +126,20 @@ ngx_int_t ngx_http_lapor_redis_send(ngx_http_request_t *r,
 ngx_int_t ngx_http_lapor_redis_send_internal(ngx_http_lapor_redis_t *rds,
     ngx_http_lapor_redis_cmd_t *cmds, ngx_uint_t ncmds,
     ngx_http_lapor_redis_internal_pt handler, void *data);
+
+/*
+ * The same for a write transaction (MULTI ... EXEC last): with
+ * lapor_redis_wait, "WAIT N timeout" follows in the same batch, the handler
+ * still gets EXEC's reply, and fewer replicas than N answer
+ * NGX_HTTP_SERVICE_UNAVAILABLE (the write may exist).  Without it, exactly
+ * send() and send_internal().
+ */
+ngx_int_t ngx_http_lapor_redis_send_durable(ngx_http_request_t *r,
+    ngx_http_lapor_redis_t *rds, ngx_http_lapor_redis_cmd_t *cmds,
+    ngx_uint_t ncmds, ngx_http_lapor_redis_handler_pt handler, void *data);
+ngx_int_t ngx_http_lapor_redis_send_internal_durable(
+    ngx_http_lapor_redis_t *rds, ngx_http_lapor_redis_cmd_t *cmds,
+    ngx_uint_t ncmds, ngx_http_lapor_redis_internal_pt handler, void *data);
 
 /* reading replies: an integer (or a decimal string), a fixed string */
 ngx_int_t ngx_http_lapor_redis_int(redisReply *rep, int64_t *out);

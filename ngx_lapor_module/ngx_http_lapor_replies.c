@@ -157,3 +157,65 @@ ngx_http_lapor_reply_free(void *reply)
 
     ngx_free(r);
 }
+
+
+/*
+ * Takes a reply out of hiredis's hands: the callback's object stays behind
+ * as an empty shell for hiredis to free, the copy (with the children) is
+ * the caller's, released with ngx_http_lapor_reply_release().
+ */
+
+redisReply *
+ngx_http_lapor_reply_take(redisReply *r)
+{
+    size_t       extra;
+    redisReply  *k;
+
+    switch (r->type) {
+
+    case REDIS_REPLY_ARRAY:
+        extra = r->elements * sizeof(redisReply *);
+        break;
+
+    case REDIS_REPLY_STRING:
+    case REDIS_REPLY_STATUS:
+    case REDIS_REPLY_ERROR:
+        extra = r->len + 1;
+        break;
+
+    default:
+        extra = 0;
+    }
+
+    k = ngx_alloc(sizeof(redisReply) + extra, ngx_cycle->log);
+    if (k == NULL) {
+        return NULL;
+    }
+
+    ngx_memcpy(k, r, sizeof(redisReply));
+
+    if (r->type == REDIS_REPLY_ARRAY) {
+        k->element = r->elements ? (redisReply **) (k + 1) : NULL;
+
+        if (r->elements) {
+            ngx_memcpy(k->element, r->element, extra);
+        }
+
+        /* the children now belong to the copy */
+        r->elements = 0;
+        r->element = NULL;
+
+    } else if (extra) {
+        k->str = (char *) (k + 1);
+        ngx_memcpy(k->str, r->str, extra);
+    }
+
+    return k;
+}
+
+
+void
+ngx_http_lapor_reply_release(redisReply *r)
+{
+    ngx_http_lapor_reply_free(r);
+}

@@ -21,5 +21,9 @@
  */
 extern redisReplyObjectFunctions  ngx_http_lapor_reply_functions;
 
+/* a reply kept past its callback (NULL: out of memory), and its release */
+redisReply *ngx_http_lapor_reply_take(redisReply *r);
+void ngx_http_lapor_reply_release(redisReply *r);
+
 
 #endif /* _NGX_HTTP_LAPOR_REPLIES_H_INCLUDED_ */

@@ -1106,6 +1106,9 @@ ngx_http_lapor_submit_write(ngx_http_request_t *r,
 
     ngx_http_lapor_batch_cmd(&b, "EXEC");
 
+    /* a 201 waits for lapor_redis_wait replicas */
+    b.durable = 1;
+
     /* the commands inside MULTI, each answered inside EXEC's array */
     sub->expect = b.cmds.nelts - 2;
 

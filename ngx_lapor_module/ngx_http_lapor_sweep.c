@@ -469,6 +469,12 @@ ngx_http_lapor_sweep_send(ngx_http_lapor_sweep_t *sw,
         return NGX_ERROR;
     }
 
+    if (b->durable) {
+        return ngx_http_lapor_redis_send_internal_durable(
+                   sw->lmcf->redis_conn, cmds, n, handler, sw)
+               == NGX_OK ? NGX_OK : NGX_ERROR;
+    }
+
     return ngx_http_lapor_redis_send_internal(sw->lmcf->redis_conn, cmds, n,
                                               handler, sw)
            == NGX_OK ? NGX_OK : NGX_ERROR;

@@ -408,6 +408,9 @@ ngx_http_lapor_transition(ngx_http_lapor_batch_t *b, lapor_catalog_t *cat,
 
     ngx_http_lapor_batch_cmd(b, "EXEC");
 
+    /* an acknowledged change waits for lapor_redis_wait replicas */
+    b->durable = 1;
+
     if (b->failed) {
         return NGX_ERROR;
     }

@@ -60,13 +60,24 @@ my %SENT = (
     ZCOUNT => [ [ "${P}deadlines", '-inf', 1 ], 'overdue counts' ],
     XADD => [ [ "${P}events", 'MAXLEN', '~', 100000, '*', 'type', 'x' ],
         'the event stream' ],
+    ROLE => [ [], 'handshake with Sentinel: only a master is accepted' ],
+    WAIT => [ [ 1, 500 ], 'lapor_redis_wait: after each write transaction' ],
+);
+
+# Commands sent to the sentinels only (lapor_redis sentinel=...), never to
+# the data servers: the user lapor of redis/sentinel.conf must allow them,
+# users.acl must not.
+my %TO_SENTINEL = (
+    SENTINEL => 'get-master-addr-by-name: where the master is',
+    SUBSCRIBE => '+switch-master: follow a failover at once',
 );
 
 # The hiredis calls that put commands on the wire, and how many of each the
 # sources hold.  The commands of each are read below: a new call is a way
 # of sending this test cannot see, so it fails until the test knows it.
 my %HIREDIS_CALLS = (
-    redisAsyncCommandArgv => 3,         # AUTH, SELECT, PING at connect
+    redisAsyncCommandArgv => 5,         # AUTH, SELECT, PING or ROLE at
+                                        # connect; SENTINEL, SUBSCRIBE
     redisAsyncFormattedCommand => 1,    # ngx_http_lapor_redis_send*()
 );
 
@@ -75,6 +86,7 @@ my %HIREDIS_CALLS = (
 my %ARGV_BUILT = (
     'ngx_http_lapor_batch.c' => 1,
     'ngx_http_lapor_health.c' => 1,
+    'ngx_http_lapor_redis.c' => 1,      # WAIT, appended to a write
 );
 
 ###############################################################################
@@ -130,12 +142,12 @@ for my $src (sources()) {
 subtest 'the sources send only the commands this test knows' => sub {
     ok(scalar keys %found >= 20, scalar(keys %found) . ' commands found');
 
-    my @new = grep { !$SENT{$_} } sort keys %found;
+    my @new = grep { !$SENT{$_} && !$TO_SENTINEL{$_} } sort keys %found;
     is_deeply(\@new, [], 'none unknown to this test')
         or diag(join "\n", map { "$_ at @{$found{$_}}: add it to %SENT, "
             . 'and to redis/users.acl and redis/README.md' } @new);
 
-    my @gone = grep { !$found{$_} } sort keys %SENT;
+    my @gone = grep { !$found{$_} } sort keys %SENT, keys %TO_SENTINEL;
     is_deeply(\@gone, [], 'each one still sent')
         or diag("no longer in the sources: @gone (remove them here, from "
             . 'redis/users.acl and redis/README.md)');
@@ -173,6 +185,26 @@ subtest 'users.acl: lapor may run exactly those commands, on lapor:* keys' => su
         && !(grep { /^\+@/ || /\|/ } @rules),
         'commands one by one: no category, no subcommand rule');
     like($lapor, qr/^on >CHANGE_ME_lapor_password /, 'on, with a password');
+};
+
+subtest 'sentinel.conf: lapor may ask for the master and subscribe' => sub {
+    my $conf = $t->read_file("$Lapor::Test::REPO/redis/sentinel.conf");
+    my ($user) = $conf =~ /^user lapor (.*)$/m;
+    ok(defined $user, 'a user lapor on the sentinels') or return;
+    my @rules = split ' ', $user;
+    ok((grep { $_ eq '-@all' } @rules), 'commands one by one');
+    ok((grep { $_ eq '+sentinel|get-master-addr-by-name' } @rules),
+        'SENTINEL get-master-addr-by-name only');
+    ok((grep { $_ eq '+subscribe' } @rules), 'SUBSCRIBE');
+    is_deeply([ sort grep { /^\+/ } @rules ],
+        [ '+sentinel|get-master-addr-by-name', '+subscribe' ],
+        'nothing else (least privilege)');
+    is_deeply([ grep { /^&/ } @rules ], [ '&+switch-master' ],
+        'the +switch-master channel only');
+    for my $cmd (sort keys %TO_SENTINEL) {
+        unlike($lapor || '', qr/\+\Q\L$cmd\E\b/i,
+            "$cmd not allowed on the data servers");
+    }
 };
 
 ###############################################################################
@@ -293,6 +325,15 @@ subtest 'POST with an Idempotency-Key, views, timeline, health' => sub {
         'GET events (the timeline)');
     is($t->http_get('/api/v1/health')->{status}, 200, 'GET health');
     no_denials('after reads');
+};
+
+# Without Sentinel and lapor_redis_wait the handshake ends with PING and a
+# write is its transaction alone: neither ROLE nor WAIT is ever sent.
+subtest 'one Redis, lapor_redis_wait off: no ROLE, no WAIT' => sub {
+    my $stats = $t->redis_cmd('INFO', 'commandstats');
+    like($stats, qr/^cmdstat_exec:calls=\d+/m, 'transactions ran');
+    unlike($stats, qr/^cmdstat_wait:/m, 'no WAIT');
+    unlike($stats, qr/^cmdstat_role:/m, 'no ROLE');
 };
 
 # A stop (TERM) flushes the append-only file, so that what comes back is

@@ -1099,6 +1099,114 @@ sub start_redis {
     return $port;
 }
 
+# start_sentinel(%opts): a Redis Sentinel with the shipped
+# redis/sentinel.conf, watching one of our servers, started as
+# "redis-server <conf> --sentinel".  Only the port, paths, process control,
+# the watched master's address and the CHANGE_ME_<user>_password
+# placeholders are replaced (acl_password(<user>), as for users.acl); the
+# harness logs in as its "admin".  Options:
+#   name => 'sentinel1'   which sentinel (port name; %%PORT_<name>%%)
+#   master => 'redis'     the Redis it watches at start
+#   conf => [ k => v ]    lines appended (a test says why), e.g.
+#                         'sentinel down-after-milliseconds' => 'lapor 1000'
+# Stopped with stop_redis(name => ...); its ACL LOG is checked like a
+# Redis's.  Started again, it keeps the file Sentinel rewrote.
+our $SHIPPED_SENTINEL = "$REPO/redis/sentinel.conf";
+
+sub start_sentinel {
+    my ($self, %opts) = @_;
+
+    my $name = $opts{name} || 'sentinel';
+    die "sentinel '$name' already running\n"
+        if $self->{redis}{$name} && $self->{redis}{$name}{pid};
+
+    my $prev = $self->{redis}{$name} || {};
+    my $port = $prev->{port} || $self->port($name);
+    my $dir = "$self->{dir}/sentinel-$port";
+    my $file = "$dir/sentinel.conf";
+
+    unless (-f $file) {
+        mkdir $dir unless -d $dir;
+        chmod 0755, $dir;
+
+        my $mport = $self->redis_port($opts{master} || 'redis');
+
+        open my $fh, '<', $SHIPPED_SENTINEL
+            or die "$SHIPPED_SENTINEL: $!\n";
+        my @out;
+        my %seen;
+        while (my $line = <$fh>) {
+            my ($k) = $line =~ /^\s*([a-z][\w-]*)\s/i;
+            if (defined $k && $k =~ /^(?:port|dir|pidfile|logfile|daemonize|supervised)$/) {
+                $seen{$k} = 1;
+                push @out, "# (test harness) was: $line";
+                next;
+            }
+            if ($line =~ /^sentinel monitor (\S+) \S+ \d+ (\d+)/) {
+                $seen{monitor} = 1;
+                $line = "sentinel monitor $1 127.0.0.1 $mport $2\n";
+            }
+            $line =~ s/>CHANGE_ME_(\w+?)_password\b/'>' . $self->acl_password($1)/ge;
+            $line =~ s/\bCHANGE_ME_(\w+?)_password\b/$self->acl_password($1)/ge;
+            push @out, $line;
+        }
+        close $fh;
+
+        for my $need (qw/ port dir logfile monitor /) {
+            die "$SHIPPED_SENTINEL has no '$need' line\n" unless $seen{$need};
+        }
+
+        push @out, "\n# test harness: ports, paths, process control\n",
+            "port $port\n", "dir $dir\n", "pidfile $dir/sentinel.pid\n",
+            "logfile \"\"\n", "daemonize no\n", "supervised no\n";
+
+        my @over = @{$opts{conf} || []};
+        push @out, "\n# test overrides (the test says why)\n" if @over;
+        while (my ($k, $v) = splice @over, 0, 2) {
+            push @out, "$k $v\n";
+        }
+
+        $self->write_file($file, join '', @out);
+    }
+
+    my $log = "$self->{dir}/sentinel-$port.log";
+    my @cmd = ($REDIS_SERVER, $file, '--sentinel');
+
+    my $pid = fork();
+    die "fork: $!\n" unless defined $pid;
+
+    if ($pid == 0) {
+        open STDIN, '<', '/dev/null';
+        open STDOUT, '>>', $log;
+        open STDERR, '>&', \*STDOUT;
+        exec { $cmd[0] } @cmd or POSIX::_exit(127);
+    }
+
+    _own($pid, "redis-sentinel $name");
+    $self->{redis}{$name} = {
+        pid => $pid, port => $port, log => $log, acl => 1, dir => $dir,
+        opts => { acl => 1 }, sentinel => 1,
+        denials => $prev->{denials} || [],
+    };
+
+    my $up = wait_until(sub {
+        return -1 if waitpid($pid, WNOHANG) != 0;
+        my $v = eval { $self->redis_cmd({ name => $name, timeout => 1 },
+            'PING') };
+        return defined $v && !ref $v && $v eq 'PONG' ? 1 : 0;
+    }, $self->tmo(10), 0.02);
+
+    unless ($up && $up == 1) {
+        _disown($pid);
+        kill 'KILL', $pid unless $up;
+        waitpid($pid, 0);
+        $self->{redis}{$name}{pid} = undef;
+        die "redis sentinel did not start:\n" . $self->read_file($log);
+    }
+
+    return $port;
+}
+
 # The entries of ACL LOG of one of our servers (as hashes: reason, context,
 # object, username, count, ...), or dies when it cannot be read.
 sub acl_log {
