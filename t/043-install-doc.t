@@ -106,7 +106,8 @@ subtest 'it serves health with the doc\'s Redis user' => sub {
     $t->write_conf($conf, full => 1);
     $t->start_nginx;
 
-    ok($t->wait_status('/api/v1/health', 200, 10), 'health 200');
+    is($t->wait_status('/api/v1/health', 200, 10)->{status}, 200,
+        'health 200');
     my $h = $t->http_get('/api/v1/health');
     is($h->{json}{status}, 'ok', 'status ok');
     is($h->{json}{namespace}, 'bali', 'the namespace of the doc');

@@ -25,7 +25,7 @@ my %conf = $static ? (no_module => 1) : ();
 my $t = Lapor::Test->new(no_module_check => $static);
 
 my $http = <<'EOF';
-    lapor_redis 127.0.0.1:%%REDIS_PORT%%;
+    lapor_redis %%REDIS%%;
     lapor_redis_connect_timeout 500ms;
     lapor_redis_timeout 1s;
     lapor_namespace smoke;
@@ -43,7 +43,8 @@ $t->start_redis;
 $t->write_conf($http, %conf);
 $t->start_nginx;
 
-ok($t->wait_status('/api/v1/health', 200, 10), 'health 200');
+is($t->wait_status('/api/v1/health', 200, 10)->{status}, 200,
+    'health 200');
 
 my $r = $t->http_get('/api/v1/catalog');
 is($r->{status}, 200, 'catalog 200');
