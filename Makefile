@@ -16,11 +16,12 @@ MODULE_CFLAGS ?= -g -O2 -fPIC -fstack-protector-strong -Wformat \
                  -Werror=format-security -D_FORTIFY_SOURCE=2
 
 # Debian packages the build and the local run need; the tests also need
-# promtool (package prometheus) to check the metrics exposition, and
-# Chromium and Node.js (npm) for the browser tests of the portal
+# promtool (package prometheus) to check the metrics exposition, Chromium
+# and Node.js (npm) for the browser tests of the portal, and shellcheck for
+# the operations scripts (lua-free-scripts/, run under dash)
 PACKAGES      := nginx nginx-dev libhiredis-dev libyajl-dev libssl-dev \
                  redis-server curl perl make gcc
-TEST_PACKAGES := $(PACKAGES) prometheus chromium nodejs
+TEST_PACKAGES := $(PACKAGES) prometheus chromium nodejs shellcheck
 VALGRIND_PACKAGES := $(TEST_PACKAGES) valgrind
 
 SOURCES       := config $(wildcard ngx_lapor_module/*.c ngx_lapor_module/*.h)
