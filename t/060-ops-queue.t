@@ -29,7 +29,7 @@ my $P = "lapor:{$NS}:";
 my $API = '/api/v1';
 
 # the scripts that talk to Redis as "reader"
-my @READERS = qw/ lapor-queue /;
+my @READERS = qw/ lapor-queue lapor-show lapor-overdue lapor-stats /;
 
 ###############################################################################
 # The sources.

@@ -259,8 +259,15 @@ function val(s,   out, i, c) {
     }
     return out s
 }
+function rep(s, a, b,   n, p, i, out) {
+    n = split(s, p, a)
+    out = p[1]
+    for (i = 2; i <= n; i++) out = out b p[i]
+    return out
+}
 function js(s,   out, c) {
-    gsub(/\\/, "\\\\", s); gsub(/"/, "\\\"", s)
+    if (index(s, "\\")) s = rep(s, "\\", "\\" "\\")
+    if (index(s, "\"")) s = rep(s, "\"", "\\" "\"")
     if (s ~ CTRL) {
         gsub(/\n/, "\\n", s); gsub(/\r/, "\\r", s); gsub(/\t/, "\\t", s)
         out = ""
@@ -277,5 +284,72 @@ function csv(s) {
     if (s !~ /[",\r\n]/) return s
     gsub(/"/, "\"\"", s)
     return "\"" s "\""
+}
+'
+
+# awk functions for a catalog file (docs/catalog.md), with LAPOR_AWK:
+# cat_load(file) sets TZOFF (seconds east of UTC), HOL[day] for each
+# holiday, HOL_UNTIL (the last day covered, -1 for no end: a catalog
+# without holidays) and CAT_ERR (why the file could not be read); days are
+# numbered from 1970-01-01.  day_of(t) is the local day of Unix time t,
+# ymd(day) its date, working(day) 1 for a working day.
+LAPOR_CATALOG_AWK='
+function days_from_civil(y, m, d,   era, yoe, doy, doe) {
+    y -= (m <= 2)
+    era = int((y >= 0 ? y : y - 399) / 400)
+    yoe = y - era * 400
+    doy = int((153 * (m + (m > 2 ? -3 : 9)) + 2) / 5) + d - 1
+    doe = yoe * 365 + int(yoe / 4) - int(yoe / 100) + doy
+    return era * 146097 + doe - 719468
+}
+function date_day(s) {
+    return days_from_civil(substr(s, 1, 4) + 0, substr(s, 6, 2) + 0, substr(s, 9, 2) + 0)
+}
+function ymd(z,   era, doe, yoe, y, doy, mp, d, m) {
+    z += 719468
+    era = int((z >= 0 ? z : z - 146096) / 146097)
+    doe = z - era * 146097
+    yoe = int((doe - int(doe / 1460) + int(doe / 36524) - int(doe / 146096)) / 365)
+    y = yoe + era * 400
+    doy = doe - (365 * yoe + int(yoe / 4) - int(yoe / 100))
+    mp = int((5 * doy + 2) / 153)
+    d = doy - int((153 * mp + 2) / 5) + 1
+    m = mp + (mp < 10 ? 3 : -9)
+    return sprintf("%04d-%02d-%02d", y + (m <= 2), m, d)
+}
+function day_of(t) { return int((t + TZOFF) / 86400) - ((t + TZOFF) < 0 && (t + TZOFF) % 86400) }
+function working(z,   w) { w = (z + 4) % 7; return w != 0 && w != 6 && !(z in HOL) }
+function cat_load(file,   s, l, n, tz, h, last, d, sign) {
+    s = ""; n = 0; CAT_ERR = ""
+    while ((getline l < file) > 0) s = s (n++ ? "\n" : "") l
+    close(file)
+    if (n == 0) { CAT_ERR = "cannot read " file; return 0 }
+    if (!match(s, /"time_zone"[ \t\r\n]*:[ \t\r\n]*"[^"]*"/)) { CAT_ERR = file ": no time_zone"; return 0 }
+    tz = substr(s, RSTART, RLENGTH); sub(/.*:[ \t\r\n]*"/, "", tz); sub(/"$/, "", tz)
+    if (tz == "Asia/Jakarta" || tz == "Asia/Pontianak") TZOFF = 7 * 3600
+    else if (tz == "Asia/Makassar" || tz == "Asia/Ujung_Pandang") TZOFF = 8 * 3600
+    else if (tz == "Asia/Jayapura") TZOFF = 9 * 3600
+    else if (tz == "UTC") TZOFF = 0
+    else if (tz ~ /^[+-][0-9][0-9]:[0-9][0-9]$/) {
+        sign = substr(tz, 1, 1) == "-" ? -1 : 1
+        TZOFF = sign * (substr(tz, 2, 2) * 3600 + substr(tz, 5, 2) * 60)
+    } else { CAT_ERR = file ": time_zone \"" tz "\" is not supported"; return 0 }
+    TZ = tz
+    last = -1
+    if (match(s, /"holidays"[ \t\r\n]*:[ \t\r\n]*\[[^]]*\]/)) {
+        h = substr(s, RSTART, RLENGTH)
+        while (match(h, /"date"[ \t\r\n]*:[ \t\r\n]*"[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]"/)) {
+            d = substr(h, RSTART + RLENGTH - 11, 10)
+            HOL[date_day(d)] = 1
+            if (date_day(d) > last) last = date_day(d)
+            h = substr(h, RSTART + RLENGTH)
+        }
+    }
+    HOL_UNTIL = -1
+    if (match(s, /"holidays_until"[ \t\r\n]*:[ \t\r\n]*"[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]"/))
+        HOL_UNTIL = date_day(substr(s, RSTART + RLENGTH - 11, 10))
+    else if (last >= 0)
+        HOL_UNTIL = date_day(substr(ymd(last), 1, 4) "-12-31")
+    return 1
 }
 '
