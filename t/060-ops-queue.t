@@ -29,7 +29,8 @@ my $P = "lapor:{$NS}:";
 my $API = '/api/v1';
 
 # the scripts that talk to Redis as "reader"
-my @READERS = qw/ lapor-queue lapor-show lapor-overdue lapor-stats /;
+my @READERS = qw/ lapor-queue lapor-show lapor-overdue lapor-stats
+    lapor-export /;
 
 ###############################################################################
 # The sources.
@@ -61,7 +62,10 @@ subtest 'users.acl: reader may run exactly what the scripts send' => sub {
     my ($allowed, $rules) = acl_commands($t, 'reader');
     ok(defined $rules, 'a user reader') or return;
 
+    # AUTH and QUIT (lapor-export's own connection) every user may send
     my %sent = (%$found, map { $_ => ['redis-cli'] } keys %BY_REDIS_CLI);
+    ok($found->{AUTH} && $found->{QUIT}, 'AUTH and QUIT found');
+    delete @sent{qw/ AUTH QUIT /};
     my @missing = grep { !$allowed->{$_} } sort keys %sent;
     is_deeply(\@missing, [], 'every command the scripts send is allowed')
         or diag(join "\n", map { "$_ at @{$sent{$_}}" } @missing);
@@ -106,6 +110,8 @@ subtest 'ACL DRYRUN: reader may read, not write' => sub {
         ZRANGEBYSCORE => [ "${P}deadlines", '-inf', '+inf' ],
         ZSCORE => [ "${P}deadlines", 1 ],
     );
+    is($t->redis_cmd('ACL', 'DRYRUN', 'reader', 'QUIT'), 'OK',
+        'QUIT allowed (every user)');
     for my $cmd (sort keys %$allowed) {
         ok($args{$cmd}, "$cmd: arguments known here") or next;
         is($t->redis_cmd('ACL', 'DRYRUN', 'reader', split(/\|/, $cmd),

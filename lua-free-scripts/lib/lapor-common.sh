@@ -268,10 +268,10 @@ function rep(s, a, b,   n, p, i, out) {
 function js(s,   out, c) {
     if (index(s, "\\")) s = rep(s, "\\", "\\" "\\")
     if (index(s, "\"")) s = rep(s, "\"", "\\" "\"")
-    if (s ~ CTRL) {
+    if (s ~ /[\001-\037\177]/) {
         gsub(/\n/, "\\n", s); gsub(/\r/, "\\r", s); gsub(/\t/, "\\t", s)
         out = ""
-        while (match(s, CTRL)) {
+        while (match(s, /[\001-\037\177]/)) {
             c = substr(s, RSTART, 1)
             out = out substr(s, 1, RSTART - 1) sprintf("\\u%04x", ORD[c])
             s = substr(s, RSTART + 1)
@@ -305,7 +305,8 @@ function days_from_civil(y, m, d,   era, yoe, doy, doe) {
 function date_day(s) {
     return days_from_civil(substr(s, 1, 4) + 0, substr(s, 6, 2) + 0, substr(s, 9, 2) + 0)
 }
-function ymd(z,   era, doe, yoe, y, doy, mp, d, m) {
+function ymd(z) { return (z in YMD_) ? YMD_[z] : (YMD_[z] = ymd_(z)) }
+function ymd_(z,   era, doe, yoe, y, doy, mp, d, m) {
     z += 719468
     era = int((z >= 0 ? z : z - 146096) / 146097)
     doe = z - era * 146097
@@ -319,13 +320,91 @@ function ymd(z,   era, doe, yoe, y, doy, mp, d, m) {
 }
 function day_of(t) { return int((t + TZOFF) / 86400) - ((t + TZOFF) < 0 && (t + TZOFF) % 86400) }
 function working(z,   w) { w = (z + 4) % 7; return w != 0 && w != 6 && !(z in HOL) }
-function cat_load(file,   s, l, n, tz, h, last, d, sign) {
+# a JSON document flattened: J[path] = value (strings decoded), JN[path]
+# = the number of elements of an array, JT[path] = "s" for a string;
+# paths like agencies[0].name.id.  Returns 0 (and sets JERR) on an error.
+function jflat(text) { JT_ = text; JP_ = 1; JERR = ""; jws(); if (!jval("")) return 0; jws(); if (JP_ <= length(JT_)) { JERR = "trailing data"; return 0 } return 1 }
+function jws() { while (substr(JT_, JP_, 1) ~ /[ \t\r\n]/ && JP_ <= length(JT_)) JP_++ }
+function jval(path,   c, n, k, m) {
+    c = substr(JT_, JP_, 1)
+    if (c == "{") {
+        JP_++; jws()
+        if (substr(JT_, JP_, 1) == "}") { JP_++; return 1 }
+        for (;;) {
+            jws(); if (substr(JT_, JP_, 1) != "\"") { JERR = "key expected"; return 0 }
+            k = jstr(); jws()
+            if (substr(JT_, JP_, 1) != ":") { JERR = "colon expected"; return 0 }
+            JP_++; jws()
+            if (!jval(path == "" ? k : path "." k)) return 0
+            jws(); c = substr(JT_, JP_++, 1)
+            if (c == "}") return 1
+            if (c != ",") { JERR = "comma expected"; return 0 }
+        }
+    }
+    if (c == "[") {
+        JP_++; jws(); n = 0
+        if (substr(JT_, JP_, 1) == "]") { JP_++; JN[path] = 0; return 1 }
+        for (;;) {
+            jws(); if (!jval(path "[" n "]")) return 0
+            n++; jws(); c = substr(JT_, JP_++, 1)
+            if (c == "]") { JN[path] = n; return 1 }
+            if (c != ",") { JERR = "comma expected"; return 0 }
+        }
+    }
+    if (c == "\"") { J[path] = jstr(); JT[path] = "s"; return 1 }
+    if (match(substr(JT_, JP_, 64), /^(-?[0-9][0-9.eE+-]*|true|false|null)/)) {
+        J[path] = substr(JT_, JP_, RLENGTH); JP_ += RLENGTH; return 1
+    }
+    JERR = "unexpected character at byte " JP_
+    return 0
+}
+function jstr(   out, c, i, u, u2) {
+    JP_++; out = ""
+    for (;;) {
+        i = JP_
+        while ((c = substr(JT_, JP_, 1)) != "\"" && c != "\\" && c != "") JP_++
+        out = out substr(JT_, i, JP_ - i)
+        if (c == "\"" || c == "") { JP_++; return out }
+        c = substr(JT_, JP_ + 1, 1); JP_ += 2
+        if (c == "u") {
+            u = jhex(substr(JT_, JP_, 4)); JP_ += 4
+            if (u >= 55296 && u < 56320 && substr(JT_, JP_, 2) == "\\u") {
+                u2 = jhex(substr(JT_, JP_ + 2, 4)); JP_ += 6
+                u = 65536 + (u - 55296) * 1024 + (u2 - 56320)
+            }
+            out = out utf8(u)
+        } else if (c == "n") out = out "\n"
+        else if (c == "t") out = out "\t"
+        else if (c == "r") out = out "\r"
+        else if (c == "b") out = out CHR[8]
+        else if (c == "f") out = out CHR[12]
+        else out = out c
+    }
+}
+function jhex(h,   i, v) { v = 0; for (i = 1; i <= 4; i++) v = v * 16 + HEX[substr(h, i, 1)]; return v }
+function utf8(u) {
+    if (u < 128) return CHR[u]
+    if (u < 2048) return CHR[192 + int(u / 64)] CHR[128 + u % 64]
+    if (u < 65536) return CHR[224 + int(u / 4096)] CHR[128 + int(u / 64) % 64] CHR[128 + u % 64]
+    return CHR[240 + int(u / 262144)] CHR[128 + int(u / 4096) % 64] CHR[128 + int(u / 64) % 64] CHR[128 + u % 64]
+}
+# the offset of "+HH:MM" for RFC 3339 times
+function tzstr() {
+    if (TZOFF == 0) return "Z"
+    return sprintf("%s%02d:%02d", TZOFF < 0 ? "-" : "+", int((TZOFF < 0 ? -TZOFF : TZOFF) / 3600), int((TZOFF < 0 ? -TZOFF : TZOFF) % 3600 / 60))
+}
+# Unix time t as RFC 3339 in the time zone of the catalog, as the API does
+function rfc3339(t,   z, s) {
+    z = day_of(t); s = t + TZOFF - z * 86400
+    return sprintf("%sT%02d:%02d:%02d%s", ymd(z), int(s / 3600), int(s % 3600 / 60), s % 60, tzstr())
+}
+function cat_load(file,   s, l, n, tz, i, last, d, sign) {
     s = ""; n = 0; CAT_ERR = ""
     while ((getline l < file) > 0) s = s (n++ ? "\n" : "") l
     close(file)
     if (n == 0) { CAT_ERR = "cannot read " file; return 0 }
-    if (!match(s, /"time_zone"[ \t\r\n]*:[ \t\r\n]*"[^"]*"/)) { CAT_ERR = file ": no time_zone"; return 0 }
-    tz = substr(s, RSTART, RLENGTH); sub(/.*:[ \t\r\n]*"/, "", tz); sub(/"$/, "", tz)
+    if (!jflat(s)) { CAT_ERR = file ": invalid JSON (" JERR ")"; return 0 }
+    tz = J["time_zone"]
     if (tz == "Asia/Jakarta" || tz == "Asia/Pontianak") TZOFF = 7 * 3600
     else if (tz == "Asia/Makassar" || tz == "Asia/Ujung_Pandang") TZOFF = 8 * 3600
     else if (tz == "Asia/Jayapura") TZOFF = 9 * 3600
@@ -336,20 +415,156 @@ function cat_load(file,   s, l, n, tz, h, last, d, sign) {
     } else { CAT_ERR = file ": time_zone \"" tz "\" is not supported"; return 0 }
     TZ = tz
     last = -1
-    if (match(s, /"holidays"[ \t\r\n]*:[ \t\r\n]*\[[^]]*\]/)) {
-        h = substr(s, RSTART, RLENGTH)
-        while (match(h, /"date"[ \t\r\n]*:[ \t\r\n]*"[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]"/)) {
-            d = substr(h, RSTART + RLENGTH - 11, 10)
-            HOL[date_day(d)] = 1
-            if (date_day(d) > last) last = date_day(d)
-            h = substr(h, RSTART + RLENGTH)
-        }
+    for (i = 0; i < JN["holidays"]; i++) {
+        d = J["holidays[" i "].date"]
+        if (d !~ /^[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]$/) continue
+        HOL[date_day(d)] = 1
+        if (date_day(d) > last) last = date_day(d)
     }
     HOL_UNTIL = -1
-    if (match(s, /"holidays_until"[ \t\r\n]*:[ \t\r\n]*"[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]"/))
-        HOL_UNTIL = date_day(substr(s, RSTART + RLENGTH - 11, 10))
+    if (J["holidays_until"] ~ /^[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]$/)
+        HOL_UNTIL = date_day(J["holidays_until"])
     else if (last >= 0)
         HOL_UNTIL = date_day(substr(ymd(last), 1, 4) "-12-31")
+    for (i = 0; i < JN["agencies"]; i++) {
+        AGENCY_ID[J["agencies[" i "].code"]] = J["agencies[" i "].name.id"]
+        AGENCY_EN[J["agencies[" i "].code"]] = J["agencies[" i "].name.en"]
+    }
     return 1
+}
+'
+
+# awk: mask(s), the masking of the public views (NIK, phone numbers and
+# e-mail addresses become "*"): a port of ngx_lapor_module/lapor_mask.c,
+# byte for byte (run awk with LC_ALL=C); lapor_mask.h has the rules.
+# t/062-ops-export.t runs it over every case of t/unit/test_mask.c.
+LAPOR_MASK_AWK='
+function m_digit(c) { return c != "" && index("0123456789", c) > 0 }
+function m_alpha(c) { return c != "" && index("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ", c) > 0 }
+function m_local(c) { return c != "" && index("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._%+-", c) > 0 }
+function m_label(c) { return c != "" && index("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-", c) > 0 }
+function m_ch(i) { return substr(M_S, i, 1) }
+function m_email(i,   p, label, labels, letters) {
+    while (i <= M_L && m_ch(i) == ".") i++
+    p = i
+    while (p <= M_L && m_local(m_ch(p))) p++
+    if (p == i || p > M_L || m_ch(p) != "@") return 0
+    p++
+    labels = 0
+    for (;;) {
+        label = p; letters = 1
+        while (p <= M_L && m_label(m_ch(p))) { if (!m_alpha(m_ch(p))) letters = 0; p++ }
+        if (p == label) return 0
+        labels++
+        if (M_L - p + 1 < 2 || m_ch(p) != "." || !m_label(m_ch(p + 1))) break
+        p++
+    }
+    if (labels < 2 || !letters || p - label < 2) return 0
+    if (p <= M_L && (m_ch(p) == "*" || (m_ch(p) == "." && M_L - p + 1 > 1 && m_ch(p + 1) == "*"))) return 0
+    M_START = i
+    return p
+}
+function m_area(i, zero,   p, d) {
+    p = i + 1
+    if (zero && (p > M_L || m_ch(p) != "0")) return 0
+    d = 0
+    while (p <= M_L && m_digit(m_ch(p))) { p++; d++ }
+    if (d < (zero ? 2 : 1) || d > 5 || p > M_L || m_ch(p) != ")") return 0
+    p++
+    if (p <= M_L && m_ch(p) == " ") p++
+    if (p > M_L || !m_digit(m_ch(p))) return 0
+    if (m_email(p)) return 0
+    M_D += d
+    return p
+}
+function m_run(i,   p, q, d) {
+    p = i; d = 0
+    if (m_ch(p) == "+") {
+        if (M_L - p + 1 < 2 || !m_digit(m_ch(p + 1))) return 0
+        for (p++; p <= M_L && m_digit(m_ch(p)); p++) d++
+        q = p
+        if (q <= M_L && m_ch(q) == " ") q++
+        if (q <= M_L && m_ch(q) == "(") {
+            M_D = d
+            q = m_area(q, 0)
+            if (q) { p = q; d = M_D }
+        }
+    } else if (m_ch(p) == "(") {
+        M_D = 0
+        p = m_area(i, 1)
+        if (p == 0) return 0
+        d = M_D
+    } else if (!m_digit(m_ch(p))) return 0
+    for (;;) {
+        while (p <= M_L && m_digit(m_ch(p))) { p++; d++ }
+        if (M_L - p + 1 < 2 || (m_ch(p) != " " && m_ch(p) != "-") || !m_digit(m_ch(p + 1))) break
+        if (m_ch(p) == " " && m_email(p + 1)) break
+        p++
+    }
+    M_DIGITS = d
+    return p
+}
+# the next position after i where an item may start: a digit, "+" or
+# "(", or the start of the run of local-part bytes right before an "@"
+# (elsewhere an address cannot start); 0 for none
+function m_next(i, at,   d, e, from, k, a, r) {
+    d = match(substr(M_S, i + 1), /[0-9+(]/) ? i + RSTART : 0
+    e = 0
+    if (at) {
+        from = i + 1
+        while ((k = index(substr(M_S, from), "@")) > 0) {
+            a = from + k - 1
+            r = a
+            while (r > 1 && m_local(m_ch(r - 1))) r--
+            if (r > i && r < a) { e = r; break }
+            if (d && a > d) break
+            from = a + 1
+        }
+    }
+    if (!d) return e
+    if (!e) return d
+    return d < e ? d : e
+}
+function mask(s,   t, digits, at, out, seg, i, c, prev, end, k, x) {
+    t = s
+    digits = gsub(/[0-9]/, "", t)
+    at = index(s, "@") > 0
+    if (!at && digits < 9) return s
+    M_S = s; M_L = length(s)
+    out = ""; seg = 1; i = 1; prev = ""
+    while (i <= M_L) {
+        c = m_ch(i)
+        if (!m_digit(c) && c != "+" && c != "(" && !(at && m_local(c) && !m_local(prev))) {
+            # nothing can start here: on to the next byte where something
+            # can (the bytes between are copied as they are)
+            k = m_next(i, at)
+            if (!k) break
+            prev = m_ch(k - 1); i = k
+            continue
+        }
+        if (at && m_local(c) && !m_local(prev)) {
+            end = m_email(i)
+            if (end) {
+                out = out substr(s, seg, i - seg)
+                for (k = i; k < end; k++) { x = m_ch(k); out = out ((k < M_START || x == "@") ? x : "*") }
+                prev = "*"; i = end; seg = end
+                continue
+            }
+        }
+        end = (m_digit(c) || c == "+" || c == "(") ? m_run(i) : 0
+        if (end) {
+            prev = m_ch(end - 1)
+            if (M_DIGITS >= 9) {
+                out = out substr(s, seg, i - seg)
+                for (k = i; k < end; k++) { x = m_ch(k); out = out ((m_digit(x) || x == "+") ? "*" : x) }
+                prev = "*"; seg = end
+            }
+            i = end
+            continue
+        }
+        prev = c
+        i++
+    }
+    return out substr(s, seg)
 }
 '

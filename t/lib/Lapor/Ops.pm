@@ -26,7 +26,7 @@ sub ops_scripts {
     my @f = map { "$DIR/$_" } sort grep { /^lapor-/ } readdir $dh;
     closedir $dh;
     opendir $dh, "$DIR/lib" or die "$DIR/lib: $!\n";
-    push @f, map { "$DIR/lib/$_" } sort grep { /\.sh$/ } readdir $dh;
+    push @f, map { "$DIR/lib/$_" } sort grep { !/^\./ } readdir $dh;
     closedir $dh;
     return @f;
 }
