@@ -224,7 +224,7 @@ lapor_check_namespace() {
 }
 
 # awk functions for the formatted replies of redis-cli (run awk with
-# LC_ALL=C): val(line) strips an "N) " prefix and decodes a quoted string
+# LC_ALL=C): val(line) strips the "N) " prefixes and decodes a quoted string
 # ("(nil)" gives "" with NIL=1, "(integer) N" gives N); js(s) is s as a JSON
 # string; csv(s) is s as an RFC 4180 field.
 LAPOR_AWK='
@@ -238,7 +238,7 @@ function lapor_init(   i) {
 }
 function val(s,   out, i, c) {
     NIL = 0
-    sub(/^[ ]*[0-9]+\) /, "", s)
+    while (sub(/^[ ]*[0-9]+\) /, "", s)) ;
     if (s == "(nil)") { NIL = 1; return "" }
     if (s ~ /^\(integer\) /) return substr(s, 11)
     if (s == "(empty array)") { NIL = 1; return "" }

@@ -88,13 +88,17 @@ sub ops_run {
     };
 }
 
-# The Redis commands the scripts send: the command words of lapor_call,
+# The Redis commands the scripts send (of those named, and the library): the command words of lapor_call,
 # and of the command lines they print for lapor_send or a pipeline
 # (printf 'CMD ...' in shell, printf "CMD ..." in awk), as
 # { COMMAND => [ 'script:line', ... ] }.
+# Only the scripts named (and the library), when names are given.
 sub script_commands {
-    my (%found, @files);
+    my (@only) = @_;
+    my (%found, %only);
+    %only = map { ("$DIR/$_" => 1) } @only;
     for my $file (ops_scripts()) {
+        next if @only && !$only{$file} && $file !~ m{/lib/};
         (my $name = $file) =~ s{^\Q$DIR\E/}{};
         open my $fh, '<', $file or die "$file: $!\n";
         while (my $line = <$fh>) {
