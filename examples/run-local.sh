@@ -50,14 +50,15 @@ case "$var" in
 esac
 
 # The Redis passwords of this checkout, made once: "admin" for operators
-# (redis-cli), "lapor" for nginx, "reader" for the operations scripts.
+# (redis-cli), "lapor" for nginx, "reader" and "relay" for the operations
+# scripts.
 passwords() {
     (
         umask 077
         touch "$var/redis-passwords"
         # a user missing from the file (one added by a later release) gets
         # its password too
-        for user in admin lapor reader; do
+        for user in admin lapor reader relay; do
             grep -q "^$user " "$var/redis-passwords" && continue
             printf '%s %s\n' "$user" \
                 "$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')"
@@ -68,6 +69,7 @@ passwords() {
     admin_password=$(awk '$1 == "admin" { print $2 }' "$var/redis-passwords")
     lapor_password=$(awk '$1 == "lapor" { print $2 }' "$var/redis-passwords")
     reader_password=$(awk '$1 == "reader" { print $2 }' "$var/redis-passwords")
+    relay_password=$(awk '$1 == "relay" { print $2 }' "$var/redis-passwords")
 }
 
 redis_cli() {
@@ -168,6 +170,7 @@ sed -e "s|^port .*|port $redis_port|" \
     sed -e "s|>CHANGE_ME_admin_password|>$admin_password|" \
         -e "s|>CHANGE_ME_lapor_password|>$lapor_password|" \
         -e "s|>CHANGE_ME_reader_password|>$reader_password|" \
+        -e "s|>CHANGE_ME_relay_password|>$relay_password|" \
         "$top/redis/users.acl" > "$var/redis/users.acl"
 )
 

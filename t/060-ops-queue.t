@@ -295,7 +295,7 @@ subtest 'connection options and errors' => sub {
 };
 
 subtest '--help of every script' => sub {
-    for my $s (@READERS, 'lapor-doctor') {
+    for my $s (@READERS, 'lapor-doctor', 'lapor-relay') {
         my $r = ops_run($t, $s, [ '--help' ], no_conn => 1);
         is($r->{rc}, 0, "$s --help: exit 0");
         like($r->{out}, qr/^usage: \Q$s\E /, 'usage');

@@ -152,7 +152,9 @@ lapor_cli() {
     else
         set -- -h "$LAPOR_HOST" -p "$LAPOR_PORT" "$@"
     fi
-    timeout "$LAPOR_TIMEOUT" redis-cli --no-auth-warning --user "$LAPOR_USER" \
+    # --foreground: redis-cli stays in the process group of the script, so
+    # that a signal to the group (a relay stopped) reaches it too
+    timeout --foreground "$LAPOR_TIMEOUT" redis-cli --no-auth-warning --user "$LAPOR_USER" \
         --no-raw "$@"
 }
 
@@ -172,6 +174,9 @@ lapor_check_reply() {
     fi
     if grep -q 'Could not connect' "$1"; then
         lapor_die 3 "cannot connect to Redis at $(lapor_where): $(sed -n 's/.*Could not connect to Redis at [^ ]*: //p' "$1" | head -n 1)"
+    fi
+    if grep -q 'Server closed the connection\|Connection reset' "$1"; then
+        lapor_die 3 "lost the connection to Redis at $(lapor_where)"
     fi
     if grep -q 'AUTH failed' "$1" || grep -q '^[0-9) ]*(error) WRONGPASS' "$2"; then
         lapor_die 3 "Redis at $(lapor_where) refused the login of user \"$LAPOR_USER\" (wrong password or user disabled)"

@@ -92,19 +92,25 @@ sub ops_run {
 # and of the command lines they print for lapor_send or a pipeline
 # (printf 'CMD ...' in shell, printf "CMD ..." in awk), as
 # { COMMAND => [ 'script:line', ... ] }.
-# Only the scripts named (and the library), when names are given.
+# Only the scripts named (and the library, unless the first argument is
+# { lib => 0 }), when names are given.  A subcommand is given as
+# "XGROUP|CREATE", as users.acl writes it.
 sub script_commands {
     my (@only) = @_;
+    my $o = ref $only[0] ? shift @only : { lib => 1 };
     my (%found, %only);
     %only = map { ("$DIR/$_" => 1) } @only;
     for my $file (ops_scripts()) {
-        next if @only && !$only{$file} && $file !~ m{/lib/};
+        next if @only && !$only{$file} && !($o->{lib} && $file =~ m{/lib/});
         (my $name = $file) =~ s{^\Q$DIR\E/}{};
         open my $fh, '<', $file or die "$file: $!\n";
         while (my $line = <$fh>) {
             next if $line =~ /^\s*#/;
-            while ($line =~ /(?:\blapor_call\s+|printf\s+'|printf\s*\(?\s*"|print\s+")([A-Z][A-Z]+)\b/g) {
-                push @{$found{$1}}, "$name:$.";
+            while ($line =~ /(?:\blapor_call\s+|\btry_redis\s+|\blapor_cli\s+|\bset\s+--\s+|printf\s+'|printf\s*\(?\s*"|print\s+")([A-Z][A-Z]+)\b(?:\s+([A-Z][A-Z]+)\b)?/g) {
+                my ($cmd, $sub) = ($1, $2);
+                $cmd .= "|$sub"
+                    if defined $sub && $cmd =~ /^(?:XGROUP|CONFIG|ACL|LATENCY|COMMAND)$/;
+                push @{$found{$cmd}}, "$name:$.";
             }
         }
         close $fh;
@@ -119,8 +125,9 @@ sub acl_commands {
     my $acl = $t->read_file("$Lapor::Test::REPO/redis/users.acl");
     my ($rules) = $acl =~ /^user \Q$user\E (.*)$/m;
     return (undef, undef) unless defined $rules;
+    (my $flat = $rules) =~ tr/()//d;
     my %allowed = map { /^\+([a-z]+(?:\|[a-z]+)?)$/ ? (uc $1 => 1) : () }
-        split ' ', $rules;
+        split ' ', $flat;
     return (\%allowed, $rules);
 }
 
