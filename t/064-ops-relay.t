@@ -339,8 +339,11 @@ subtest 'errors' => sub {
         auth => 'wrong');
     is($r->{rc}, 3, 'wrong password: exit 3');
     like($r->{err}, qr/refused the login of user "relay"/, 'says so');
-    $r = ops_run($t, 'lapor-relay', [ @base, '--once' ], user => 'reader',
-        env => {});
+    $r = ops_run($t, 'lapor-relay', [ @base[2 .. 5], '-n', 'nope',
+        '--once' ], user => 'relay');
+    is($r->{rc}, 4, 'unknown namespace: exit 4');
+    like($r->{err}, qr/unknown namespace "nope"/, 'says so');
+    ok(!$t->redis_cmd('EXISTS', 'lapor:{nope}:events'), 'no stream made');
     $r = ops_run($t, 'lapor-relay', [ @base, '--once', '--user', 'reader' ],
         auth => $t->acl_password('reader'));
     is($r->{rc}, 3, 'as reader: exit 3');
