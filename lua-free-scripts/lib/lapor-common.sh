@@ -530,11 +530,10 @@ function m_next(i, at,   d, e, from, k, a, r) {
     if (!e) return d
     return d < e ? d : e
 }
-function mask(s,   t, digits, at, out, seg, i, c, prev, end, k, x) {
-    t = s
-    digits = gsub(/[0-9]/, "", t)
+function mask(s,   at, out, seg, i, c, prev, end, k, x) {
+    # most texts have no "@" and fewer than nine digits: nothing to mask
     at = index(s, "@") > 0
-    if (!at && digits < 9) return s
+    if (!at && s !~ /[0-9][^0-9]*[0-9][^0-9]*[0-9][^0-9]*[0-9][^0-9]*[0-9][^0-9]*[0-9][^0-9]*[0-9][^0-9]*[0-9][^0-9]*[0-9]/) return s
     M_S = s; M_L = length(s)
     out = ""; seg = 1; i = 1; prev = ""
     while (i <= M_L) {
