@@ -276,6 +276,15 @@ subtest 'connection options and errors' => sub {
     like($r->{err}, qr/cannot connect to Redis at 127\.0\.0\.1:\d+: Connection refused/,
         'says so');
 
+    # a Redis that does not answer (CLIENT PAUSE): --timeout
+    $t->pause_redis(3);
+    my $t0 = time;
+    $r = ops_run($t, 'lapor-queue', [ '-n', $NS, '--timeout', 1 ]);
+    is($r->{rc}, 3, 'no answer: exit 3');
+    like($r->{err}, qr/did not answer within 1s/, 'says so');
+    ok(time - $t0 < 3, 'after about the timeout');
+    $t->redis_cmd('CLIENT', 'UNPAUSE');
+
     for my $bad ([ [], qr/no namespace/ ],
         [ [ '-n', 'Bali!' ], qr/invalid namespace "Bali!"/ ],
         [ [ '-n', $NS, '--bogus' ], qr/unknown argument "--bogus"/ ],

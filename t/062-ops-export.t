@@ -346,6 +346,23 @@ subtest 'filters' => sub {
     is($rows->[1][0], $r6, 'the archived one');
 };
 
+subtest '--lang en and --now' => sub {
+    my $r = export('--lang', 'en', '--view', 'officer');
+    is($r->{rc}, 0, '--lang en: exit 0') or diag($r->{err});
+    for my $row (@{jsonl($r->{out})}) {
+        my $api = $t->report_view($row->{id}, $ADMIN,
+            headers => { 'Accept-Language' => 'en' })->{json};
+        is_deeply($row, without_reporter($api),
+            "report $row->{id}: agency names in English");
+    }
+    # ten years on: every running clock is past its deadline, the
+    # followed-up reports read as closed
+    $r = export('--now', time + 10 * 365 * 86400);
+    my @open = grep { $_->{due_at} } @{jsonl($r->{out})};
+    ok(@open >= 3, scalar(@open) . ' reports with a deadline');
+    ok(!(grep { !$_->{overdue} } @open), 'all overdue then');
+};
+
 subtest 'errors' => sub {
     for my $bad ([ [ '--format', 'xml' ], qr/--format is jsonl or csv/ ],
         [ [ '--view', 'admin' ], qr/--view is public or officer/ ],
