@@ -21,12 +21,13 @@ MODULE_CFLAGS ?= -g -O2 -fPIC -fstack-protector-strong -Wformat \
 # Debian packages the build and the local run need; the tests also need
 # promtool (package prometheus) to check the metrics exposition, Chromium
 # and Node.js (npm) for the browser tests of the portal, xmllint
-# (libxml2-utils) to check the Open311 XML answers, and clang and
-# dpkg-buildflags (dpkg-dev) for the build check
+# (libxml2-utils) to check the Open311 XML answers, clang and
+# dpkg-buildflags (dpkg-dev) for the build check, and shellcheck for the
+# operations scripts (lua-free-scripts/, run under dash)
 PACKAGES      := nginx nginx-dev libhiredis-dev libyajl-dev libssl-dev \
                  redis-server curl perl make gcc
 TEST_PACKAGES := $(PACKAGES) prometheus chromium nodejs libxml2-utils \
-                 clang dpkg-dev
+                 clang dpkg-dev shellcheck
 VALGRIND_PACKAGES := $(TEST_PACKAGES) valgrind
 
 SOURCES       := config $(wildcard ngx_lapor_module/*.c ngx_lapor_module/*.h)

@@ -50,20 +50,26 @@ case "$var" in
 esac
 
 # The Redis passwords of this checkout, made once: "admin" for operators
-# (redis-cli), "lapor" for nginx.
+# (redis-cli), "lapor" for nginx, "reader" and "relay" for the operations
+# scripts.
 passwords() {
-    if [ ! -s "$var/redis-passwords" ]; then
-        (
-            umask 077
-            for user in admin lapor; do
-                printf '%s %s\n' "$user" \
-                    "$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')"
-            done > "$var/redis-passwords.tmp"
-            mv "$var/redis-passwords.tmp" "$var/redis-passwords"
-        )
-    fi
+    (
+        umask 077
+        touch "$var/redis-passwords"
+        # a user missing from the file (one added by a later release) gets
+        # its password too
+        for user in admin lapor reader relay; do
+            grep -q "^$user " "$var/redis-passwords" && continue
+            printf '%s %s\n' "$user" \
+                "$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+        done > "$var/redis-passwords.tmp"
+        cat "$var/redis-passwords.tmp" >> "$var/redis-passwords"
+        rm -f "$var/redis-passwords.tmp"
+    )
     admin_password=$(awk '$1 == "admin" { print $2 }' "$var/redis-passwords")
     lapor_password=$(awk '$1 == "lapor" { print $2 }' "$var/redis-passwords")
+    reader_password=$(awk '$1 == "reader" { print $2 }' "$var/redis-passwords")
+    relay_password=$(awk '$1 == "relay" { print $2 }' "$var/redis-passwords")
 }
 
 redis_cli() {
@@ -165,6 +171,8 @@ sed -e "s|^port .*|port $redis_port|" \
     # the users of replication and Sentinel are not needed here: off
     sed -e "s|>CHANGE_ME_admin_password|>$admin_password|" \
         -e "s|>CHANGE_ME_lapor_password|>$lapor_password|" \
+        -e "s|>CHANGE_ME_reader_password|>$reader_password|" \
+        -e "s|>CHANGE_ME_relay_password|>$relay_password|" \
         -e "/>CHANGE_ME_/s|^user \([^ ]*\) on |user \1 off |" \
         "$top/redis/users.acl" > "$var/redis/users.acl"
 )
