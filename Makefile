@@ -18,10 +18,12 @@ MODULE_CFLAGS ?= -g -O2 -fPIC -fstack-protector-strong -Wformat \
 # Debian packages the build and the local run need; the tests also need
 # promtool (package prometheus) to check the metrics exposition, Chromium
 # and Node.js (npm) for the browser tests of the portal, and xmllint
-# (libxml2-utils) to check the Open311 XML answers
+# (libxml2-utils) to check the Open311 XML answers, dpkg-dev, debhelper
+# and lintian to build and check the Debian package (make deb)
 PACKAGES      := nginx nginx-dev libhiredis-dev libyajl-dev libssl-dev \
                  redis-server curl perl make gcc
-TEST_PACKAGES := $(PACKAGES) prometheus chromium nodejs libxml2-utils
+TEST_PACKAGES := $(PACKAGES) prometheus chromium nodejs libxml2-utils \
+                 dpkg-dev debhelper lintian
 VALGRIND_PACKAGES := $(TEST_PACKAGES) valgrind
 
 SOURCES       := config $(wildcard ngx_lapor_module/*.c ngx_lapor_module/*.h)
@@ -39,7 +41,7 @@ export LAPOR_PORT LAPOR_REDIS_PORT
 
 .PHONY: all deps deps-test deps-valgrind build run reload reset-limits \
         unit integration test test-valgrind clean
-.PHONY: bench browser-deps
+.PHONY: bench browser-deps deb test-deb
 
 all: build
 
@@ -93,7 +95,7 @@ $(BROWSER_LOCK): t/browser/package.json t/browser/package-lock.json
 integration: deps-test build browser-deps
 	prove -r t/
 
-test: deps-test build unit integration
+test: deps-test build unit integration test-deb
 
 test-valgrind: deps-valgrind build
 	LAPOR_TEST_VALGRIND=1 prove -r t/
@@ -109,6 +111,30 @@ reload: build
 # the Redis of "make run": forget every client's rate-limit counters
 reset-limits:
 	sh examples/run-local.sh reset-limits
+
+# the Debian package libnginx-mod-http-lapor_<version>_<arch>.deb, built
+# with dpkg-buildpackage from a copy of the tracked and new files (not
+# build/, var/ or node_modules/) into build/deb/; then lintian on it
+DEB_VERSION   := $(shell sed -n '1s/^[^(]*(\([^)]*\)).*/\1/p' debian/changelog)
+DEB_ARCH      := $(shell dpkg --print-architecture)
+DEB_FILE      := $(BUILD)/deb/libnginx-mod-http-lapor_$(DEB_VERSION)_$(DEB_ARCH).deb
+DEB_SRC       := $(BUILD)/deb/libnginx-mod-http-lapor-$(DEB_VERSION)
+
+deb: deps-test
+	rm -rf $(BUILD)/deb && mkdir -p $(DEB_SRC)
+	git ls-files -z --cached --others --exclude-standard \
+	    | xargs -0 tar -cf - | tar -xf - -C $(DEB_SRC)
+	cd $(DEB_SRC) && dpkg-buildpackage -b -us -uc \
+	    > $(BUILD)/deb/build.log 2>&1 \
+	    || { tail -50 $(BUILD)/deb/build.log; exit 1; }
+	@test -f $(DEB_FILE)
+	lintian --fail-on error,warning $(BUILD)/deb/*.changes
+	@echo "built $(DEB_FILE)"
+
+# installs the package on this machine (root, apt-get), checks it with
+# nginx -t, runs it against a Redis, then removes it again
+test-deb: deb
+	LAPOR_DEB=$(DEB_FILE) prove t/090-deb.t
 
 # the benchmark (not a test): see docs/performance.md
 bench: build
