@@ -41,7 +41,7 @@ export LAPOR_PORT LAPOR_REDIS_PORT
 
 .PHONY: all deps deps-test deps-valgrind build run reload reset-limits \
         unit integration test test-valgrind clean
-.PHONY: bench browser-deps deb test-deb
+.PHONY: bench browser-deps deb test-deb openapi-deps openapi-lint
 
 all: build
 
@@ -92,7 +92,24 @@ browser-deps: deps-test $(BROWSER_LOCK)
 $(BROWSER_LOCK): t/browser/package.json t/browser/package-lock.json
 	cd t/browser && npm ci --no-audit --no-fund
 
-integration: deps-test build browser-deps
+# the npm packages of the OpenAPI checks (@redocly/cli, ajv, ajv-formats,
+# yaml), as locked
+OPENAPI_LOCK  := t/openapi/node_modules/.package-lock.json
+
+openapi-deps: deps-test $(OPENAPI_LOCK)
+
+$(OPENAPI_LOCK): t/openapi/package.json t/openapi/package-lock.json
+	cd t/openapi && npm ci --no-audit --no-fund
+
+# docs/openapi.yaml: redocly lint (t/091-openapi.t also checks real answers
+# against it)
+openapi-lint: openapi-deps
+	cd t/openapi && REDOCLY_TELEMETRY=off \
+	    REDOCLY_SUPPRESS_UPDATE_NOTICE=true \
+	    ./node_modules/.bin/redocly lint --config redocly.yaml \
+	    ../../docs/openapi.yaml
+
+integration: deps-test build browser-deps openapi-deps
 	prove -r t/
 
 test: deps-test build unit integration test-deb
