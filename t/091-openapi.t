@@ -29,8 +29,9 @@ plan skip_all => 'needs node and the npm packages of t/openapi '
 # the integration files whose answers are checked
 my @FILES = qw/
     002-health 003-redis-outage 008-auth 010-catalog 011-report-roundtrip
-    012-bad-input 013-rate-limit 014-idempotency 020-workflow-path
-    021-workflow-rules 030-stats 033-view-json 036-public-list
+    012-bad-input 013-rate-limit 014-idempotency 015-intake-redis-failure
+    020-workflow-path 021-workflow-rules 022-concurrency 030-stats
+    033-view-json 036-public-list
 /;
 
 my $t = Lapor::Test->new;

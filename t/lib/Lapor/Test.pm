@@ -690,7 +690,9 @@ sub _record {
     my ($method, $path, $req_headers, $res) = @_;
     my $file = $ENV{LAPOR_RECORD};
 
-    return unless $file && $res->{status} && $path =~ m{^/api/v1/};
+    # 599: HTTP::Tiny's own error (no answer), not nginx's
+    return unless $file && $res->{status} && $res->{status} != 599
+        && $path =~ m{^/api/v1/};
 
     my %req = map { lc($_) => $req_headers->{$_} } keys %{$req_headers || {}};
     my $line = JSON::PP->new->canonical->encode({
