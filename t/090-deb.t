@@ -36,6 +36,8 @@ my $snippet = '/usr/share/nginx/modules-available/mod-http-lapor.conf';
 my $enabled = '/etc/nginx/modules-enabled/50-mod-http-lapor.conf';
 my $doc = "/usr/share/doc/$pkg";
 
+my $was_installed;
+
 sub installed {
     my $s = `dpkg-query -W -f='\${Status}' $pkg 2>/dev/null`;
     return defined $s && $s =~ / installed$/;
@@ -48,12 +50,12 @@ sub apt {
     return ($? >> 8, $out);
 }
 
-my $was_installed = installed();
+$was_installed = installed();
 
 END {
     local $?;
     # leave the machine as it was, also when the test died half-way
-    if (!$was_installed && installed()) {
+    if (defined $was_installed && !$was_installed && installed()) {
         my ($rc, $out) = apt('purge', $pkg);
         diag("apt-get purge $pkg failed:\n$out") if $rc;
     }
