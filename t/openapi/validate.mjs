@@ -10,7 +10,8 @@
 // headers the document marks as required must be present, every documented
 // header that is present must match its schema, the Content-Type must be
 // one the response lists and the JSON body must validate against its
-// schema. Answers that no operation covers must be those the document's
+// schema; the body of a request answered with 2xx must validate against
+// the operation's request body schema. Answers that no operation covers must be those the document's
 // conventions describe: 404 not-found or unknown-action for a path that
 // names no endpoint, 405 method-not-allowed with Allow for a method an
 // endpoint lacks, both as a Problem.
@@ -225,6 +226,31 @@ for (const line of lines) {
         }
     } else if (hasBody) {
         errs.push(`a body (${ct}) where the document has no content`);
+    }
+
+    // a request the module accepted must be one the document allows
+    if (rec.status >= 200 && rec.status < 300 && op.requestBody) {
+        const [rb, rbPtr] = deref(op.requestBody,
+            `/paths/${esc(tpl)}/${method}/requestBody`);
+        const rct = (header(rec.request_headers || {}, 'content-type') || '')
+            .split(';')[0].trim().toLowerCase();
+        if (!rb.content[rct]) {
+            errs.push(`request Content-Type ${rct || '(none)'} not documented`);
+        } else if (rec.request_body !== undefined) {
+            let body;
+            try {
+                body = JSON.parse(rec.request_body);
+            } catch (e) {
+                body = undefined;
+                errs.push('accepted request body is not JSON: ' + e.message);
+            }
+            if (body !== undefined) {
+                const v = validator(`${rbPtr}/content/${esc(rct)}/schema`);
+                if (!v(body)) {
+                    errs.push('accepted request body: ' + ajv.errorsText(v.errors));
+                }
+            }
+        }
     }
 
     if (errs.length) fail(rec, what, errs);

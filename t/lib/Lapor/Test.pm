@@ -675,7 +675,7 @@ sub http_request {
     };
 
     _decode_json_body($res);
-    _record($method, $path, $opts{headers}, $res);
+    _record($method, $path, $opts{headers}, $res, $opts{body});
     return $res;
 }
 
@@ -684,10 +684,11 @@ sub http_head { my ($self, $path, %o) = @_; $self->http_request('HEAD', $path, %
 
 # The opt-in recorder: with LAPOR_RECORD=<file>, every answer to a request
 # below /api/v1/ is appended to <file> as one JSON line (method, path,
-# status, request and response headers, body) for t/openapi/validate.mjs,
+# request headers and body, status, response headers and body) for
+# t/openapi/validate.mjs,
 # which checks it against docs/openapi.yaml (t/091-openapi.t).
 sub _record {
-    my ($method, $path, $req_headers, $res) = @_;
+    my ($method, $path, $req_headers, $res, $req_body) = @_;
     my $file = $ENV{LAPOR_RECORD};
 
     # 599: HTTP::Tiny's own error (no answer), not nginx's
@@ -697,6 +698,7 @@ sub _record {
     my %req = map { lc($_) => $req_headers->{$_} } keys %{$req_headers || {}};
     my $line = JSON::PP->new->canonical->encode({
         method => $method, path => $path, request_headers => \%req,
+        (defined $req_body ? (request_body => $req_body) : ()),
         status => 0 + $res->{status}, headers => $res->{headers},
         body => $res->{body},
     });
@@ -708,14 +710,16 @@ sub _record {
 sub _record_raw {
     my ($req, $res) = @_;
     return unless $ENV{LAPOR_RECORD} && defined $req;
-    my ($head) = split /\r\n\r\n/, $req, 2;
+    my ($head, $body) = split /\r\n\r\n/, $req, 2;
     my ($line, @lines) = split /\r\n/, $head;
     my ($method, $path) = $line =~ m{^(\S+) (\S+) HTTP/} or return;
     # pipelined requests: the body holds more than one answer
     my $len = $res->{headers}{'content-length'};
     return if $method ne 'HEAD' && defined $len && $len != length $res->{body};
     my %h = map { /^([^:]+):\s*(.*)$/ ? ($1 => $2) : () } @lines;
-    _record($method, $path, \%h, $res);
+    # a chunked request body is not recorded
+    undef $body if grep { /^transfer-encoding:.*chunked/i } @lines;
+    _record($method, $path, \%h, $res, $body);
 }
 
 sub _decode_json_body {
