@@ -6,7 +6,8 @@
 # /etc/nginx/modules-enabled; `nginx -t` accepts a configuration that loads
 # the module through that snippet and uses the installed example catalog;
 # an nginx started with it answers 200 on GET health from a real Redis.
-# lapor-token and its manual page are installed.  The package is purged
+# lapor-token and its manual page are installed, and the machine's own
+# /etc/nginx/nginx.conf, which now loads the module, still passes nginx -t.  The package is purged
 # again at the end, unless it was installed before the test.
 #
 # This test changes the system, so it runs only when LAPOR_DEB names the
@@ -85,6 +86,12 @@ subtest 'files and the enabled snippet' => sub {
         'the API documentation');
     ok(-f "$doc/copyright", 'the copyright file');
 };
+
+# the machine's own configuration now loads the module too (Debian's
+# nginx.conf includes modules-enabled/*.conf) and must stay valid
+my $sys = `/usr/sbin/nginx -t -q 2>&1`;
+is($? >> 8, 0, 'nginx -t of /etc/nginx/nginx.conf with the module enabled')
+    or diag($sys);
 
 subtest 'lapor-token works as installed' => sub {
     my $line = `/usr/bin/lapor-token agency pupr-kim deb.test 2>/dev/null`;

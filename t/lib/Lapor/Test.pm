@@ -696,11 +696,18 @@ sub _record {
         && $path =~ m{^/api/v1/};
 
     my %req = map { lc($_) => $req_headers->{$_} } keys %{$req_headers || {}};
+    my $body = $res->{body};
+    if (($res->{headers}{'content-encoding'} || '') eq 'gzip' && length $body) {
+        require IO::Uncompress::Gunzip;
+        my $in = $body;
+        IO::Uncompress::Gunzip::gunzip(\$in => \$body)
+            or $body = "(gunzip failed: $IO::Uncompress::Gunzip::GunzipError)";
+    }
     my $line = JSON::PP->new->canonical->encode({
         method => $method, path => $path, request_headers => \%req,
         (defined $req_body ? (request_body => $req_body) : ()),
         status => 0 + $res->{status}, headers => $res->{headers},
-        body => $res->{body},
+        body => $body,
     });
     open my $fh, '>>', $file or die "LAPOR_RECORD $file: $!\n";
     print $fh "$line\n";
