@@ -22,12 +22,13 @@ MODULE_CFLAGS ?= -g -O2 -fPIC -fstack-protector-strong -Wformat \
 # promtool (package prometheus) to check the metrics exposition, Chromium
 # and Node.js (npm) for the browser tests of the portal, xmllint
 # (libxml2-utils) to check the Open311 XML answers, clang and
-# dpkg-buildflags (dpkg-dev) for the build check, and shellcheck for the
-# operations scripts (lua-free-scripts/, run under dash)
+# dpkg-buildflags (dpkg-dev) for the build check, shellcheck for the
+# operations scripts (lua-free-scripts/, run under dash), and debhelper
+# and lintian to build and check the Debian package (make deb)
 PACKAGES      := nginx nginx-dev libhiredis-dev libyajl-dev libssl-dev \
                  redis-server curl perl make gcc
 TEST_PACKAGES := $(PACKAGES) prometheus chromium nodejs libxml2-utils \
-                 clang dpkg-dev shellcheck
+                 clang dpkg-dev shellcheck debhelper lintian
 VALGRIND_PACKAGES := $(TEST_PACKAGES) valgrind
 
 SOURCES       := config $(wildcard ngx_lapor_module/*.c ngx_lapor_module/*.h)
@@ -45,7 +46,7 @@ export LAPOR_PORT LAPOR_REDIS_PORT
 
 .PHONY: all deps deps-test deps-valgrind build run reload reset-limits \
         unit integration test test-valgrind build-check clean
-.PHONY: bench browser-deps
+.PHONY: bench browser-deps deb test-deb openapi-deps openapi-lint
 
 all: build
 
@@ -96,12 +97,29 @@ browser-deps: deps-test $(BROWSER_LOCK)
 $(BROWSER_LOCK): t/browser/package.json t/browser/package-lock.json
 	cd t/browser && npm ci --no-audit --no-fund
 
-integration: deps-test build browser-deps
+# the npm packages of the OpenAPI checks (@redocly/cli, ajv, ajv-formats,
+# yaml), as locked
+OPENAPI_LOCK  := t/openapi/node_modules/.package-lock.json
+
+openapi-deps: deps-test $(OPENAPI_LOCK)
+
+$(OPENAPI_LOCK): t/openapi/package.json t/openapi/package-lock.json
+	cd t/openapi && npm ci --no-audit --no-fund
+
+# docs/openapi.yaml: redocly lint (t/091-openapi.t also checks real answers
+# against it)
+openapi-lint: openapi-deps
+	cd t/openapi && REDOCLY_TELEMETRY=off \
+	    REDOCLY_SUPPRESS_UPDATE_NOTICE=true \
+	    ./node_modules/.bin/redocly lint --config redocly.yaml \
+	    ../../docs/openapi.yaml
+
+integration: deps-test build browser-deps openapi-deps
 	prove -r t/
 
-# the build check after the other tests, never beside them: it keeps
-# both cores busy
-test: deps-test build unit integration
+# the Debian package's test and the build check after the other tests,
+# never beside them: they keep both cores busy
+test: deps-test build unit integration test-deb
 	@$(MAKE) --no-print-directory build-check
 
 # every build the documentation describes, and more (t/build/check)
@@ -122,6 +140,30 @@ reload: build
 # the Redis of "make run": forget every client's rate-limit counters
 reset-limits:
 	sh examples/run-local.sh reset-limits
+
+# the Debian package libnginx-mod-http-lapor_<version>_<arch>.deb, built
+# with dpkg-buildpackage from a copy of the tracked and new files (not
+# build/, var/ or node_modules/) into build/deb/; then lintian on it
+DEB_VERSION   := $(shell sed -n '1s/^[^(]*(\([^)]*\)).*/\1/p' debian/changelog)
+DEB_ARCH      := $(shell dpkg --print-architecture)
+DEB_FILE      := $(BUILD)/deb/libnginx-mod-http-lapor_$(DEB_VERSION)_$(DEB_ARCH).deb
+DEB_SRC       := $(BUILD)/deb/libnginx-mod-http-lapor-$(DEB_VERSION)
+
+deb: deps-test
+	rm -rf $(BUILD)/deb && mkdir -p $(DEB_SRC)
+	git ls-files -z --cached --others --exclude-standard \
+	    | xargs -0 tar -cf - | tar -xf - -C $(DEB_SRC)
+	cd $(DEB_SRC) && dpkg-buildpackage -b -us -uc \
+	    > $(BUILD)/deb/build.log 2>&1 \
+	    || { tail -50 $(BUILD)/deb/build.log; exit 1; }
+	@test -f $(DEB_FILE)
+	lintian --fail-on error,warning $(BUILD)/deb/*.changes
+	@echo "built $(DEB_FILE)"
+
+# installs the package on this machine (root, apt-get), checks it with
+# nginx -t, runs it against a Redis, then removes it again
+test-deb: deb
+	LAPOR_DEB=$(DEB_FILE) prove t/090-deb.t
 
 # the benchmark (not a test): see docs/performance.md
 bench: build

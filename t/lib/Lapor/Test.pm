@@ -675,11 +675,59 @@ sub http_request {
     };
 
     _decode_json_body($res);
+    _record($method, $path, $opts{headers}, $res, $opts{body});
     return $res;
 }
 
 sub http_get { my ($self, $path, %o) = @_; $self->http_request('GET', $path, %o) }
 sub http_head { my ($self, $path, %o) = @_; $self->http_request('HEAD', $path, %o) }
+
+# The opt-in recorder: with LAPOR_RECORD=<file>, every answer to a request
+# below /api/v1/ is appended to <file> as one JSON line (method, path,
+# request headers and body, status, response headers and body) for
+# t/openapi/validate.mjs,
+# which checks it against docs/openapi.yaml (t/091-openapi.t).
+sub _record {
+    my ($method, $path, $req_headers, $res, $req_body) = @_;
+    my $file = $ENV{LAPOR_RECORD};
+
+    # 599: HTTP::Tiny's own error (no answer), not nginx's
+    return unless $file && $res->{status} && $res->{status} != 599
+        && $path =~ m{^/api/v1/};
+
+    my %req = map { lc($_) => $req_headers->{$_} } keys %{$req_headers || {}};
+    my $body = $res->{body};
+    if (($res->{headers}{'content-encoding'} || '') eq 'gzip' && length $body) {
+        require IO::Uncompress::Gunzip;
+        my $in = $body;
+        IO::Uncompress::Gunzip::gunzip(\$in => \$body)
+            or $body = "(gunzip failed: $IO::Uncompress::Gunzip::GunzipError)";
+    }
+    my $line = JSON::PP->new->canonical->encode({
+        method => $method, path => $path, request_headers => \%req,
+        (defined $req_body ? (request_body => $req_body) : ()),
+        status => 0 + $res->{status}, headers => $res->{headers},
+        body => $body,
+    });
+    open my $fh, '>>', $file or die "LAPOR_RECORD $file: $!\n";
+    print $fh "$line\n";
+    close $fh;
+}
+
+sub _record_raw {
+    my ($req, $res) = @_;
+    return unless $ENV{LAPOR_RECORD} && defined $req;
+    my ($head, $body) = split /\r\n\r\n/, $req, 2;
+    my ($line, @lines) = split /\r\n/, $head;
+    my ($method, $path) = $line =~ m{^(\S+) (\S+) HTTP/} or return;
+    # pipelined requests: the body holds more than one answer
+    my $len = $res->{headers}{'content-length'};
+    return if $method ne 'HEAD' && defined $len && $len != length $res->{body};
+    my %h = map { /^([^:]+):\s*(.*)$/ ? ($1 => $2) : () } @lines;
+    # a chunked request body is not recorded
+    undef $body if grep { /^transfer-encoding:.*chunked/i } @lines;
+    _record($method, $path, \%h, $res, $body);
+}
 
 sub _decode_json_body {
     my ($res) = @_;
@@ -718,6 +766,7 @@ sub http_start {
     ) or die "connect to nginx: $!\n";
 
     ${*$s}{lapor_t0} = time;
+    ${*$s}{lapor_req} = $req;
     _write_all($s, $req);
     return $s;
 }
@@ -741,10 +790,12 @@ sub http_end {
     }
 
     my $elapsed = time - $t0;
+    my $req = ${*$s}{lapor_req};
     close $s;
 
     my $res = parse_http_response($buf);
     $res->{elapsed} = $elapsed;
+    _record_raw($req, $res);
     return $res;
 }
 
@@ -794,6 +845,7 @@ sub http_parallel {
         close $socks[$i];
         my $r = parse_http_response($bufs[$i]);
         $r->{elapsed} = defined $elapsed[$i] ? $elapsed[$i] : $timeout;
+        _record_raw($reqs->[$i], $r);
         push @res, $r;
     }
     return @res;
