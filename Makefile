@@ -122,9 +122,12 @@ reload: build
 reset-limits:
 	sh examples/run-local.sh reset-limits
 
-# the benchmark (not a test): see docs/performance.md
+# the benchmark (not a test): see docs/performance.md; with AGAINST=<git
+# rev> that revision is built too (into build/bench/against-<commit>/) and
+# both run alternately: the ratios new/old
 bench: build
-	perl t/bench/run
+	MODULE_CFLAGS="$(MODULE_CFLAGS)" NGINX_SRC="$(NGINX_SRC)" \
+	    perl t/bench/run $(if $(AGAINST),--against=$(AGAINST))
 
 clean:
 	rm -rf $(BUILD)
