@@ -165,9 +165,12 @@ deb: deps-test
 test-deb: deb
 	LAPOR_DEB=$(DEB_FILE) prove t/090-deb.t
 
-# the benchmark (not a test): see docs/performance.md
+# the benchmark (not a test): see docs/performance.md; with AGAINST=<git
+# rev> that revision is built too (into build/bench/against-<commit>/) and
+# both run alternately: the ratios new/old
 bench: build
-	perl t/bench/run
+	MODULE_CFLAGS="$(MODULE_CFLAGS)" NGINX_SRC="$(NGINX_SRC)" \
+	    perl t/bench/run $(if $(AGAINST),--against=$(AGAINST))
 
 clean:
 	rm -rf $(BUILD)

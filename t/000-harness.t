@@ -305,4 +305,27 @@ EOF
     like($out, qr/unknown directive "no_such_directive"/, 'and says why');
 };
 
+# "make bench" is not a test, but its script's options are checked here, as
+# cheap as that is: it must compile and refuse what it does not know before
+# it starts anything (exit 2 with the reason).
+subtest 'the benchmark script refuses bad options' => sub {
+    my $run = "$FindBin::Bin/bench/run";
+    my $out = `$^X -c '$run' 2>&1`;
+    is($?, 0, 't/bench/run compiles') or diag $out;
+    for my $case (
+        [[], ['--nonsense'], qr/unknown option --nonsense/],
+        [[], ['--leak', '--against=HEAD'], qr/--against is for the benchmark/],
+        [[BENCH_DURATION => 'x'], [], qr/BENCH_DURATION must be a positive/],
+        [[BENCH_ONLY => 'SUBMIT-PROD,NOPE'], [], qr/unknown group NOPE/],
+        [[], ['--against=no-such-revision-x'], qr/is not a commit/],
+    ) {
+        my ($env, $args, $re) = @$case;
+        local %ENV = (%ENV, @$env);
+        my $cmd = join ' ', $^X, "'$run'", map { "'$_'" } @$args;
+        $out = `$cmd 2>&1`;
+        is($? >> 8, 2, "@$env @$args: exit 2");
+        like($out, $re, "@$env @$args: says why");
+    }
+};
+
 $t->finish;
