@@ -42,6 +42,7 @@ export LAPOR_PORT LAPOR_REDIS_PORT
 
 .PHONY: all deps deps-test deps-valgrind build run reload reset-limits \
         unit integration test test-valgrind clean
+.PHONY: build-asan test-asan asan-integration
 .PHONY: bench browser-deps deps-fuzz fuzz fuzz-build fuzz-short
 
 all: build
@@ -99,10 +100,49 @@ $(BROWSER_LOCK): t/browser/package.json t/browser/package-lock.json
 integration: deps-test build browser-deps
 	prove -r t/
 
-test: deps-test build unit fuzz-short integration
+test: deps-test build unit fuzz-short integration asan-integration
 
 test-valgrind: deps-valgrind build
 	LAPOR_TEST_VALGRIND=1 prove -r t/
+
+# the module built with AddressSanitizer and UndefinedBehaviorSanitizer in
+# its own directory (build/asan/), and the integration suite run with it:
+# nginx is not instrumented, the harness preloads the runtime into nginx
+# (LAPOR_TEST_ASAN=1, t/README.md); a sanitizer report fails the file.
+ASAN_BUILD    := $(BUILD)/asan
+ASAN_NGX      := $(ASAN_BUILD)/nginx
+ASAN_MODULE   := $(ASAN_BUILD)/modules/ngx_http_lapor_module.so
+ASAN_CFLAGS   := -g -O1 -fPIC -fno-omit-frame-pointer \
+                 -fsanitize=address,undefined -fno-sanitize-recover=all
+ASAN_LIB      = $(shell $(CC) -print-file-name=libasan.so)
+# the files "make test" runs in ASan mode (docs/hardening.md)
+ASAN_TESTS    ?= t/*.t
+
+$(ASAN_NGX)/Makefile: config
+	@mkdir -p $(ASAN_NGX)
+	cd $(NGINX_SRC) && bash -c '. ./conf_flags && ./configure \
+	    --with-cc-opt="$(ASAN_CFLAGS)" \
+	    --with-ld-opt="-fPIC -fsanitize=address,undefined" \
+	    "$${NGX_CONF_FLAGS[@]}" \
+	    --add-dynamic-module="$(CURDIR)" --builddir="$(ASAN_NGX)"' \
+	    > $(ASAN_NGX)/configure.log 2>&1 \
+	    || { cat $(ASAN_NGX)/configure.log; rm -f $@; exit 1; }
+
+$(ASAN_MODULE): $(ASAN_NGX)/Makefile $(SOURCES)
+	$(MAKE) -f $(ASAN_NGX)/Makefile -C $(NGINX_SRC) modules
+	@mkdir -p $(dir $@)
+	cp $(ASAN_NGX)/ngx_http_lapor_module.so $@.tmp && mv -f $@.tmp $@
+	@printf 'load_module %s;\nevents {}\n' $@ > $(ASAN_BUILD)/load-test.conf
+	LD_PRELOAD=$(ASAN_LIB) ASAN_OPTIONS=detect_leaks=0 \
+	    $(NGINX) -q -t -p $(ASAN_BUILD)/ -c $(ASAN_BUILD)/load-test.conf \
+	    -e /dev/stderr -g 'pid $(ASAN_BUILD)/load-test.pid;'
+
+build-asan: deps $(ASAN_MODULE)
+
+test-asan: deps-test build build-asan browser-deps asan-integration
+
+asan-integration: build-asan browser-deps
+	LAPOR_TEST_ASAN=1 prove $(ASAN_TESTS)
 
 run: build
 	sh examples/run-local.sh
