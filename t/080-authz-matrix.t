@@ -489,4 +489,57 @@ for my $caller (@CALLERS) {
 ok(!@LEAKS, 'GET reports: the same public list for every caller')
     or diag(join "\n", @LEAKS);
 
+###############################################################################
+# 5. The endpoints that need no token ("Officers and reporters": the
+#    health check, the catalog, the statistics, submitting): the same
+#    answer whatever Authorization says; and methods an endpoint does not
+#    support: 405 with Allow for every caller, before any token is read.
+
+@LEAKS = ();
+
+my $rep = $READ{'normal/dispatched'};
+my %ALLOW = (
+    "/api/v1/reports/$rep->{id}" => 'GET, HEAD',
+    "/api/v1/reports/$rep->{id}/events" => 'GET, HEAD',
+    "/api/v1/reports/$rep->{id}/dispatch" => 'POST',
+    '/api/v1/queue' => 'GET, HEAD',
+    '/api/v1/health' => 'GET, HEAD',
+);
+
+for my $caller (@CALLERS) {
+    my $h = auth($caller, $rep, $STRANGER);
+    for my $path (qw{ /api/v1/health /api/v1/catalog /api/v1/stats }) {
+        for my $method (qw/ GET HEAD /) {
+            my $res = $t->http_request($method, $path, headers => $h);
+            check_answer("$method $path by $caller", $res, [200], $method);
+            check_body("$method $path by $caller", $res,
+                map { forbidden($_, 'nothing') } @ALL)
+                if $method eq 'GET';
+        }
+    }
+    my $res = $t->post_report($t->report_doc(), headers => $h);
+    check_answer("POST reports by $caller", $res, [201], 'POST');
+    check_body("POST reports by $caller", $res,
+        map { forbidden($_, 'nothing') } @ALL);
+
+    for my $path (sort keys %ALLOW) {
+        for my $method (qw/ PUT DELETE PATCH /,
+            $ALLOW{$path} eq 'POST' ? 'GET' : 'POST')
+        {
+            my $res = $t->http_request($method, $path,
+                headers => { 'Content-Type' => 'application/json', %$h },
+                body => '{}');
+            my $what = "$method $path by $caller";
+            check_answer($what, $res, [405, 'method-not-allowed'], $method);
+            push @LEAKS, "$what: Allow '"
+                . ($res->{headers}{allow} || '') . "'"
+                unless ($res->{headers}{allow} || '') eq $ALLOW{$path};
+        }
+    }
+}
+
+ok(!@LEAKS, 'public endpoints answer every caller alike; 405 with Allow '
+    . 'for every caller') or diag(join "\n", @LEAKS[0 .. ($#LEAKS > 40
+    ? 40 : $#LEAKS)]);
+
 $t->finish;
