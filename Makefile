@@ -81,6 +81,15 @@ $(MODULE): $(NGX_BUILD)/Makefile $(SOURCES)
 	$(NGINX) -q -t -p $(BUILD)/ -c $(BUILD)/load-test.conf \
 	    -e /dev/stderr -g 'pid $(BUILD)/load-test.pid;'
 
+# the reply objects in hiredis's reader, against the stand-ins for the two
+# nginx headers they include
+$(BUILD)/unit/test_replies: t/unit/test_replies.c t/unit/unit.h \
+                            t/fuzz/ngx/*.h \
+                            ngx_lapor_module/ngx_http_lapor_replies.[ch]
+	@mkdir -p $(dir $@)
+	$(CC) $(UNIT_CFLAGS) -It/fuzz/ngx -o $@ $< \
+	    ngx_lapor_module/ngx_http_lapor_replies.c -lhiredis
+
 $(BUILD)/unit/%: t/unit/%.c t/unit/unit.h $(wildcard ngx_lapor_module/lapor_*.[ch])
 	@mkdir -p $(dir $@)
 	$(CC) $(UNIT_CFLAGS) -o $@ $< $(wildcard ngx_lapor_module/lapor_*.c) \
