@@ -159,11 +159,8 @@ sub check_asan {
     my ($self, $name) = @_;
     return unless $ASAN;
 
-    opendir my $dh, "$self->{dir}/asan" or return;
-    my @reports = sort grep { /^(?:asan|ubsan)\./ } readdir $dh;
-    closedir $dh;
-
-    my @new = grep { !$self->{asan_checked}{$_}++ } @reports;
+    my @new = grep { !$self->{asan_checked}{$_}++ }
+        asan_reports("$self->{dir}/asan");
     ok(!@new, $name || 'no sanitizer reports') or do {
         for my $file (@new[0 .. ($#new > 2 ? 2 : $#new)]) {
             my $text = $self->read_file("asan/$file");
@@ -171,6 +168,15 @@ sub check_asan {
                                 ? substr($text, 0, 6000) : $text));
         }
     };
+}
+
+# The sanitizer report files in a directory (log_path=<dir>/asan.<pid>).
+sub asan_reports {
+    my ($dir) = @_;
+    opendir my $dh, $dir or return ();
+    my @reports = sort grep { /^(?:asan|ubsan)\.\d+$/ } readdir $dh;
+    closedir $dh;
+    return @reports;
 }
 
 sub skip_valgrind {
