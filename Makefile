@@ -30,6 +30,9 @@ PACKAGES      := nginx nginx-dev libhiredis-dev libyajl-dev libssl-dev \
 TEST_PACKAGES := $(PACKAGES) prometheus chromium nodejs libxml2-utils \
                  clang dpkg-dev shellcheck debhelper lintian
 VALGRIND_PACKAGES := $(TEST_PACKAGES) valgrind
+# the fuzzers and the sanitizer build: clang with its libFuzzer and
+# sanitizer runtimes (Debian 12: libclang-rt-14-dev)
+FUZZ_PACKAGES := clang libclang-rt-14-dev libhiredis-dev libyajl-dev libssl-dev
 
 SOURCES       := config $(wildcard ngx_lapor_module/*.c ngx_lapor_module/*.h)
 
@@ -46,7 +49,9 @@ export LAPOR_PORT LAPOR_REDIS_PORT
 
 .PHONY: all deps deps-test deps-valgrind build run reload reset-limits \
         unit integration test test-valgrind build-check clean
+.PHONY: build-asan test-asan asan-integration
 .PHONY: bench browser-deps deb test-deb openapi-deps openapi-lint
+.PHONY: deps-fuzz fuzz fuzz-build fuzz-short
 
 all: build
 
@@ -58,6 +63,9 @@ deps-test:
 
 deps-valgrind:
 	@sh examples/install-deps.sh $(VALGRIND_PACKAGES)
+
+deps-fuzz:
+	@sh examples/install-deps.sh $(FUZZ_PACKAGES)
 
 build: deps $(MODULE)
 
@@ -80,6 +88,15 @@ $(MODULE): $(NGX_BUILD)/Makefile $(SOURCES)
 	@printf 'load_module %s;\nevents {}\n' $@ > $(BUILD)/load-test.conf
 	$(NGINX) -q -t -p $(BUILD)/ -c $(BUILD)/load-test.conf \
 	    -e /dev/stderr -g 'pid $(BUILD)/load-test.pid;'
+
+# the reply objects in hiredis's reader, against the stand-ins for the two
+# nginx headers they include
+$(BUILD)/unit/test_replies: t/unit/test_replies.c t/unit/unit.h \
+                            t/fuzz/ngx/*.h \
+                            ngx_lapor_module/ngx_http_lapor_replies.[ch]
+	@mkdir -p $(dir $@)
+	$(CC) $(UNIT_CFLAGS) -It/fuzz/ngx -o $@ $< \
+	    ngx_lapor_module/ngx_http_lapor_replies.c -lhiredis
 
 $(BUILD)/unit/%: t/unit/%.c t/unit/unit.h $(wildcard ngx_lapor_module/lapor_*.[ch])
 	@mkdir -p $(dir $@)
@@ -119,7 +136,7 @@ integration: deps-test build browser-deps openapi-deps
 
 # the Debian package's test and the build check after the other tests,
 # never beside them: they keep both cores busy
-test: deps-test build unit integration test-deb
+test: deps-test build unit fuzz-short integration asan-integration test-deb
 	@$(MAKE) --no-print-directory build-check
 
 # every build the documentation describes, and more (t/build/check)
@@ -128,6 +145,45 @@ build-check: deps-test
 
 test-valgrind: deps-valgrind build
 	LAPOR_TEST_VALGRIND=1 prove -r t/
+
+# the module built with AddressSanitizer and UndefinedBehaviorSanitizer in
+# its own directory (build/asan/), and the integration suite run with it:
+# nginx is not instrumented, the harness preloads the runtime into nginx
+# (LAPOR_TEST_ASAN=1, t/README.md); a sanitizer report fails the file.
+ASAN_BUILD    := $(BUILD)/asan
+ASAN_NGX      := $(ASAN_BUILD)/nginx
+ASAN_MODULE   := $(ASAN_BUILD)/modules/ngx_http_lapor_module.so
+ASAN_CFLAGS   := -g -O1 -fPIC -fno-omit-frame-pointer \
+                 -fsanitize=address,undefined -fno-sanitize-recover=all
+ASAN_LIB      = $(shell $(CC) -print-file-name=libasan.so)
+# the files "make test" runs in ASan mode (docs/hardening.md)
+ASAN_TESTS    ?= t/*.t
+
+$(ASAN_NGX)/Makefile: config
+	@mkdir -p $(ASAN_NGX)
+	cd $(NGINX_SRC) && bash -c '. ./conf_flags && ./configure \
+	    --with-cc-opt="$(ASAN_CFLAGS)" \
+	    --with-ld-opt="-fPIC -fsanitize=address,undefined" \
+	    "$${NGX_CONF_FLAGS[@]}" \
+	    --add-dynamic-module="$(CURDIR)" --builddir="$(ASAN_NGX)"' \
+	    > $(ASAN_NGX)/configure.log 2>&1 \
+	    || { cat $(ASAN_NGX)/configure.log; rm -f $@; exit 1; }
+
+$(ASAN_MODULE): $(ASAN_NGX)/Makefile $(SOURCES)
+	$(MAKE) -f $(ASAN_NGX)/Makefile -C $(NGINX_SRC) modules
+	@mkdir -p $(dir $@)
+	cp $(ASAN_NGX)/ngx_http_lapor_module.so $@.tmp && mv -f $@.tmp $@
+	@printf 'load_module %s;\nevents {}\n' $@ > $(ASAN_BUILD)/load-test.conf
+	LD_PRELOAD=$(ASAN_LIB) ASAN_OPTIONS=detect_leaks=0 \
+	    $(NGINX) -q -t -p $(ASAN_BUILD)/ -c $(ASAN_BUILD)/load-test.conf \
+	    -e /dev/stderr -g 'pid $(ASAN_BUILD)/load-test.pid;'
+
+build-asan: deps $(ASAN_MODULE)
+
+test-asan: deps-test build build-asan browser-deps asan-integration
+
+asan-integration: build-asan browser-deps openapi-deps
+	LAPOR_TEST_ASAN=1 prove $(ASAN_TESTS)
 
 run: build
 	sh examples/run-local.sh
@@ -140,6 +196,50 @@ reload: build
 # the Redis of "make run": forget every client's rate-limit counters
 reset-limits:
 	sh examples/run-local.sh reset-limits
+
+# libFuzzer harnesses (t/fuzz/, docs/hardening.md): each runs FUZZ_SECONDS
+# from its committed seeds (t/fuzz/corpus/<name>/); what it finds new goes
+# to build/fuzz/corpus/<name>/, a crash to build/fuzz/artifacts/ and fails
+# the target.  "make test" runs each for FUZZ_TEST_SECONDS.
+FUZZ_SECONDS      ?= 60
+FUZZ_TEST_SECONDS ?= 12
+FUZZ_CC           ?= clang
+FUZZ_CFLAGS       := -g -O1 -fno-omit-frame-pointer \
+                     -fsanitize=fuzzer,address,undefined \
+                     -fno-sanitize-recover=undefined \
+                     -Ingx_lapor_module -It/fuzz \
+                     -DLAPOR_FUZZ_CATALOG='"$(CURDIR)/examples/catalog.json"'
+FUZZ_NAMES        := $(patsubst t/fuzz/fuzz_%.c,%,$(wildcard t/fuzz/fuzz_*.c))
+FUZZERS           := $(addprefix $(BUILD)/fuzz/fuzz_,$(FUZZ_NAMES))
+LAPOR_C           := $(wildcard ngx_lapor_module/lapor_*.c)
+
+# the RESP reader: hiredis with the module's reply objects, built against
+# stand-ins for the two nginx headers they include (t/fuzz/ngx/).  The
+# packaged libhiredis is not instrumented, so libFuzzer sees no coverage
+# inside the reader; HIREDIS_SRC=<dir with hiredis 0.14.1's read.c, sds.c,
+# alloc.c> builds the reader from source, instrumented (docs/hardening.md)
+HIREDIS_SRC       ?=
+FUZZ_HIREDIS      := $(if $(HIREDIS_SRC),$(addprefix $(HIREDIS_SRC)/,\
+                     read.c sds.c alloc.c),-lhiredis)
+
+$(BUILD)/fuzz/fuzz_resp: t/fuzz/fuzz_resp.c t/fuzz/fuzz.h t/fuzz/ngx/*.h \
+                         ngx_lapor_module/ngx_http_lapor_replies.[ch]
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -It/fuzz/ngx -o $@ $< \
+	    ngx_lapor_module/ngx_http_lapor_replies.c $(FUZZ_HIREDIS)
+
+$(BUILD)/fuzz/fuzz_%: t/fuzz/fuzz_%.c t/fuzz/fuzz.h \
+                      $(wildcard ngx_lapor_module/lapor_*.[ch])
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(LAPOR_C) -lyajl -lcrypto
+
+fuzz-build: deps-fuzz $(FUZZERS)
+
+fuzz: fuzz-build
+	@FUZZ_SECONDS=$(FUZZ_SECONDS) sh t/fuzz/run $(FUZZ_NAMES)
+
+fuzz-short: fuzz-build
+	@FUZZ_SECONDS=$(FUZZ_TEST_SECONDS) sh t/fuzz/run $(FUZZ_NAMES)
 
 # the Debian package libnginx-mod-http-lapor_<version>_<arch>.deb, built
 # with dpkg-buildpackage from a copy of the tracked and new files (not

@@ -15,6 +15,7 @@
 #include "ngx_http_lapor_auth.h"
 #include "ngx_http_lapor_json.h"
 #include "ngx_http_lapor_problem.h"
+#include "lapor_request.h"
 #include "lapor_workflow.h"
 
 
@@ -107,7 +108,9 @@ ngx_http_lapor_tokens_check(ngx_conf_t *cf, ngx_http_lapor_tokens_conf_t *tc,
 ngx_int_t
 ngx_http_lapor_principal(ngx_http_request_t *r, ngx_http_lapor_principal_t *p)
 {
+    size_t                      len;
     ngx_str_t                  *value, token;
+    const unsigned char        *data;
     const lapor_token_t        *t;
     ngx_http_lapor_loc_conf_t  *llcf;
     unsigned char               digest[LAPOR_SHA256_LEN];
@@ -120,28 +123,12 @@ ngx_http_lapor_principal(ngx_http_request_t *r, ngx_http_lapor_principal_t *p)
 
     value = &r->headers_in.authorization->value;
 
-    if (value->len <= sizeof("Bearer ") - 1
-        || ngx_strncasecmp(value->data, (u_char *) "Bearer ",
-                           sizeof("Bearer ") - 1) != 0)
-    {
+    if (lapor_request_bearer(value->data, value->len, &data, &len) != 0) {
         return NGX_DECLINED;
     }
 
-    token.data = value->data + sizeof("Bearer ") - 1;
-    token.len = value->len - (sizeof("Bearer ") - 1);
-
-    while (token.len && token.data[0] == ' ') {
-        token.data++;
-        token.len--;
-    }
-
-    while (token.len && token.data[token.len - 1] == ' ') {
-        token.len--;
-    }
-
-    if (token.len == 0) {
-        return NGX_DECLINED;
-    }
+    token.data = (u_char *) data;
+    token.len = len;
 
     llcf = ngx_http_get_module_loc_conf(r, ngx_http_lapor_module);
 

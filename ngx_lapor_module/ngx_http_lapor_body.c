@@ -532,6 +532,11 @@ ngx_http_lapor_form_collect(ngx_http_request_t *r, void *data, u_char *buf,
 {
     ngx_http_lapor_form_buf_t  *fb = data;
 
+    /* an empty buffer may have no data pointer: memcpy() may not see it */
+    if (len == 0) {
+        return NGX_OK;
+    }
+
     if (len > fb->max - fb->len) {
         return NGX_DECLINED;
     }

@@ -21,6 +21,7 @@
 #include "ngx_http_lapor_metrics.h"
 #include "ngx_http_lapor_problem.h"
 #include "ngx_http_lapor_report.h"
+#include "lapor_request.h"
 #include "lapor_workflow.h"
 
 
@@ -167,11 +168,11 @@ ngx_http_lapor_list_args(ngx_http_request_t *r, ngx_http_lapor_list_t *l)
     ngx_str_null(&cursor);
     ngx_str_null(&limit);
 
-    (void) ngx_http_arg(r, (u_char *) "category", 8, &category);
-    (void) ngx_http_arg(r, (u_char *) "status", 6, &status);
-    (void) ngx_http_arg(r, (u_char *) "agency", 6, &agency);
-    (void) ngx_http_arg(r, (u_char *) "cursor", 6, &cursor);
-    (void) ngx_http_arg(r, (u_char *) "limit", 5, &limit);
+    (void) ngx_http_lapor_arg(r, "category", &category);
+    (void) ngx_http_lapor_arg(r, "status", &status);
+    (void) ngx_http_lapor_arg(r, "agency", &agency);
+    (void) ngx_http_lapor_arg(r, "cursor", &cursor);
+    (void) ngx_http_lapor_arg(r, "limit", &limit);
 
     cat = l->llcf->catalog->catalog;
 
@@ -215,7 +216,7 @@ ngx_http_lapor_list_args(ngx_http_request_t *r, ngx_http_lapor_list_t *l)
     l->cursor = 0;
 
     if (cursor.len) {
-        n = ngx_atoi(cursor.data, cursor.len);
+        n = lapor_request_number(cursor.data, cursor.len);
 
         if (n == NGX_ERROR || n == 0) {
             return ngx_http_lapor_list_bad(r, "cursor",
@@ -228,7 +229,7 @@ ngx_http_lapor_list_args(ngx_http_request_t *r, ngx_http_lapor_list_t *l)
     l->limit = NGX_HTTP_LAPOR_LIST_LIMIT;
 
     if (limit.len) {
-        n = ngx_atoi(limit.data, limit.len);
+        n = lapor_request_number(limit.data, limit.len);
 
         if (n < 1 || n > NGX_HTTP_LAPOR_LIST_LIMIT_MAX) {
             return ngx_http_lapor_list_bad(r, "limit",

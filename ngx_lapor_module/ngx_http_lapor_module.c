@@ -19,6 +19,7 @@
 #include "ngx_http_lapor_metrics.h"
 #include "ngx_http_lapor_open311.h"
 #include "lapor_crypto.h"
+#include "lapor_request.h"
 
 
 #define NGX_HTTP_LAPOR_REDIS_DEFAULT_PORT  6379
@@ -829,6 +830,28 @@ ngx_http_lapor_header_in(ngx_http_request_t *r, const char *name)
             return &h[i];
         }
     }
+}
+
+
+/* a query-string argument, raw, as ngx_http_arg() (lapor_request.c) */
+
+ngx_int_t
+ngx_http_lapor_arg(ngx_http_request_t *r, const char *name, ngx_str_t *value)
+{
+    size_t                len;
+    const unsigned char  *data;
+
+    if (lapor_request_arg(r->args.data, r->args.len, name, ngx_strlen(name),
+                          &data, &len)
+        != 0)
+    {
+        return NGX_DECLINED;
+    }
+
+    value->data = (u_char *) data;
+    value->len = len;
+
+    return NGX_OK;
 }
 
 

@@ -113,6 +113,8 @@ extern ngx_module_t  ngx_http_lapor_module;
 ngx_http_lapor_ctx_t *ngx_http_lapor_get_ctx(ngx_http_request_t *r);
 ngx_table_elt_t *ngx_http_lapor_header_in(ngx_http_request_t *r,
     const char *name);
+ngx_int_t ngx_http_lapor_arg(ngx_http_request_t *r, const char *name,
+    ngx_str_t *value);
 ngx_int_t ngx_http_lapor_read_conf_file(ngx_conf_t *cf, const char *directive,
     ngx_str_t *name, size_t max, ngx_str_t *out);
 

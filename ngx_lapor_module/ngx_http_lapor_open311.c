@@ -35,6 +35,7 @@
 #include "lapor_form.h"
 #include "lapor_open311.h"
 #include "lapor_mask.h"
+#include "lapor_request.h"
 #include "lapor_utf8.h"
 #include "lapor_workflow.h"
 #include "ngx_http_lapor_store.h"
@@ -1818,7 +1819,7 @@ ngx_http_lapor_open311_query(ngx_http_request_t *r,
     v = lapor_form_get(&q, "page", NULL);
 
     if (v && v->value_len) {
-        page = ngx_atoi((u_char *) v->value, v->value_len);
+        page = lapor_request_number((u_char *) v->value, v->value_len);
 
         if (page < 1) {
             rc = ngx_http_lapor_open311_query_error(r, pr, "page",
@@ -1835,7 +1836,7 @@ ngx_http_lapor_open311_query(ngx_http_request_t *r,
     v = lapor_form_get(&q, "page_size", NULL);
 
     if (v && v->value_len) {
-        rc = ngx_atoi((u_char *) v->value, v->value_len);
+        rc = lapor_request_number((u_char *) v->value, v->value_len);
 
         if (rc < 1 || rc > NGX_HTTP_LAPOR_OPEN311_LIST_MAX) {
             rc = ngx_http_lapor_open311_query_error(r, pr, "page_size",

@@ -20,6 +20,7 @@
 #include "ngx_http_lapor_problem.h"
 #include "ngx_http_lapor_report.h"
 #include "ngx_http_lapor_store.h"
+#include "lapor_request.h"
 #include "lapor_workflow.h"
 
 
@@ -194,11 +195,11 @@ ngx_http_lapor_queue_args(ngx_http_request_t *r, ngx_http_lapor_queue_t *q,
     ngx_str_null(&cursor);
     ngx_str_null(&limit);
 
-    (void) ngx_http_arg(r, (u_char *) "status", 6, &status);
-    (void) ngx_http_arg(r, (u_char *) "agency", 6, &agency);
-    (void) ngx_http_arg(r, (u_char *) "overdue", 7, &overdue);
-    (void) ngx_http_arg(r, (u_char *) "cursor", 6, &cursor);
-    (void) ngx_http_arg(r, (u_char *) "limit", 5, &limit);
+    (void) ngx_http_lapor_arg(r, "status", &status);
+    (void) ngx_http_lapor_arg(r, "agency", &agency);
+    (void) ngx_http_lapor_arg(r, "overdue", &overdue);
+    (void) ngx_http_lapor_arg(r, "cursor", &cursor);
+    (void) ngx_http_lapor_arg(r, "limit", &limit);
 
     st = -1;
 
@@ -254,7 +255,7 @@ ngx_http_lapor_queue_args(ngx_http_request_t *r, ngx_http_lapor_queue_t *q,
     q->cursor = -1;
 
     if (cursor.len) {
-        n = ngx_atoi(cursor.data, cursor.len);
+        n = lapor_request_number(cursor.data, cursor.len);
 
         if (n == NGX_ERROR) {
             return ngx_http_lapor_queue_bad(r, "cursor",
@@ -267,7 +268,7 @@ ngx_http_lapor_queue_args(ngx_http_request_t *r, ngx_http_lapor_queue_t *q,
     q->limit = NGX_HTTP_LAPOR_QUEUE_LIMIT;
 
     if (limit.len) {
-        n = ngx_atoi(limit.data, limit.len);
+        n = lapor_request_number(limit.data, limit.len);
 
         if (n < 1 || n > NGX_HTTP_LAPOR_QUEUE_LIMIT_MAX) {
             return ngx_http_lapor_queue_bad(r, "limit",

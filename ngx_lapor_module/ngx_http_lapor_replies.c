@@ -21,6 +21,17 @@
 #include "ngx_http_lapor_replies.h"
 
 
+/*
+ * The most elements an array reply may announce.  Its element array is
+ * allocated (and zeroed) when the header "*<n>" arrives, before any
+ * element: without a bound, one corrupt or hostile reply ("*1399991998")
+ * made a worker allocate and touch gigabytes.  The largest arrays the
+ * module reads are a report's hash and a page of a list (a few thousand
+ * strings); 2^20 elements are 8 MB of pointers.
+ */
+#define NGX_HTTP_LAPOR_REPLY_MAX_ELEMENTS  1048576
+
+
 static void *ngx_http_lapor_reply_string(const redisReadTask *task,
     char *str, size_t len);
 static void *ngx_http_lapor_reply_array(const redisReadTask *task,
@@ -100,6 +111,14 @@ ngx_http_lapor_reply_array(const redisReadTask *task, int elements)
     redisReply  *r;
 
     n = (elements > 0) ? (size_t) elements : 0;
+
+    if (n > NGX_HTTP_LAPOR_REPLY_MAX_ELEMENTS) {
+        /* the reader fails, the connection is dropped and made again */
+        ngx_log_error(NGX_LOG_ERR, ngx_cycle->log, 0,
+                      "lapor: a Redis array reply of %uz elements refused "
+                      "(at most %d)", n, NGX_HTTP_LAPOR_REPLY_MAX_ELEMENTS);
+        return NULL;
+    }
 
     r = ngx_http_lapor_reply_new(task, REDIS_REPLY_ARRAY,
                                  n * sizeof(redisReply *));

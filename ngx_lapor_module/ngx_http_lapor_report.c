@@ -33,6 +33,7 @@
 #include "ngx_http_lapor_metrics.h"
 #include "lapor_crypto.h"
 #include "lapor_report.h"
+#include "lapor_request.h"
 
 
 #define NGX_HTTP_LAPOR_TOKEN_BYTES       24
@@ -365,7 +366,6 @@ ngx_http_lapor_idempotency_key(ngx_http_request_t *r,
     ngx_http_lapor_submit_t *sub)
 {
     char              hex[2 * LAPOR_SHA256_LEN];
-    ngx_uint_t        i;
     ngx_table_elt_t  *h;
     unsigned char     digest[LAPOR_SHA256_LEN];
 
@@ -375,14 +375,11 @@ ngx_http_lapor_idempotency_key(ngx_http_request_t *r,
         return NGX_OK;
     }
 
-    if (h->value.len == 0 || h->value.len > NGX_HTTP_LAPOR_IDEM_KEY_MAX) {
+    if (lapor_request_idem_key(h->value.data, h->value.len,
+                               NGX_HTTP_LAPOR_IDEM_KEY_MAX)
+        != 0)
+    {
         return NGX_DECLINED;
-    }
-
-    for (i = 0; i < h->value.len; i++) {
-        if (h->value.data[i] < 0x21 || h->value.data[i] > 0x7e) {
-            return NGX_DECLINED;
-        }
     }
 
     if (lapor_sha256(h->value.data, h->value.len, digest) != 0) {

@@ -17,6 +17,7 @@
 #include "ngx_http_lapor_limit.h"
 #include "ngx_http_lapor_problem.h"
 #include "ngx_http_lapor_store.h"
+#include "lapor_request.h"
 #include "lapor_stats.h"
 #include "lapor_workflow.h"
 
@@ -123,8 +124,8 @@ ngx_http_lapor_stats_handler(ngx_http_request_t *r)
     st->this_year = y;
     st->this_month = m;
 
-    if (ngx_http_arg(r, (u_char *) "year", 4, &year) == NGX_OK) {
-        n = ngx_atoi(year.data, year.len);
+    if (ngx_http_lapor_arg(r, "year", &year) == NGX_OK) {
+        n = lapor_request_number(year.data, year.len);
 
         if (year.len != 4 || n < 1970 || n > 9999) {
             return ngx_http_lapor_problem(r, NGX_HTTP_BAD_REQUEST,

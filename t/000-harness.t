@@ -64,6 +64,21 @@ subtest 'valgrind log records are classified' => sub {
         'a clean summary is no error');
 };
 
+subtest 'sanitizer reports are found (ASan mode)' => sub {
+    my $dir = $t->testdir . '/asan-selftest';
+    mkdir $dir;
+    is(scalar(Lapor::Test::asan_reports($dir)), 0, 'none in an empty dir');
+    $t->write_file("$dir/asan.4242", "==4242==ERROR: AddressSanitizer: "
+        . "heap-buffer-overflow\n");
+    $t->write_file("$dir/ubsan.77", "x.c:1:2: runtime error: overflow\n");
+    is_deeply([Lapor::Test::asan_reports($dir)], ['asan.4242', 'ubsan.77'],
+        'ASan and UBSan report files');
+    like("2026/12/06 x.c:536:15: runtime error: null pointer passed\n",
+        $Lapor::Test::BAD_LOG, 'a UBSan line in error.log fails a file');
+    like("==1==ERROR: AddressSanitizer: SEGV\n", $Lapor::Test::BAD_LOG,
+        'an ASan line in error.log fails a file');
+};
+
 subtest 'redis-server starts, answers, stops and restarts on its port' => sub {
     my $port = $t->start_redis;
     ok($port, "redis on port $port");

@@ -207,6 +207,28 @@ subtest 'garbage instead of RESP: quick error, then reconnect' => sub {
     $t->check_alerts('no alerts after a protocol error');
 };
 
+subtest 'an array reply announcing 1.4 billion elements: refused' => sub {
+    # the reply objects allocated the element array from the header alone
+    # (11 GB, zeroed); now the reader fails at once, as for garbage
+    with_fake(handler => after_handshake(sub { "*1399991998\r\n" }));
+
+    wait_handshake();
+    $t->log_mark;
+    my $r = $t->http_get('/api/v1/health');
+    note("answer: $r->{status} $r->{body}");
+    like($r->{status}, qr/^50[0234]$/, "an error (got $r->{status})");
+    $t->problem_ok($r, undef, undef, 'a problem document');
+    cmp_ok($r->{elapsed}, '<', $t->tmo($TIMEOUT), 'before the timeout');
+    ok(wait_until(sub { $t->log_since_mark =~
+        /a Redis array reply of 1399991998 elements refused/ }, $t->tmo(2)),
+        'the refusal is logged');
+
+    ok(wait_until(sub { $t->fake_log =~ /^accept 2$/m }, $t->tmo(4)),
+        'the broken connection is replaced');
+    still_serving('still serving');
+    $t->check_alerts('no alerts after the refused reply');
+};
+
 subtest 'Redis closes the connection instead of answering' => sub {
     with_fake(handler => after_handshake(sub { +{ close => 1 } }));
 

@@ -38,8 +38,10 @@ use Time::HiRes qw/ time sleep /;
 our $REPO = abs_path(dirname(__FILE__) . '/../../..');
 our $NGINX = $ENV{LAPOR_NGINX} || '/usr/sbin/nginx';
 our $REDIS_SERVER = $ENV{LAPOR_REDIS_SERVER} || '/usr/bin/redis-server';
+our $ASAN = $ENV{LAPOR_TEST_ASAN} ? 1 : 0;
 our $MODULE = $ENV{LAPOR_MODULE}
-    || "$REPO/build/modules/ngx_http_lapor_module.so";
+    || ($ASAN ? "$REPO/build/asan/modules/ngx_http_lapor_module.so"
+              : "$REPO/build/modules/ngx_http_lapor_module.so");
 our $VALGRIND = $ENV{LAPOR_TEST_VALGRIND} ? 1 : 0;
 our $SUPP = "$REPO/t/valgrind.supp";
 
@@ -56,6 +58,7 @@ our $BAD_LOG = qr/
     | open\ socket\ \#\d+\ left
     | aborting\s*$
     | Sanitizer
+    | \ runtime\ error:
 /xm;
 
 # Valgrind findings that fail a test file.
@@ -92,6 +95,12 @@ sub new {
 
     diag("test directory: $self->{dir}") if $ENV{LAPOR_TEST_LEAVE};
 
+    if ($ASAN) {
+        # sanitizer reports of nginx processes, workers ("nobody") too
+        mkdir "$self->{dir}/asan";
+        chmod 01777, "$self->{dir}/asan";
+    }
+
     unless ($opts{no_module_check} || -f $MODULE) {
         BAIL_OUT("module $MODULE not found: run `make build` "
             . "or set LAPOR_MODULE");
@@ -110,6 +119,65 @@ sub testdir { $_[0]{dir} }
 sub scale { $VALGRIND ? 5 : 1 }
 sub tmo { my ($self, $t) = @_; return $t * $self->scale }
 sub valgrind { $VALGRIND }
+
+sub asan { $ASAN }
+
+# ASan mode: the module is instrumented, nginx is not; the runtime is
+# preloaded into nginx only (never into Perl, Redis or the browser).
+# Leak checking is off: nginx frees its pools at exit only in part, and
+# the module's memory lives in those pools.  Each report goes to
+# <dir>/asan/{asan,ubsan}.<pid>, which check_asan() reads.
+our $ASAN_RUNTIME;
+
+sub _asan_env {
+    my ($self) = @_;
+    return unless $ASAN;
+
+    unless ($ASAN_RUNTIME) {
+        my $cc = $ENV{LAPOR_TEST_ASAN_CC} || 'gcc';
+        chomp($ASAN_RUNTIME = `$cc -print-file-name=libasan.so`);
+        $ASAN_RUNTIME = readlink_abs($ASAN_RUNTIME);
+    }
+
+    my $d = "$self->{dir}/asan";
+    $ENV{LD_PRELOAD} = $ASAN_RUNTIME;
+    $ENV{ASAN_OPTIONS} = join ':', 'detect_leaks=0', "log_path=$d/asan",
+        'abort_on_error=0', 'halt_on_error=1', 'detect_odr_violation=0',
+        'allow_user_segv_handler=1';
+    $ENV{UBSAN_OPTIONS} = join ':', 'print_stacktrace=1',
+        "log_path=$d/ubsan", 'halt_on_error=0';
+}
+
+sub readlink_abs {
+    my ($path) = @_;
+    my $real = abs_path($path);
+    return defined $real ? $real : $path;
+}
+
+# Fails the file for every sanitizer report written so far.
+sub check_asan {
+    my ($self, $name) = @_;
+    return unless $ASAN;
+
+    my @new = grep { !$self->{asan_checked}{$_}++ }
+        asan_reports("$self->{dir}/asan");
+    ok(!@new, $name || 'no sanitizer reports') or do {
+        for my $file (@new[0 .. ($#new > 2 ? 2 : $#new)]) {
+            my $text = $self->read_file("asan/$file");
+            diag("$file:\n" . (length $text > 6000
+                                ? substr($text, 0, 6000) : $text));
+        }
+    };
+}
+
+# The sanitizer report files in a directory (log_path=<dir>/asan.<pid>).
+sub asan_reports {
+    my ($dir) = @_;
+    opendir my $dh, $dir or return ();
+    my @reports = sort grep { /^(?:asan|ubsan)\.\d+$/ } readdir $dh;
+    closedir $dh;
+    return @reports;
+}
 
 sub skip_valgrind {
     my ($self, $why) = @_;
@@ -161,6 +229,7 @@ sub finish {
 
     $self->check_alerts('no alerts in error.log');
     $self->check_acl_logs;
+    $self->check_asan('no sanitizer reports in the file') if $ASAN;
 
     if ($ENV{LAPOR_TEST_CATLOG}) {
         diag($self->read_file('error.log'));
@@ -376,6 +445,7 @@ sub nginx_t {
 
     my $out = $self->_run_capture($NGINX, '-t', '-q',
         '-p', "$self->{dir}/", '-c', $conf, '-e', $log);
+    $self->check_asan("no sanitizer reports from nginx -t") if $ASAN;
     my $rc = $? >> 8;
     $out .= $self->read_file($log);
 
@@ -390,6 +460,7 @@ sub _run_capture {
 
     if ($pid == 0) {
         open STDERR, '>&', \*STDOUT;
+        $self->_asan_env if $cmd[0] eq $NGINX;
         exec { $cmd[0] } @cmd or POSIX::_exit(127);
     }
 
@@ -427,6 +498,7 @@ sub start_nginx {
     if ($pid == 0) {
         open STDOUT, '>>', "$self->{dir}/nginx.stderr";
         open STDERR, '>&', \*STDOUT;
+        $self->_asan_env;
         exec { $cmd[0] } @cmd or POSIX::_exit(127);
     }
 
@@ -450,6 +522,15 @@ sub start_nginx {
         }
         die "nginx did not start:\n" . $self->read_file('nginx.stderr')
             . $self->_tail('error.log', 30);
+    }
+
+    if ($ASAN && !$self->{asan_seen}++) {
+        # the runtime and the instrumented module are really in nginx
+        my $maps = $self->read_file("/proc/$pid/maps");
+        my $loads = $self->read_file($conf) =~ /\Q$MODULE\E/;
+        ok($maps =~ /libasan/ && (!$loads || $maps =~ /\Q$MODULE\E/),
+            'ASan mode: nginx runs with libasan'
+            . ($loads ? " and $MODULE" : ''));
     }
 
     return $pid;
@@ -546,6 +627,7 @@ sub stop_nginx {
 
     _disown($pid);
     $self->check_valgrind if $VALGRIND;
+    $self->check_asan if $ASAN;
 
     return $exited;
 }
