@@ -44,8 +44,6 @@ typedef struct {
 static ngx_int_t ngx_http_lapor_list(ngx_http_request_t *r);
 static ngx_int_t ngx_http_lapor_list_args(ngx_http_request_t *r,
     ngx_http_lapor_list_t *l);
-static ngx_int_t ngx_http_lapor_list_bad(ngx_http_request_t *r,
-    const char *field, ngx_http_lapor_text_t *message);
 static ngx_int_t ngx_http_lapor_list_range(ngx_http_request_t *r,
     void *data);
 static void ngx_http_lapor_list_ranged(ngx_http_request_t *r, void *data,
@@ -55,15 +53,6 @@ static void ngx_http_lapor_list_fetched(ngx_http_request_t *r, void *data,
 static ngx_int_t ngx_http_lapor_list_send(ngx_http_request_t *r,
     ngx_http_lapor_list_t *l, redisReply *reply);
 
-
-static ngx_http_lapor_text_t  ngx_http_lapor_t_bad_query = {
-    "Parameter tidak valid", "Invalid query parameter"
-};
-
-static ngx_http_lapor_text_t  ngx_http_lapor_d_bad_query = {
-    "Beberapa parameter kueri perlu diperbaiki; lihat daftar errors.",
-    "Some query parameters need correcting; see the errors list."
-};
 
 static ngx_http_lapor_text_t  ngx_http_lapor_m_category = {
     "bukan kategori yang dikenal", "is not a known category"
@@ -181,8 +170,8 @@ ngx_http_lapor_list_args(ngx_http_request_t *r, ngx_http_lapor_list_t *l)
                                   category.len)
            == NULL)
     {
-        return ngx_http_lapor_list_bad(r, "category",
-                                       &ngx_http_lapor_m_category);
+        return ngx_http_lapor_problem_bad_query(r, "category",
+                                                &ngx_http_lapor_m_category);
     }
 
     st = -1;
@@ -191,8 +180,8 @@ ngx_http_lapor_list_args(ngx_http_request_t *r, ngx_http_lapor_list_t *l)
         st = lapor_state_find((const char *) status.data, status.len);
 
         if (st < 0) {
-            return ngx_http_lapor_list_bad(r, "status",
-                                           &ngx_http_lapor_m_status);
+            return ngx_http_lapor_problem_bad_query(r, "status",
+                                                    &ngx_http_lapor_m_status);
         }
     }
 
@@ -200,7 +189,8 @@ ngx_http_lapor_list_args(ngx_http_request_t *r, ngx_http_lapor_list_t *l)
         && lapor_catalog_agency(cat, (const char *) agency.data, agency.len)
            == NULL)
     {
-        return ngx_http_lapor_list_bad(r, "agency", &ngx_http_lapor_m_agency);
+        return ngx_http_lapor_problem_bad_query(r, "agency",
+                                                &ngx_http_lapor_m_agency);
     }
 
     /* each filter is one sorted set: combining them would need a scan */
@@ -208,9 +198,9 @@ ngx_http_lapor_list_args(ngx_http_request_t *r, ngx_http_lapor_list_t *l)
     filters = (category.len != 0) + (status.len != 0) + (agency.len != 0);
 
     if (filters > 1) {
-        return ngx_http_lapor_list_bad(r, status.len && category.len
-                                          ? "status" : "agency",
-                                       &ngx_http_lapor_m_one_filter);
+        return ngx_http_lapor_problem_bad_query(r,
+                   status.len && category.len ? "status" : "agency",
+                   &ngx_http_lapor_m_one_filter);
     }
 
     l->cursor = 0;
@@ -219,8 +209,8 @@ ngx_http_lapor_list_args(ngx_http_request_t *r, ngx_http_lapor_list_t *l)
         n = lapor_request_number(cursor.data, cursor.len);
 
         if (n == NGX_ERROR || n == 0) {
-            return ngx_http_lapor_list_bad(r, "cursor",
-                                           &ngx_http_lapor_m_cursor);
+            return ngx_http_lapor_problem_bad_query(r, "cursor",
+                                                    &ngx_http_lapor_m_cursor);
         }
 
         l->cursor = n;
@@ -232,8 +222,8 @@ ngx_http_lapor_list_args(ngx_http_request_t *r, ngx_http_lapor_list_t *l)
         n = lapor_request_number(limit.data, limit.len);
 
         if (n < 1 || n > NGX_HTTP_LAPOR_LIST_LIMIT_MAX) {
-            return ngx_http_lapor_list_bad(r, "limit",
-                                           &ngx_http_lapor_m_limit);
+            return ngx_http_lapor_problem_bad_query(r, "limit",
+                                                    &ngx_http_lapor_m_limit);
         }
 
         l->limit = n;
@@ -261,35 +251,6 @@ ngx_http_lapor_list_args(ngx_http_request_t *r, ngx_http_lapor_list_t *l)
     }
 
     return NGX_OK;
-}
-
-
-/* sends 400; returns it as ngx_http_lapor_answered() does */
-
-static ngx_int_t
-ngx_http_lapor_list_bad(ngx_http_request_t *r, const char *field,
-    ngx_http_lapor_text_t *message)
-{
-    ngx_str_t                 name;
-    ngx_http_lapor_problem_t  pr;
-
-    ngx_memzero(&pr, sizeof(ngx_http_lapor_problem_t));
-
-    pr.status = NGX_HTTP_BAD_REQUEST;
-    pr.type = "invalid-query";
-    pr.title = &ngx_http_lapor_t_bad_query;
-    pr.detail = &ngx_http_lapor_d_bad_query;
-
-    name.data = (u_char *) field;
-    name.len = ngx_strlen(field);
-
-    if (ngx_http_lapor_problem_error(r, &pr, &name, message, NULL)
-        != NGX_OK)
-    {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    return ngx_http_lapor_answered(ngx_http_lapor_problem_send(r, &pr));
 }
 
 

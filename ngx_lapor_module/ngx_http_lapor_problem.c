@@ -420,6 +420,43 @@ ngx_http_lapor_problem_error(ngx_http_request_t *r,
 }
 
 
+static ngx_http_lapor_text_t  ngx_http_lapor_t_bad_query = {
+    "Parameter tidak valid", "Invalid query parameter"
+};
+
+static ngx_http_lapor_text_t  ngx_http_lapor_d_bad_query = {
+    "Beberapa parameter kueri perlu diperbaiki; lihat daftar errors.",
+    "Some query parameters need correcting; see the errors list."
+};
+
+
+ngx_int_t
+ngx_http_lapor_problem_bad_query(ngx_http_request_t *r, const char *field,
+    const ngx_http_lapor_text_t *message)
+{
+    ngx_str_t                 name;
+    ngx_http_lapor_problem_t  pr;
+
+    ngx_memzero(&pr, sizeof(ngx_http_lapor_problem_t));
+
+    pr.status = NGX_HTTP_BAD_REQUEST;
+    pr.type = "invalid-query";
+    pr.title = &ngx_http_lapor_t_bad_query;
+    pr.detail = &ngx_http_lapor_d_bad_query;
+
+    name.data = (u_char *) field;
+    name.len = ngx_strlen(field);
+
+    if (ngx_http_lapor_problem_error(r, &pr, &name, message, NULL)
+        != NGX_OK)
+    {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    return ngx_http_lapor_answered(ngx_http_lapor_problem_send(r, &pr));
+}
+
+
 ngx_int_t
 ngx_http_lapor_problem(ngx_http_request_t *r, ngx_uint_t status,
     const char *type, const ngx_http_lapor_text_t *title,

@@ -97,6 +97,13 @@ ngx_int_t ngx_http_lapor_problem_redis(ngx_http_request_t *r,
  */
 #define ngx_http_lapor_answered(rc)  ((rc) == NGX_OK ? NGX_DECLINED : (rc))
 
+/*
+ * 400 invalid-query with one field error (GET reports, GET queue); returns
+ * as ngx_http_lapor_answered() does
+ */
+ngx_int_t ngx_http_lapor_problem_bad_query(ngx_http_request_t *r,
+    const char *field, const ngx_http_lapor_text_t *message);
+
 /* the same answer as Open311 errors, JSON or XML (ngx_http_lapor_open311) */
 ngx_int_t ngx_http_lapor_open311_problem(ngx_http_request_t *r,
     ngx_http_lapor_problem_t *pr);

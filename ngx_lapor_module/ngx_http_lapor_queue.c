@@ -72,8 +72,6 @@ static void ngx_http_lapor_queue_fetched(ngx_http_request_t *r, void *data,
     redisReply *reply, ngx_int_t rc);
 static ngx_int_t ngx_http_lapor_queue_send(ngx_http_request_t *r,
     ngx_http_lapor_queue_t *q, redisReply *reply);
-static ngx_int_t ngx_http_lapor_queue_bad(ngx_http_request_t *r,
-    const char *field, ngx_http_lapor_text_t *message);
 
 
 static ngx_http_lapor_text_t  ngx_http_lapor_d_inbox = {
@@ -81,15 +79,6 @@ static ngx_http_lapor_text_t  ngx_http_lapor_d_inbox = {
     "instansi Anda.",
     "This inbox belongs to another agency; you can read only your "
     "agency's."
-};
-
-static ngx_http_lapor_text_t  ngx_http_lapor_t_bad_query = {
-    "Parameter tidak valid", "Invalid query parameter"
-};
-
-static ngx_http_lapor_text_t  ngx_http_lapor_d_bad_query = {
-    "Beberapa parameter kueri perlu diperbaiki; lihat daftar errors.",
-    "Some query parameters need correcting; see the errors list."
 };
 
 static ngx_http_lapor_text_t  ngx_http_lapor_m_status = {
@@ -207,8 +196,8 @@ ngx_http_lapor_queue_args(ngx_http_request_t *r, ngx_http_lapor_queue_t *q,
         st = lapor_state_find((const char *) status.data, status.len);
 
         if (st < 0 || !lapor_state_open((lapor_state_e) st)) {
-            return ngx_http_lapor_queue_bad(r, "status",
-                                            &ngx_http_lapor_m_status);
+            return ngx_http_lapor_problem_bad_query(r, "status",
+                                                    &ngx_http_lapor_m_status);
         }
     }
 
@@ -234,22 +223,23 @@ ngx_http_lapor_queue_args(ngx_http_request_t *r, ngx_http_lapor_queue_t *q,
                                        agency.len)
                   == NULL)
     {
-        return ngx_http_lapor_queue_bad(r, "agency", &ngx_http_lapor_m_agency);
+        return ngx_http_lapor_problem_bad_query(r, "agency",
+                                                &ngx_http_lapor_m_agency);
     }
 
     if (agency.len && st >= 0 && st != LAPOR_STATE_DISPATCHED
         && st != LAPOR_STATE_IN_PROGRESS)
     {
-        return ngx_http_lapor_queue_bad(r, "status",
-                                        &ngx_http_lapor_m_agency_status);
+        return ngx_http_lapor_problem_bad_query(r, "status",
+                   &ngx_http_lapor_m_agency_status);
     }
 
     if (overdue.len
         && !(overdue.len == 1 && (overdue.data[0] == '0'
                                   || overdue.data[0] == '1')))
     {
-        return ngx_http_lapor_queue_bad(r, "overdue",
-                                        &ngx_http_lapor_m_overdue);
+        return ngx_http_lapor_problem_bad_query(r, "overdue",
+                                                &ngx_http_lapor_m_overdue);
     }
 
     q->cursor = -1;
@@ -258,8 +248,8 @@ ngx_http_lapor_queue_args(ngx_http_request_t *r, ngx_http_lapor_queue_t *q,
         n = lapor_request_number(cursor.data, cursor.len);
 
         if (n == NGX_ERROR) {
-            return ngx_http_lapor_queue_bad(r, "cursor",
-                                            &ngx_http_lapor_m_cursor);
+            return ngx_http_lapor_problem_bad_query(r, "cursor",
+                                                    &ngx_http_lapor_m_cursor);
         }
 
         q->cursor = n;
@@ -271,8 +261,8 @@ ngx_http_lapor_queue_args(ngx_http_request_t *r, ngx_http_lapor_queue_t *q,
         n = lapor_request_number(limit.data, limit.len);
 
         if (n < 1 || n > NGX_HTTP_LAPOR_QUEUE_LIMIT_MAX) {
-            return ngx_http_lapor_queue_bad(r, "limit",
-                                            &ngx_http_lapor_m_limit);
+            return ngx_http_lapor_problem_bad_query(r, "limit",
+                                                    &ngx_http_lapor_m_limit);
         }
 
         q->limit = n;
@@ -286,8 +276,8 @@ ngx_http_lapor_queue_args(ngx_http_request_t *r, ngx_http_lapor_queue_t *q,
         q->max = ngx_http_lapor_score(tp->sec, 0) - 1;
 
         if (st == LAPOR_STATE_FOLLOWED_UP || st == LAPOR_STATE_DEFERRED) {
-            return ngx_http_lapor_queue_bad(r, "status",
-                                            &ngx_http_lapor_m_never_late);
+            return ngx_http_lapor_problem_bad_query(r, "status",
+                       &ngx_http_lapor_m_never_late);
         }
     }
 
@@ -319,35 +309,6 @@ ngx_http_lapor_queue_args(ngx_http_request_t *r, ngx_http_lapor_queue_t *q,
     }
 
     return NGX_OK;
-}
-
-
-/* sends 400; returns it as ngx_http_lapor_answered() does */
-
-static ngx_int_t
-ngx_http_lapor_queue_bad(ngx_http_request_t *r, const char *field,
-    ngx_http_lapor_text_t *message)
-{
-    ngx_str_t                 name;
-    ngx_http_lapor_problem_t  pr;
-
-    ngx_memzero(&pr, sizeof(ngx_http_lapor_problem_t));
-
-    pr.status = NGX_HTTP_BAD_REQUEST;
-    pr.type = "invalid-query";
-    pr.title = &ngx_http_lapor_t_bad_query;
-    pr.detail = &ngx_http_lapor_d_bad_query;
-
-    name.data = (u_char *) field;
-    name.len = ngx_strlen(field);
-
-    if (ngx_http_lapor_problem_error(r, &pr, &name, message, NULL)
-        != NGX_OK)
-    {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    return ngx_http_lapor_answered(ngx_http_lapor_problem_send(r, &pr));
 }
 
 
