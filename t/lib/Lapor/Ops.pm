@@ -23,7 +23,8 @@ sub ops_script { "$DIR/$_[0]" }
 # Every script of lua-free-scripts/ and the sourced library files.
 sub ops_scripts {
     opendir my $dh, $DIR or die "$DIR: $!\n";
-    my @f = map { "$DIR/$_" } sort grep { /^lapor-/ } readdir $dh;
+    # the scripts, not their manual pages (lapor-token.1)
+    my @f = map { "$DIR/$_" } sort grep { /^lapor-[a-z-]+$/ } readdir $dh;
     closedir $dh;
     opendir $dh, "$DIR/lib" or die "$DIR/lib: $!\n";
     push @f, map { "$DIR/lib/$_" } sort grep { !/^\./ } readdir $dh;
