@@ -55,6 +55,14 @@ is($t->post_report($t->report_doc)->{status}, 201, 'a report');
 
 my $dir = $t->testdir;
 my $NGINX_T = "/usr/sbin/nginx -t -q -p $dir/ -c $dir/nginx.conf -e $dir/doctor-t.log";
+if ($t->asan) {
+    # the module is instrumented (make test-asan): like the harness's own
+    # nginx, the doctor's "nginx -t" needs the sanitizer runtime first
+    local %ENV = %ENV;
+    $t->_asan_env;
+    $NGINX_T = join ' ', 'env', map({ "$_=$ENV{$_}" }
+        qw/ LD_PRELOAD ASAN_OPTIONS UBSAN_OPTIONS /), $NGINX_T;
+}
 
 sub doctor {
     my ($args, %o) = @_;
