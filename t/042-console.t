@@ -49,36 +49,7 @@ my @REDIS_ARGS = ();
 $t->start_redis(@REDIS_ARGS);
 
 # examples/nginx.conf as shipped, pointed at this test's files.
-my $conf = $t->read_file("$REPO/examples/nginx.conf");
-my $dir = $t->testdir;
-$t->write_file('identity.key', Lapor::Test::new_key() . "\n");
-my %sub = (
-    qr{load_module\s+\S+;} => 'load_module %%MODULE%%;',
-    qr{worker_processes\s+auto;} => "daemon off;\nworker_processes 1;",
-    qr{^pid\s+\S+;}m => 'pid %%TESTDIR%%/nginx.pid;',
-    qr{^error_log\s+\S+\s+(\w+);}m => 'error_log %%TESTDIR%%/error.log info;',
-    qr{access_log\s+\S+;} => 'access_log %%TESTDIR%%/access.log;',
-    qr{127\.0\.0\.1:8080} => '127.0.0.1:%%PORT%%',
-    qr{lapor_redis 127\.0\.0\.1:6380;} => 'lapor_redis %%REDIS%%;',
-    qr{/etc/nginx/lapor/catalog\.json} => '%%REPO%%/examples/catalog.json',
-    qr{/etc/nginx/lapor/identity\.key} => '%%TESTDIR%%/identity.key',
-    qr{/etc/nginx/lapor/tokens} => '%%TESTDIR%%/tokens',
-    qr{/usr/share/ngx_lapor/portal} => '%%REPO%%/examples/portal',
-    qr{/usr/share/ngx_lapor/console/} => '%%REPO%%/examples/console/',
-    # the consoles poll every few seconds
-    qr{lapor_limit submit [^;]+;} => 'lapor_limit submit 600r/m burst=100;',
-    qr{lapor_limit read [^;]+;} => 'lapor_limit read 6000r/m burst=1000;',
-    qr{^http \{}m => "http {\n    client_body_temp_path %%TESTDIR%%/body;\n"
-        . "    proxy_temp_path %%TESTDIR%%/proxy;\n"
-        . "    fastcgi_temp_path %%TESTDIR%%/fastcgi;\n"
-        . "    uwsgi_temp_path %%TESTDIR%%/uwsgi;\n"
-        . "    scgi_temp_path %%TESTDIR%%/scgi;\n",
-);
-for my $re (keys %sub) {
-    my $n = ($conf =~ s/$re/$sub{$re}/g);
-    BAIL_OUT("examples/nginx.conf: $re not found") unless $n;
-}
-$t->write_conf($conf, full => 1);
+$t->write_example_conf;
 $t->start_nginx;
 $t->wait_status('/api/v1/health', 200, 10);
 

@@ -2604,3 +2604,52 @@ sub open311_form {
 }
 
 1;
+
+###############################################################################
+# examples/nginx.conf as shipped (t/041-portal.t, t/042-console.t).
+
+package Lapor::Test;
+
+# Writes examples/nginx.conf as the configuration of this test: only its
+# paths, ports, the Redis login and, because one browser makes more
+# requests than one citizen, the limits' rates are replaced; a fresh
+# identity key.  Bails out when a line it replaces is no longer there.
+sub write_example_conf {
+    my ($self) = @_;
+    my $conf = $self->read_file("$REPO/examples/nginx.conf");
+    $self->write_file('identity.key', new_key() . "\n");
+    my %sub = (
+        qr{load_module\s+\S+;} => 'load_module %%MODULE%%;',
+        qr{worker_processes\s+auto;} => "daemon off;\nworker_processes 1;",
+        qr{^pid\s+\S+;}m => 'pid %%TESTDIR%%/nginx.pid;',
+        qr{^error_log\s+\S+\s+(\w+);}m
+            => 'error_log %%TESTDIR%%/error.log info;',
+        qr{access_log\s+\S+;} => 'access_log %%TESTDIR%%/access.log;',
+        qr{127\.0\.0\.1:8080} => '127.0.0.1:%%PORT%%',
+        qr{lapor_redis 127\.0\.0\.1:6380;} => 'lapor_redis %%REDIS%%;',
+        qr{/etc/nginx/lapor/catalog\.json}
+            => '%%REPO%%/examples/catalog.json',
+        qr{/etc/nginx/lapor/identity\.key} => '%%TESTDIR%%/identity.key',
+        qr{/etc/nginx/lapor/tokens} => '%%TESTDIR%%/tokens',
+        qr{/usr/share/ngx_lapor/portal} => '%%REPO%%/examples/portal',
+        qr{/usr/share/ngx_lapor/console/} => '%%REPO%%/examples/console/',
+        qr{lapor_limit submit [^;]+;}
+            => 'lapor_limit submit 600r/m burst=100;',
+        qr{lapor_limit read [^;]+;}
+            => 'lapor_limit read 6000r/m burst=1000;',
+        qr{^http \{}m => "http {\n"
+            . "    client_body_temp_path %%TESTDIR%%/body;\n"
+            . "    proxy_temp_path %%TESTDIR%%/proxy;\n"
+            . "    fastcgi_temp_path %%TESTDIR%%/fastcgi;\n"
+            . "    uwsgi_temp_path %%TESTDIR%%/uwsgi;\n"
+            . "    scgi_temp_path %%TESTDIR%%/scgi;\n",
+    );
+    for my $re (keys %sub) {
+        my $n = ($conf =~ s/$re/$sub{$re}/g);
+        Test::More::BAIL_OUT("examples/nginx.conf: $re not found")
+            unless $n;
+    }
+    return $self->write_conf($conf, full => 1);
+}
+
+1;
