@@ -30,6 +30,7 @@ use List::Util ();
 use POSIX qw/ WNOHANG /;
 use Socket qw/ IPPROTO_TCP TCP_NODELAY SOL_SOCKET SO_LINGER /;
 use Test::More;
+use Test2::API ();
 use Time::HiRes qw/ time sleep /;
 
 ###############################################################################
@@ -184,10 +185,42 @@ sub skip_valgrind {
     plan(skip_all => "valgrind mode: $why") if $VALGRIND;
 }
 
+# Every failing check, subtests included, is recorded and repeated at the
+# very end of the file's output: a CI log that keeps only its last lines
+# still says which check failed, where, and why.
+our @FAILED;
+our $FAILED_DIAG = 0;
+
+Test2::API::test2_stack()->top->pre_filter(sub {
+    my ($hub, $e) = @_;
+    return $e unless $$ == $OWNER;
+    if ($e->isa('Test2::Event::Ok')) {
+        $FAILED_DIAG = 0;
+        if (!$e->pass && !$e->effective_pass) {
+            my $tr = $e->trace;
+            push @FAILED, sprintf '%s (line %s)',
+                (defined $e->name ? $e->name : 'unnamed check'),
+                $tr ? $tr->line : '?';
+            $FAILED_DIAG = 1;
+        }
+    } elsif ($FAILED_DIAG && $e->isa('Test2::Event::Diag')
+        && $FAILED_DIAG++ <= 4)
+    {
+        # the got/expected lines and the test's own diag() after it
+        (my $m = $e->message) =~ s/\s+/ /g;
+        $FAILED[-1] .= "\n      " . substr($m, 0, 400);
+    }
+    return $e;
+}, inherit => 1);
+
 END {
     local $?;
     return unless $$ == $OWNER;
     _kill_owned();
+    if (@FAILED) {
+        Test::More::diag("FAILED CHECKS in $0:");
+        Test::More::diag("  $_") for @FAILED;
+    }
 }
 
 sub _kill_owned {
