@@ -96,7 +96,7 @@ static ngx_int_t ngx_http_lapor_open311_created(ngx_http_request_t *r,
     int64_t id, ngx_str_t *body, ngx_uint_t replayed);
 static ngx_int_t ngx_http_lapor_open311_request_get(ngx_http_request_t *r);
 static ngx_int_t ngx_http_lapor_open311_fetch(ngx_http_request_t *r,
-    void *data);
+    ngx_http_lapor_batch_t *b, void *data);
 static void ngx_http_lapor_open311_fetched(ngx_http_request_t *r,
     void *data, redisReply *reply, ngx_int_t rc);
 static ngx_int_t ngx_http_lapor_open311_token(ngx_http_request_t *r);
@@ -1200,32 +1200,27 @@ ngx_http_lapor_open311_request_get(ngx_http_request_t *r)
         return ngx_http_lapor_report_not_found(r);
     }
 
-    return ngx_http_lapor_view_start(r, ngx_http_lapor_open311_fetch);
+    return ngx_http_lapor_view_start(r, ngx_http_lapor_open311_fetch,
+                                     ngx_http_lapor_open311_fetched);
 }
 
 
 static ngx_int_t
-ngx_http_lapor_open311_fetch(ngx_http_request_t *r, void *data)
+ngx_http_lapor_open311_fetch(ngx_http_request_t *r, ngx_http_lapor_batch_t *b,
+    void *data)
 {
     ngx_http_lapor_view_t  *v = data;
 
-    ngx_http_lapor_batch_t  b;
-
     v->key = ngx_http_lapor_key(r->pool, &v->llcf->namespace, "report:%L",
                                 v->id);
-
-    if (v->key == NULL
-        || ngx_http_lapor_batch_init(&b, r->pool, &v->llcf->namespace, 1)
-           != NGX_OK)
-    {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    if (v->key == NULL) {
+        return NGX_ERROR;
     }
 
-    ngx_http_lapor_batch_cmd(&b, "HGETALL");
-    ngx_http_lapor_batch_str(&b, v->key);
+    ngx_http_lapor_batch_cmd(b, "HGETALL");
+    ngx_http_lapor_batch_str(b, v->key);
 
-    return ngx_http_lapor_batch_send(r, v->rds, &b,
-                                     ngx_http_lapor_open311_fetched, v);
+    return b->failed ? NGX_ERROR : NGX_OK;
 }
 
 
