@@ -1537,7 +1537,8 @@ ngx_http_lapor_open311_updates(ngx_http_request_t *r)
 
 /*
  * A list from the sorted sets, never a scan: the reports of a category
- * and status class by creation time ("created:<category>:open|closed"),
+ * and status class by creation time ("public:category:<code>:open|closed",
+ * or without a category the states' "public:status:<state>"),
  * or every report by its last change ("updated"); the pages of all the
  * sets asked for are merged, newest first.
  */
@@ -1904,44 +1905,65 @@ ngx_http_lapor_open311_codes(ngx_http_request_t *r,
     k = 0;
 
     if (v == NULL || v->value_len == 0) {
-        for (i = 0; i < l->cat->ncategories; i++) {
-            cats[k++] = &l->cat->categories[i];
+        /* every category: the same reports are in the states' sets */
+
+        for (i = 0; i < LAPOR_STATE_COUNT; i++) {
+            if (lapor_state_open((lapor_state_e) i) ? !l->open : !l->closed) {
+                continue;
+            }
+
+            key = ngx_array_push(&l->keys);
+            if (key == NULL) {
+                return NGX_ERROR;
+            }
+
+            key->data = ngx_pnalloc(r->pool, sizeof("public:status:") - 1
+                                    + ngx_strlen(lapor_state_name(
+                                                   (lapor_state_e) i)));
+            if (key->data == NULL) {
+                return NGX_ERROR;
+            }
+
+            key->len = ngx_sprintf(key->data, "public:status:%s",
+                                   lapor_state_name((lapor_state_e) i))
+                       - key->data;
         }
 
-    } else {
-        p = (u_char *) v->value;
-        last = p + v->value_len;
+        return NGX_OK;
+    }
 
-        for ( ;; ) {
-            comma = ngx_strlchr(p, last, ',');
-            if (comma == NULL) {
-                comma = last;
-            }
+    p = (u_char *) v->value;
+    last = p + v->value_len;
 
-            c = lapor_catalog_category(l->cat, (char *) p, comma - p);
-
-            if (c == NULL) {
-                pr->status = NGX_HTTP_NOT_FOUND;
-                pr->type = "service-not-found";
-                pr->title = &ngx_http_lapor_t_service;
-                pr->detail = &ngx_http_lapor_d_service;
-                return NGX_DECLINED;
-            }
-
-            for (i = 0; i < k && cats[i] != c; i++) {
-                /* void */
-            }
-
-            if (i == k && k < l->cat->ncategories) {
-                cats[k++] = c;
-            }
-
-            if (comma == last) {
-                break;
-            }
-
-            p = comma + 1;
+    for ( ;; ) {
+        comma = ngx_strlchr(p, last, ',');
+        if (comma == NULL) {
+            comma = last;
         }
+
+        c = lapor_catalog_category(l->cat, (char *) p, comma - p);
+
+        if (c == NULL) {
+            pr->status = NGX_HTTP_NOT_FOUND;
+            pr->type = "service-not-found";
+            pr->title = &ngx_http_lapor_t_service;
+            pr->detail = &ngx_http_lapor_d_service;
+            return NGX_DECLINED;
+        }
+
+        for (i = 0; i < k && cats[i] != c; i++) {
+            /* void */
+        }
+
+        if (i == k && k < l->cat->ncategories) {
+            cats[k++] = c;
+        }
+
+        if (comma == last) {
+            break;
+        }
+
+        p = comma + 1;
     }
 
     for (i = 0; i < k; i++) {
@@ -1951,12 +1973,12 @@ ngx_http_lapor_open311_codes(ngx_http_request_t *r,
                 return NGX_ERROR;
             }
 
-            key->data = ngx_pnalloc(r->pool, cats[i]->code_len + 16);
+            key->data = ngx_pnalloc(r->pool, cats[i]->code_len + 24);
             if (key->data == NULL) {
                 return NGX_ERROR;
             }
 
-            key->len = ngx_sprintf(key->data, "created:%*s:open",
+            key->len = ngx_sprintf(key->data, "public:category:%*s:open",
                                    cats[i]->code_len, cats[i]->code)
                        - key->data;
         }
@@ -1967,12 +1989,12 @@ ngx_http_lapor_open311_codes(ngx_http_request_t *r,
                 return NGX_ERROR;
             }
 
-            key->data = ngx_pnalloc(r->pool, cats[i]->code_len + 16);
+            key->data = ngx_pnalloc(r->pool, cats[i]->code_len + 24);
             if (key->data == NULL) {
                 return NGX_ERROR;
             }
 
-            key->len = ngx_sprintf(key->data, "created:%*s:closed",
+            key->len = ngx_sprintf(key->data, "public:category:%*s:closed",
                                    cats[i]->code_len, cats[i]->code)
                        - key->data;
         }
