@@ -457,12 +457,18 @@ ngx_http_lapor_limit_count(ngx_http_request_t *r, ngx_http_lapor_limit_t *lim,
                              (size_t) NGX_HTTP_LAPOR_LIMIT_KEY_HEX, hex,
                              window);
 
-    /* the counter outlives its window a little, never forever */
+    /*
+     * The counter outlives its window a little, never forever.  Set once,
+     * by the window's first request (NX: Redis 7.0): the key names its
+     * window, so a later request has nothing to renew, and a PEXPIRE that
+     * changes nothing is not written to the append-only file.
+     */
     ngx_http_lapor_batch_cmd(b, "PEXPIRE");
     ngx_http_lapor_batch_key(b, "rl:%V:%*s:%M", &lim->zone,
                              (size_t) NGX_HTTP_LAPOR_LIMIT_KEY_HEX, hex,
                              window);
     ngx_http_lapor_batch_int(b, (int64_t) lim->window + 1000);
+    ngx_http_lapor_batch_cstr(b, "NX");
 
     return ctx;
 }

@@ -222,21 +222,13 @@ static void
 ngx_http_lapor_store_zset(ngx_http_lapor_batch_t *b, int add, int64_t id,
     int64_t t, const char *fmt, ...)
 {
-    u_char   *p, *last;
-    va_list   args;
-
-    p = ngx_pnalloc(b->pool, 256);
-    if (p == NULL) {
-        b->failed = 1;
-        return;
-    }
-
-    va_start(args, fmt);
-    last = ngx_vslprintf(p, p + 256, fmt, args);
-    va_end(args);
+    va_list  args;
 
     ngx_http_lapor_batch_cmd(b, add ? "ZADD" : "ZREM");
-    ngx_http_lapor_batch_key(b, "%*s", (size_t) (last - p), p);
+
+    va_start(args, fmt);
+    ngx_http_lapor_batch_vkey(b, fmt, args);
+    va_end(args);
 
     if (add) {
         ngx_http_lapor_batch_int(b, ngx_http_lapor_score(t, id));

@@ -286,6 +286,25 @@ subtest 'read zone: the counter and the read in one transaction' => sub {
     }
 };
 
+subtest 'a window\'s counter expires from its first request, not renewed' => sub {
+    same_window(4);
+    my ($id) = map { /:(\d+)$/ } reports_in('rl');
+
+    is($t->http_get("/readtx/reports/$id")->{status}, 200, 'first read');
+    my @rl = $t->redis_scan('lapor:{rl}:rl:read:*');
+    my ($key) = sort { $t->redis_cmd('PTTL', $b) <=> $t->redis_cmd('PTTL', $a) }
+        @rl;
+    my $first = $t->redis_cmd('PTTL', $key);
+    ok($first > 0 && $first <= 61_000, "at most the window plus 1 s "
+        . "($first ms)");
+
+    sleep 0.5;
+    is($t->http_get("/readtx/reports/$id")->{status}, 200, 'second read');
+    my $second = $t->redis_cmd('PTTL', $key);
+    ok($second > 0 && $second <= $first - 400,
+        "not renewed by the second request ($second ms)");
+};
+
 subtest 'key=: each client value has its own counter' => sub {
     same_window(4);
 
