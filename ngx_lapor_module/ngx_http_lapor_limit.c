@@ -52,6 +52,9 @@ static ngx_int_t ngx_http_lapor_limit_reject(ngx_http_request_t *r,
 static ngx_http_lapor_limit_ctx_t *ngx_http_lapor_limit_count(
     ngx_http_request_t *r, ngx_http_lapor_limit_t *lim,
     ngx_http_lapor_batch_t *b);
+static ngx_int_t ngx_http_lapor_limit_counted(ngx_http_request_t *r,
+    ngx_http_lapor_limit_ctx_t *ctx, redisReply *reply, ngx_int_t rc,
+    size_t n);
 static void ngx_http_lapor_limit_read_done(ngx_http_request_t *r, void *data,
     redisReply *reply, ngx_int_t rc);
 
@@ -474,6 +477,38 @@ ngx_http_lapor_limit_count(ngx_http_request_t *r, ngx_http_lapor_limit_t *lim,
 }
 
 
+/*
+ * The counter's answer (EXEC's, n replies): NGX_OK within the limit;
+ * otherwise the request was finalized (an error, or 429) and NGX_DONE.
+ */
+
+static ngx_int_t
+ngx_http_lapor_limit_counted(ngx_http_request_t *r,
+    ngx_http_lapor_limit_ctx_t *ctx, redisReply *reply, ngx_int_t rc,
+    size_t n)
+{
+    if (rc != NGX_OK
+        || reply->type != REDIS_REPLY_ARRAY
+        || reply->elements != n
+        || reply->element[0]->type != REDIS_REPLY_INTEGER)
+    {
+        ngx_http_finalize_request(r, ngx_http_lapor_problem_redis(
+                                         r, ctx->rds, rc, reply));
+        return NGX_DONE;
+    }
+
+    if (reply->element[0]->integer
+        > (long long) (ctx->limit->rate + ctx->limit->burst))
+    {
+        /* refused: a read's answer is dropped unseen */
+        ngx_http_finalize_request(r, ngx_http_lapor_limit_reject(r, ctx));
+        return NGX_DONE;
+    }
+
+    return NGX_OK;
+}
+
+
 static void
 ngx_http_lapor_limit_read_done(ngx_http_request_t *r, void *data,
     redisReply *reply, ngx_int_t rc)
@@ -482,21 +517,9 @@ ngx_http_lapor_limit_read_done(ngx_http_request_t *r, void *data,
 
     redisReply  *read;
 
-    if (rc != NGX_OK
-        || reply->type != REDIS_REPLY_ARRAY
-        || reply->elements != 2 + ctx->nread
-        || reply->element[0]->type != REDIS_REPLY_INTEGER)
+    if (ngx_http_lapor_limit_counted(r, ctx, reply, rc, 2 + ctx->nread)
+        != NGX_OK)
     {
-        ngx_http_finalize_request(r, ngx_http_lapor_problem_redis(
-                                         r, ctx->rds, rc, reply));
-        return;
-    }
-
-    if (reply->element[0]->integer
-        > (long long) (ctx->limit->rate + ctx->limit->burst))
-    {
-        /* refused: the read's answer is dropped unseen */
-        ngx_http_finalize_request(r, ngx_http_lapor_limit_reject(r, ctx));
         return;
     }
 
@@ -527,26 +550,11 @@ ngx_http_lapor_limit_done(ngx_http_request_t *r, void *data,
 {
     ngx_http_lapor_limit_ctx_t  *ctx = data;
 
-    if (rc != NGX_OK
-        || reply->type != REDIS_REPLY_ARRAY
-        || reply->elements != 2
-        || reply->element[0]->type != REDIS_REPLY_INTEGER)
-    {
-        ngx_http_finalize_request(r, ngx_http_lapor_problem_redis(
-                                         r, ctx->rds, rc, reply));
+    if (ngx_http_lapor_limit_counted(r, ctx, reply, rc, 2) != NGX_OK) {
         return;
     }
 
-    if (reply->element[0]->integer
-        > (long long) (ctx->limit->rate + ctx->limit->burst))
-    {
-        rc = ngx_http_lapor_limit_reject(r, ctx);
-
-    } else {
-        rc = ctx->next(r, ctx->data);
-    }
-
-    ngx_http_finalize_request(r, rc);
+    ngx_http_finalize_request(r, ctx->next(r, ctx->data));
 }
 
 
