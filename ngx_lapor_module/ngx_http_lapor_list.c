@@ -3,8 +3,9 @@
  * GET reports?category=|status=|agency=&cursor=&limit=: the public list of
  * reports, newest first, a page at a time with a keyset cursor (the score
  * of the last report shown: its submission time and number, unique).
- * Each filter reads one sorted set kept in the same MULTI/EXEC as the
- * writes (see ngx_http_lapor_store.c); each report is shown exactly as
+ * Each filter reads one sorted set by creation time, or a union of them,
+ * kept in the same MULTI/EXEC as the writes (see ngx_http_lapor_store.c;
+ * the page: ngx_http_lapor_page.c); each report is shown exactly as
  * GET reports/{id} shows it to the public.  Also the collection's router:
  * POST reports submits.
  */
