@@ -129,12 +129,21 @@ ngx_http_lapor_batch_fmt(ngx_http_lapor_batch_t *b, const char *fmt, ...)
 void
 ngx_http_lapor_batch_key(ngx_http_lapor_batch_t *b, const char *fmt, ...)
 {
-    va_list     args;
-    ngx_str_t  *key;
+    va_list  args;
 
     va_start(args, fmt);
-    key = ngx_http_lapor_vkey(b->pool, b->ns, fmt, args);
+    ngx_http_lapor_batch_vkey(b, fmt, args);
     va_end(args);
+}
+
+
+void
+ngx_http_lapor_batch_vkey(ngx_http_lapor_batch_t *b, const char *fmt,
+    va_list args)
+{
+    ngx_str_t  *key;
+
+    key = ngx_http_lapor_vkey(b->pool, b->ns, fmt, args);
 
     if (key == NULL) {
         b->failed = 1;

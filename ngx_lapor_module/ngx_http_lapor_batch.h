@@ -48,6 +48,8 @@ void ngx_http_lapor_batch_fmt(ngx_http_lapor_batch_t *b, const char *fmt,
 /* "lapor:{NS}:" followed by the formatted rest (ngx_sprintf formats) */
 void ngx_http_lapor_batch_key(ngx_http_lapor_batch_t *b, const char *fmt,
     ...);
+void ngx_http_lapor_batch_vkey(ngx_http_lapor_batch_t *b, const char *fmt,
+    va_list args);
 ngx_str_t *ngx_http_lapor_key(ngx_pool_t *pool, ngx_str_t *ns,
     const char *fmt, ...);
 

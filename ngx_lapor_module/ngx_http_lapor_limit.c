@@ -4,6 +4,10 @@
  * window, "INCR" and "PEXPIRE" in one MULTI/EXEC.  Every nginx node shares
  * the counters, and "Retry-After" tells the true time to the next window.
  *
+ * A read (ngx_http_lapor_limit_read) goes into the counter's MULTI/EXEC:
+ * one round trip instead of two.  A read changes nothing, so the answer of
+ * a refused one is simply dropped; a write waits for the counter's answer.
+ *
  * The client key (by default $binary_remote_addr, so the realip module
  * works) is stored only as a truncated HMAC under the identity key: Redis
  * does not learn who reported.
@@ -28,6 +32,8 @@
 typedef struct {
     ngx_http_lapor_step_pt       next;
     ngx_http_lapor_reject_pt     reject;
+    ngx_http_lapor_redis_handler_pt  done;   /* a read: its answer's handler */
+    ngx_uint_t                   nread;      /* a read: its commands */
     void                        *data;
     ngx_http_lapor_limit_t      *limit;
     ngx_msec_t                   window_end;    /* ms since the epoch */
@@ -43,6 +49,14 @@ static void ngx_http_lapor_limit_done(ngx_http_request_t *r, void *data,
     redisReply *reply, ngx_int_t rc);
 static ngx_int_t ngx_http_lapor_limit_reject(ngx_http_request_t *r,
     ngx_http_lapor_limit_ctx_t *ctx);
+static ngx_http_lapor_limit_ctx_t *ngx_http_lapor_limit_count(
+    ngx_http_request_t *r, ngx_http_lapor_limit_t *lim,
+    ngx_http_lapor_batch_t *b);
+static ngx_int_t ngx_http_lapor_limit_counted(ngx_http_request_t *r,
+    ngx_http_lapor_limit_ctx_t *ctx, redisReply *reply, ngx_int_t rc,
+    size_t n);
+static void ngx_http_lapor_limit_read_done(ngx_http_request_t *r, void *data,
+    redisReply *reply, ngx_int_t rc);
 
 
 static const char  *ngx_http_lapor_limit_zones[] = {
@@ -274,16 +288,9 @@ ngx_int_t
 ngx_http_lapor_limit(ngx_http_request_t *r, const char *zone,
     ngx_http_lapor_step_pt next, ngx_http_lapor_reject_pt reject, void *data)
 {
-    char                         hex[2 * LAPOR_SHA256_LEN];
-    ngx_str_t                    key;
-    ngx_msec_t                   now, window;
-    ngx_time_t                  *tp;
-    unsigned char                digest[LAPOR_SHA256_LEN];
     ngx_http_lapor_batch_t       b;
     ngx_http_lapor_limit_t      *lim;
     ngx_http_lapor_limit_ctx_t  *ctx;
-    ngx_http_lapor_loc_conf_t   *llcf;
-    ngx_http_lapor_main_conf_t  *lmcf;
 
     lim = ngx_http_lapor_limit_find(r, zone);
 
@@ -291,8 +298,122 @@ ngx_http_lapor_limit(ngx_http_request_t *r, const char *zone,
         return next(r, data);
     }
 
-    if (ngx_http_complex_value(r, lim->key, &key) != NGX_OK) {
+    ctx = ngx_http_lapor_limit_count(r, lim, &b);
+    if (ctx == NULL) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    ctx->next = next;
+    ctx->reject = reject;
+    ctx->data = data;
+
+    ngx_http_lapor_batch_cmd(&b, "EXEC");
+
+    return ngx_http_lapor_batch_send(r, ctx->rds, &b,
+                                     ngx_http_lapor_limit_done, ctx);
+}
+
+
+/*
+ * A read under a limit: the counter and the read's commands in one
+ * MULTI/EXEC.  done gets the read's answer: the reply of its command, or
+ * with more than one command an array of their replies (as EXEC's; without
+ * a limit they are sent in a MULTI/EXEC of their own, as one moment).
+ */
+
+ngx_int_t
+ngx_http_lapor_limit_read(ngx_http_request_t *r, const char *zone,
+    ngx_http_lapor_read_pt read, ngx_http_lapor_redis_handler_pt done,
+    void *data)
+{
+    ngx_uint_t                   n;
+    ngx_array_t                 *cmds, multi;
+    ngx_http_lapor_batch_t       b;
+    ngx_http_lapor_limit_t      *lim;
+    ngx_http_lapor_loc_conf_t   *llcf;
+    ngx_http_lapor_main_conf_t  *lmcf;
+    ngx_http_lapor_limit_ctx_t  *ctx;
+
+    lim = ngx_http_lapor_limit_find(r, zone);
+
+    if (lim == NULL) {
+        llcf = ngx_http_get_module_loc_conf(r, ngx_http_lapor_module);
+        lmcf = ngx_http_get_module_main_conf(r, ngx_http_lapor_module);
+
+        if (ngx_http_lapor_batch_init(&b, r->pool, &llcf->namespace, 4)
+            != NGX_OK)
+        {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        if (read(r, &b, data) != NGX_OK) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        n = b.cmds.nelts;
+
+        if (n > 1) {
+            /* several commands: one moment, MULTI moved to the front */
+            ngx_http_lapor_batch_cmd(&b, "MULTI");
+
+            if (b.failed) {
+                return NGX_HTTP_INTERNAL_SERVER_ERROR;
+            }
+
+            cmds = b.cmds.elts;
+            multi = cmds[n];
+            ngx_memmove(&cmds[1], &cmds[0], n * sizeof(ngx_array_t));
+            cmds[0] = multi;
+
+            ngx_http_lapor_batch_cmd(&b, "EXEC");
+        }
+
+        return ngx_http_lapor_batch_send(r, lmcf->redis_conn, &b, done,
+                                         data);
+    }
+
+    ctx = ngx_http_lapor_limit_count(r, lim, &b);
+    if (ctx == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    ctx->next = NULL;
+    ctx->reject = NULL;
+    ctx->done = done;
+    ctx->data = data;
+
+    n = b.cmds.nelts;
+
+    if (read(r, &b, data) != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    ctx->nread = b.cmds.nelts - n;
+
+    ngx_http_lapor_batch_cmd(&b, "EXEC");
+
+    return ngx_http_lapor_batch_send(r, ctx->rds, &b,
+                                     ngx_http_lapor_limit_read_done, ctx);
+}
+
+
+/* the counter's context, and MULTI, INCR, PEXPIRE in b; NULL on error */
+
+static ngx_http_lapor_limit_ctx_t *
+ngx_http_lapor_limit_count(ngx_http_request_t *r, ngx_http_lapor_limit_t *lim,
+    ngx_http_lapor_batch_t *b)
+{
+    char                         hex[2 * LAPOR_SHA256_LEN];
+    ngx_str_t                    key;
+    ngx_msec_t                   now, window;
+    ngx_time_t                  *tp;
+    unsigned char                digest[LAPOR_SHA256_LEN];
+    ngx_http_lapor_limit_ctx_t  *ctx;
+    ngx_http_lapor_loc_conf_t   *llcf;
+    ngx_http_lapor_main_conf_t  *lmcf;
+
+    if (ngx_http_complex_value(r, lim->key, &key) != NGX_OK) {
+        return NULL;
     }
 
     llcf = ngx_http_get_module_loc_conf(r, ngx_http_lapor_module);
@@ -306,7 +427,7 @@ ngx_http_lapor_limit(ngx_http_request_t *r, const char *zone,
                           key.len, digest)
         != 0)
     {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        return NULL;
     }
 
     lapor_hex(digest, NGX_HTTP_LAPOR_LIMIT_KEY_HEX / 2, hex);
@@ -315,44 +436,111 @@ ngx_http_lapor_limit(ngx_http_request_t *r, const char *zone,
     now = (ngx_msec_t) tp->sec * 1000 + tp->msec;
     window = now / lim->window;
 
-    ctx = ngx_palloc(r->pool, sizeof(ngx_http_lapor_limit_ctx_t));
+    ctx = ngx_pcalloc(r->pool, sizeof(ngx_http_lapor_limit_ctx_t));
     if (ctx == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        return NULL;
     }
 
     lmcf = ngx_http_get_module_main_conf(r, ngx_http_lapor_module);
 
-    ctx->next = next;
-    ctx->reject = reject;
-    ctx->data = data;
     ctx->limit = lim;
     ctx->window_end = (window + 1) * lim->window;
     ctx->rds = lmcf->redis_conn;
 
-    if (ngx_http_lapor_batch_init(&b, r->pool, &llcf->namespace, 4)
+    if (ngx_http_lapor_batch_init(b, r->pool, &llcf->namespace, 6)
         != NGX_OK)
     {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        return NULL;
     }
 
-    ngx_http_lapor_batch_cmd(&b, "MULTI");
+    ngx_http_lapor_batch_cmd(b, "MULTI");
 
-    ngx_http_lapor_batch_cmd(&b, "INCR");
-    ngx_http_lapor_batch_key(&b, "rl:%V:%*s:%M", &lim->zone,
+    ngx_http_lapor_batch_cmd(b, "INCR");
+    ngx_http_lapor_batch_key(b, "rl:%V:%*s:%M", &lim->zone,
                              (size_t) NGX_HTTP_LAPOR_LIMIT_KEY_HEX, hex,
                              window);
 
-    /* the counter outlives its window a little, never forever */
-    ngx_http_lapor_batch_cmd(&b, "PEXPIRE");
-    ngx_http_lapor_batch_key(&b, "rl:%V:%*s:%M", &lim->zone,
+    /*
+     * The counter outlives its window a little, never forever.  Set once,
+     * by the window's first request (NX: Redis 7.0): the key names its
+     * window, so a later request has nothing to renew, and a PEXPIRE that
+     * changes nothing is not written to the append-only file.
+     */
+    ngx_http_lapor_batch_cmd(b, "PEXPIRE");
+    ngx_http_lapor_batch_key(b, "rl:%V:%*s:%M", &lim->zone,
                              (size_t) NGX_HTTP_LAPOR_LIMIT_KEY_HEX, hex,
                              window);
-    ngx_http_lapor_batch_int(&b, (int64_t) lim->window + 1000);
+    ngx_http_lapor_batch_int(b, (int64_t) lim->window + 1000);
+    ngx_http_lapor_batch_cstr(b, "NX");
 
-    ngx_http_lapor_batch_cmd(&b, "EXEC");
+    return ctx;
+}
 
-    return ngx_http_lapor_batch_send(r, ctx->rds, &b,
-                                     ngx_http_lapor_limit_done, ctx);
+
+/*
+ * The counter's answer (EXEC's, n replies): NGX_OK within the limit;
+ * otherwise the request was finalized (an error, or 429) and NGX_DONE.
+ */
+
+static ngx_int_t
+ngx_http_lapor_limit_counted(ngx_http_request_t *r,
+    ngx_http_lapor_limit_ctx_t *ctx, redisReply *reply, ngx_int_t rc,
+    size_t n)
+{
+    if (rc != NGX_OK
+        || reply->type != REDIS_REPLY_ARRAY
+        || reply->elements != n
+        || reply->element[0]->type != REDIS_REPLY_INTEGER)
+    {
+        ngx_http_finalize_request(r, ngx_http_lapor_problem_redis(
+                                         r, ctx->rds, rc, reply));
+        return NGX_DONE;
+    }
+
+    if (reply->element[0]->integer
+        > (long long) (ctx->limit->rate + ctx->limit->burst))
+    {
+        /* refused: a read's answer is dropped unseen */
+        ngx_http_finalize_request(r, ngx_http_lapor_limit_reject(r, ctx));
+        return NGX_DONE;
+    }
+
+    return NGX_OK;
+}
+
+
+static void
+ngx_http_lapor_limit_read_done(ngx_http_request_t *r, void *data,
+    redisReply *reply, ngx_int_t rc)
+{
+    ngx_http_lapor_limit_ctx_t  *ctx = data;
+
+    redisReply  *read;
+
+    if (ngx_http_lapor_limit_counted(r, ctx, reply, rc, 2 + ctx->nread)
+        != NGX_OK)
+    {
+        return;
+    }
+
+    if (ctx->nread == 1) {
+        ctx->done(r, ctx->data, reply->element[2], NGX_OK);
+        return;
+    }
+
+    /* the read's replies as an array of their own, as EXEC's */
+
+    read = ngx_palloc(r->pool, sizeof(redisReply));
+    if (read == NULL) {
+        ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+        return;
+    }
+
+    *read = *reply;
+    read->elements = ctx->nread;
+    read->element = reply->element + 2;
+
+    ctx->done(r, ctx->data, read, NGX_OK);
 }
 
 
@@ -362,26 +550,11 @@ ngx_http_lapor_limit_done(ngx_http_request_t *r, void *data,
 {
     ngx_http_lapor_limit_ctx_t  *ctx = data;
 
-    if (rc != NGX_OK
-        || reply->type != REDIS_REPLY_ARRAY
-        || reply->elements != 2
-        || reply->element[0]->type != REDIS_REPLY_INTEGER)
-    {
-        ngx_http_finalize_request(r, ngx_http_lapor_problem_redis(
-                                         r, ctx->rds, rc, reply));
+    if (ngx_http_lapor_limit_counted(r, ctx, reply, rc, 2) != NGX_OK) {
         return;
     }
 
-    if (reply->element[0]->integer
-        > (long long) (ctx->limit->rate + ctx->limit->burst))
-    {
-        rc = ngx_http_lapor_limit_reject(r, ctx);
-
-    } else {
-        rc = ctx->next(r, ctx->data);
-    }
-
-    ngx_http_finalize_request(r, rc);
+    ngx_http_finalize_request(r, ctx->next(r, ctx->data));
 }
 
 

@@ -13,6 +13,8 @@
 #include <ngx_core.h>
 #include <ngx_http.h>
 
+#include "ngx_http_lapor_batch.h"
+
 
 typedef struct {
     ngx_str_t                    zone;
@@ -50,6 +52,18 @@ ngx_int_t ngx_http_lapor_limit(ngx_http_request_t *r, const char *zone,
     ngx_http_lapor_step_pt next, ngx_http_lapor_reject_pt reject, void *data);
 
 /* the 429 answer */
+/*
+ * A read under the limit "zone": read appends its commands to the batch,
+ * which also counts the request (one round trip); done gets their answer
+ * (see ngx_http_lapor_limit.c).  A refused read is answered 429.
+ */
+typedef ngx_int_t (*ngx_http_lapor_read_pt)(ngx_http_request_t *r,
+    ngx_http_lapor_batch_t *b, void *data);
+
+ngx_int_t ngx_http_lapor_limit_read(ngx_http_request_t *r, const char *zone,
+    ngx_http_lapor_read_pt read, ngx_http_lapor_redis_handler_pt done,
+    void *data);
+
 ngx_int_t ngx_http_lapor_limited(ngx_http_request_t *r, time_t retry_after);
 
 

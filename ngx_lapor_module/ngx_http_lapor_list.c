@@ -3,8 +3,9 @@
  * GET reports?category=|status=|agency=&cursor=&limit=: the public list of
  * reports, newest first, a page at a time with a keyset cursor (the score
  * of the last report shown: its submission time and number, unique).
- * Each filter reads one sorted set kept in the same MULTI/EXEC as the
- * writes (see ngx_http_lapor_store.c); each report is shown exactly as
+ * Each filter reads one sorted set by creation time, or a union of them,
+ * kept in the same MULTI/EXEC as the writes (see ngx_http_lapor_store.c;
+ * the page: ngx_http_lapor_page.c); each report is shown exactly as
  * GET reports/{id} shows it to the public.  Also the collection's router:
  * POST reports submits.
  */
@@ -19,6 +20,7 @@
 #include "ngx_http_lapor_json.h"
 #include "ngx_http_lapor_limit.h"
 #include "ngx_http_lapor_metrics.h"
+#include "ngx_http_lapor_page.h"
 #include "ngx_http_lapor_problem.h"
 #include "ngx_http_lapor_report.h"
 #include "lapor_request.h"
@@ -30,28 +32,16 @@
 
 
 typedef struct {
-    ngx_http_lapor_redis_t         *rds;
     ngx_http_lapor_loc_conf_t      *llcf;
-    ngx_str_t                      *key;
-    int64_t                         cursor;     /* 0: from the newest */
-    ngx_uint_t                      limit;
-    ngx_array_t                     ids;        /* int64_t */
-    ngx_array_t                     scores;     /* int64_t */
-    ngx_uint_t                      more;
+    ngx_http_lapor_page_t           page;
 } ngx_http_lapor_list_t;
 
 
 static ngx_int_t ngx_http_lapor_list(ngx_http_request_t *r);
 static ngx_int_t ngx_http_lapor_list_args(ngx_http_request_t *r,
     ngx_http_lapor_list_t *l);
-static ngx_int_t ngx_http_lapor_list_range(ngx_http_request_t *r,
-    void *data);
-static void ngx_http_lapor_list_ranged(ngx_http_request_t *r, void *data,
-    redisReply *reply, ngx_int_t rc);
-static void ngx_http_lapor_list_fetched(ngx_http_request_t *r, void *data,
-    redisReply *reply, ngx_int_t rc);
 static ngx_int_t ngx_http_lapor_list_send(ngx_http_request_t *r,
-    ngx_http_lapor_list_t *l, redisReply *reply);
+    ngx_http_lapor_page_t *page, redisReply *reply);
 
 
 static ngx_http_lapor_text_t  ngx_http_lapor_m_category = {
@@ -125,8 +115,19 @@ ngx_http_lapor_list(ngx_http_request_t *r)
 
     lmcf = ngx_http_get_module_main_conf(r, ngx_http_lapor_module);
 
-    l->rds = lmcf->redis_conn;
     l->llcf = ngx_http_get_module_loc_conf(r, ngx_http_lapor_module);
+
+    if (ngx_http_lapor_page_init(&l->page, r->pool, LAPOR_STATE_COUNT)
+        != NGX_OK)
+    {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    l->page.rds = lmcf->redis_conn;
+    l->page.ns = &l->llcf->namespace;
+    l->page.rev = 1;
+    l->page.done = ngx_http_lapor_list_send;
+    l->page.data = l;
 
     rc = ngx_http_lapor_list_args(r, l);
 
@@ -135,8 +136,7 @@ ngx_http_lapor_list(ngx_http_request_t *r)
         return rc == NGX_DECLINED ? NGX_OK : rc;
     }
 
-    return ngx_http_lapor_limit(r, "read", ngx_http_lapor_list_range, NULL,
-                                l);
+    return ngx_http_lapor_page_read(r, &l->page);
 }
 
 
@@ -146,8 +146,8 @@ static ngx_int_t
 ngx_http_lapor_list_args(ngx_http_request_t *r, ngx_http_lapor_list_t *l)
 {
     int               st;
-    ngx_int_t         n;
-    ngx_str_t         category, status, agency, cursor, limit;
+    ngx_int_t         n, rc;
+    ngx_str_t         category, status, agency, cursor, limit, *ns;
     ngx_uint_t        filters;
     lapor_catalog_t  *cat;
 
@@ -203,8 +203,6 @@ ngx_http_lapor_list_args(ngx_http_request_t *r, ngx_http_lapor_list_t *l)
                    &ngx_http_lapor_m_one_filter);
     }
 
-    l->cursor = 0;
-
     if (cursor.len) {
         n = lapor_request_number(cursor.data, cursor.len);
 
@@ -213,10 +211,10 @@ ngx_http_lapor_list_args(ngx_http_request_t *r, ngx_http_lapor_list_t *l)
                                                     &ngx_http_lapor_m_cursor);
         }
 
-        l->cursor = n;
+        l->page.cursor = n;
     }
 
-    l->limit = NGX_HTTP_LAPOR_LIST_LIMIT;
+    l->page.limit = NGX_HTTP_LAPOR_LIST_LIMIT;
 
     if (limit.len) {
         n = lapor_request_number(limit.data, limit.len);
@@ -226,27 +224,48 @@ ngx_http_lapor_list_args(ngx_http_request_t *r, ngx_http_lapor_list_t *l)
                                                     &ngx_http_lapor_m_limit);
         }
 
-        l->limit = n;
+        l->page.limit = n;
     }
+
+    /*
+     * The sets by creation time (ngx_http_lapor_store.c): a category is
+     * its open and its closed reports, all reports are every state's.
+     */
+
+    ns = &l->llcf->namespace;
 
     if (category.len) {
-        l->key = ngx_http_lapor_key(r->pool, &l->llcf->namespace,
-                                    "public:category:%V", &category);
+        rc = ngx_http_lapor_page_add(&l->page,
+                 ngx_http_lapor_key(r->pool, ns, "public:category:%V:open",
+                                    &category));
+        if (rc == NGX_OK) {
+            rc = ngx_http_lapor_page_add(&l->page,
+                     ngx_http_lapor_key(r->pool, ns,
+                                        "public:category:%V:closed",
+                                        &category));
+        }
 
     } else if (status.len) {
-        l->key = ngx_http_lapor_key(r->pool, &l->llcf->namespace,
-                                    "public:status:%s",
-                                    lapor_state_name((lapor_state_e) st));
+        rc = ngx_http_lapor_page_add(&l->page,
+                 ngx_http_lapor_key(r->pool, ns, "public:status:%s",
+                                    lapor_state_name((lapor_state_e) st)));
 
     } else if (agency.len) {
-        l->key = ngx_http_lapor_key(r->pool, &l->llcf->namespace,
-                                    "public:agency:%V", &agency);
+        rc = ngx_http_lapor_page_add(&l->page,
+                 ngx_http_lapor_key(r->pool, ns, "public:agency:%V",
+                                    &agency));
 
     } else {
-        l->key = ngx_http_lapor_key(r->pool, &l->llcf->namespace, "public");
+        for (st = 0, rc = NGX_OK; rc == NGX_OK && st < LAPOR_STATE_COUNT;
+             st++)
+        {
+            rc = ngx_http_lapor_page_add(&l->page,
+                     ngx_http_lapor_key(r->pool, ns, "public:status:%s",
+                                        lapor_state_name((lapor_state_e) st)));
+        }
     }
 
-    if (l->key == NULL) {
+    if (rc != NGX_OK) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
@@ -255,160 +274,11 @@ ngx_http_lapor_list_args(ngx_http_request_t *r, ngx_http_lapor_list_t *l)
 
 
 static ngx_int_t
-ngx_http_lapor_list_range(ngx_http_request_t *r, void *data)
-{
-    ngx_http_lapor_list_t  *l = data;
-
-    u_char                  *p;
-    ngx_str_t                max;
-    ngx_http_lapor_batch_t   b;
-
-    if (ngx_http_lapor_batch_init(&b, r->pool, &l->llcf->namespace, 1)
-        != NGX_OK)
-    {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    p = ngx_pnalloc(r->pool, NGX_INT64_LEN + 1);
-    if (p == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    max.data = p;
-
-    if (l->cursor) {
-        /* exclusive: the page starts below the cursor */
-        max.len = ngx_sprintf(p, "(%L", l->cursor) - p;
-
-    } else {
-        max.len = ngx_sprintf(p, "+inf") - p;
-    }
-
-    /* ZRANGE ... BYSCORE REV, as the Open311 lists: one command less */
-    ngx_http_lapor_batch_cmd(&b, "ZRANGE");
-    ngx_http_lapor_batch_str(&b, l->key);
-    ngx_http_lapor_batch_str(&b, &max);
-    ngx_http_lapor_batch_cstr(&b, "-inf");
-    ngx_http_lapor_batch_cstr(&b, "BYSCORE");
-    ngx_http_lapor_batch_cstr(&b, "REV");
-    ngx_http_lapor_batch_cstr(&b, "WITHSCORES");
-    ngx_http_lapor_batch_cstr(&b, "LIMIT");
-    ngx_http_lapor_batch_cstr(&b, "0");
-
-    /* one more than the page: is there a next one? */
-    ngx_http_lapor_batch_int(&b, l->limit + 1);
-
-    return ngx_http_lapor_batch_send(r, l->rds, &b,
-                                     ngx_http_lapor_list_ranged, l);
-}
-
-
-static void
-ngx_http_lapor_list_ranged(ngx_http_request_t *r, void *data,
-    redisReply *reply, ngx_int_t rc)
-{
-    ngx_http_lapor_list_t  *l = data;
-
-    size_t                   i;
-    int64_t                 *id, *score;
-    ngx_uint_t               j;
-    ngx_http_lapor_batch_t   b;
-
-    if (rc != NGX_OK || reply->type != REDIS_REPLY_ARRAY
-        || reply->elements % 2)
-    {
-        ngx_http_finalize_request(r, ngx_http_lapor_problem_redis(
-                                         r, l->rds, rc, reply));
-        return;
-    }
-
-    if (ngx_array_init(&l->ids, r->pool, l->limit, sizeof(int64_t))
-        != NGX_OK
-        || ngx_array_init(&l->scores, r->pool, l->limit, sizeof(int64_t))
-           != NGX_OK)
-    {
-        ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
-        return;
-    }
-
-    for (i = 0; i + 1 < reply->elements; i += 2) {
-        if (l->ids.nelts == l->limit) {
-            l->more = 1;
-            break;
-        }
-
-        id = ngx_array_push(&l->ids);
-        score = ngx_array_push(&l->scores);
-
-        if (id == NULL || score == NULL) {
-            ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
-            return;
-        }
-
-        /* scores are integers below 2^53: exact in Redis's doubles */
-
-        if (ngx_http_lapor_redis_int(reply->element[i], id) != NGX_OK
-            || ngx_http_lapor_redis_int(reply->element[i + 1], score)
-               != NGX_OK)
-        {
-            ngx_http_finalize_request(r, ngx_http_lapor_problem_redis(
-                                             r, l->rds, NGX_OK, reply));
-            return;
-        }
-    }
-
-    if (l->ids.nelts == 0) {
-        ngx_http_finalize_request(r, ngx_http_lapor_list_send(r, l, NULL));
-        return;
-    }
-
-    /* the reports of the page, as one moment */
-
-    if (ngx_http_lapor_batch_init(&b, r->pool, &l->llcf->namespace,
-                                  l->ids.nelts + 2)
-        != NGX_OK)
-    {
-        ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
-        return;
-    }
-
-    ngx_http_lapor_batch_cmd(&b, "MULTI");
-
-    id = l->ids.elts;
-
-    for (j = 0; j < l->ids.nelts; j++) {
-        ngx_http_lapor_batch_cmd(&b, "HGETALL");
-        ngx_http_lapor_batch_key(&b, "report:%L", id[j]);
-    }
-
-    ngx_http_lapor_batch_cmd(&b, "EXEC");
-
-    ngx_http_finalize_request(r, ngx_http_lapor_batch_send(
-                                     r, l->rds, &b,
-                                     ngx_http_lapor_list_fetched, l));
-}
-
-
-static void
-ngx_http_lapor_list_fetched(ngx_http_request_t *r, void *data,
-    redisReply *reply, ngx_int_t rc)
-{
-    ngx_http_lapor_list_t  *l = data;
-
-    if (rc != NGX_OK || !ngx_http_lapor_redis_exec_ok(reply, l->ids.nelts)) {
-        ngx_http_finalize_request(r, ngx_http_lapor_problem_redis(
-                                         r, l->rds, rc, reply));
-        return;
-    }
-
-    ngx_http_finalize_request(r, ngx_http_lapor_list_send(r, l, reply));
-}
-
-
-static ngx_int_t
-ngx_http_lapor_list_send(ngx_http_request_t *r, ngx_http_lapor_list_t *l,
+ngx_http_lapor_list_send(ngx_http_request_t *r, ngx_http_lapor_page_t *page,
     redisReply *reply)
 {
+    ngx_http_lapor_list_t  *l = page->data;
+
     u_char                 *p;
     size_t                  i;
     int64_t                 version, *id, *score;
@@ -416,7 +286,7 @@ ngx_http_lapor_list_send(ngx_http_request_t *r, ngx_http_lapor_list_t *l,
     redisReply            **f;
     ngx_http_lapor_view_t   v;
 
-    if (ngx_http_lapor_jsonw_init(r, &w, 1024 + 1024 * l->ids.nelts)
+    if (ngx_http_lapor_jsonw_init(r, &w, 1024 + 1024 * page->ids.nelts)
         != NGX_OK)
     {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
@@ -424,11 +294,11 @@ ngx_http_lapor_list_send(ngx_http_request_t *r, ngx_http_lapor_list_t *l,
 
     ngx_memzero(&v, sizeof(ngx_http_lapor_view_t));
 
-    v.rds = l->rds;
+    v.rds = page->rds;
     v.llcf = l->llcf;
     v.viewer = 0;       /* the public, always */
 
-    id = l->ids.elts;
+    id = page->ids.elts;
 
     lapor_jsonw_map_open(&w);
     lapor_jsonw_literal(&w, "items");
@@ -464,16 +334,16 @@ ngx_http_lapor_list_send(ngx_http_request_t *r, ngx_http_lapor_list_t *l,
 
     lapor_jsonw_literal(&w, "next_cursor");
 
-    if (l->more && l->scores.nelts) {
+    if (page->more && page->scores.nelts) {
         p = ngx_pnalloc(r->pool, NGX_INT64_LEN);
         if (p == NULL) {
             return NGX_HTTP_INTERNAL_SERVER_ERROR;
         }
 
-        score = l->scores.elts;
+        score = page->scores.elts;
         ngx_http_lapor_jsonw_text(r, &w, p,
                                   ngx_sprintf(p, "%L",
-                                              score[l->scores.nelts - 1])
+                                              score[page->scores.nelts - 1])
                                   - p);
 
     } else {

@@ -96,7 +96,7 @@ static ngx_int_t ngx_http_lapor_open311_created(ngx_http_request_t *r,
     int64_t id, ngx_str_t *body, ngx_uint_t replayed);
 static ngx_int_t ngx_http_lapor_open311_request_get(ngx_http_request_t *r);
 static ngx_int_t ngx_http_lapor_open311_fetch(ngx_http_request_t *r,
-    void *data);
+    ngx_http_lapor_batch_t *b, void *data);
 static void ngx_http_lapor_open311_fetched(ngx_http_request_t *r,
     void *data, redisReply *reply, ngx_int_t rc);
 static ngx_int_t ngx_http_lapor_open311_token(ngx_http_request_t *r);
@@ -1200,32 +1200,27 @@ ngx_http_lapor_open311_request_get(ngx_http_request_t *r)
         return ngx_http_lapor_report_not_found(r);
     }
 
-    return ngx_http_lapor_view_start(r, ngx_http_lapor_open311_fetch);
+    return ngx_http_lapor_view_start(r, ngx_http_lapor_open311_fetch,
+                                     ngx_http_lapor_open311_fetched);
 }
 
 
 static ngx_int_t
-ngx_http_lapor_open311_fetch(ngx_http_request_t *r, void *data)
+ngx_http_lapor_open311_fetch(ngx_http_request_t *r, ngx_http_lapor_batch_t *b,
+    void *data)
 {
     ngx_http_lapor_view_t  *v = data;
 
-    ngx_http_lapor_batch_t  b;
-
     v->key = ngx_http_lapor_key(r->pool, &v->llcf->namespace, "report:%L",
                                 v->id);
-
-    if (v->key == NULL
-        || ngx_http_lapor_batch_init(&b, r->pool, &v->llcf->namespace, 1)
-           != NGX_OK)
-    {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    if (v->key == NULL) {
+        return NGX_ERROR;
     }
 
-    ngx_http_lapor_batch_cmd(&b, "HGETALL");
-    ngx_http_lapor_batch_str(&b, v->key);
+    ngx_http_lapor_batch_cmd(b, "HGETALL");
+    ngx_http_lapor_batch_str(b, v->key);
 
-    return ngx_http_lapor_batch_send(r, v->rds, &b,
-                                     ngx_http_lapor_open311_fetched, v);
+    return b->failed ? NGX_ERROR : NGX_OK;
 }
 
 
@@ -1542,7 +1537,8 @@ ngx_http_lapor_open311_updates(ngx_http_request_t *r)
 
 /*
  * A list from the sorted sets, never a scan: the reports of a category
- * and status class by creation time ("created:<category>:open|closed"),
+ * and status class by creation time ("public:category:<code>:open|closed",
+ * or without a category the states' "public:status:<state>"),
  * or every report by its last change ("updated"); the pages of all the
  * sets asked for are merged, newest first.
  */
@@ -1909,44 +1905,65 @@ ngx_http_lapor_open311_codes(ngx_http_request_t *r,
     k = 0;
 
     if (v == NULL || v->value_len == 0) {
-        for (i = 0; i < l->cat->ncategories; i++) {
-            cats[k++] = &l->cat->categories[i];
+        /* every category: the same reports are in the states' sets */
+
+        for (i = 0; i < LAPOR_STATE_COUNT; i++) {
+            if (lapor_state_open((lapor_state_e) i) ? !l->open : !l->closed) {
+                continue;
+            }
+
+            key = ngx_array_push(&l->keys);
+            if (key == NULL) {
+                return NGX_ERROR;
+            }
+
+            key->data = ngx_pnalloc(r->pool, sizeof("public:status:") - 1
+                                    + ngx_strlen(lapor_state_name(
+                                                   (lapor_state_e) i)));
+            if (key->data == NULL) {
+                return NGX_ERROR;
+            }
+
+            key->len = ngx_sprintf(key->data, "public:status:%s",
+                                   lapor_state_name((lapor_state_e) i))
+                       - key->data;
         }
 
-    } else {
-        p = (u_char *) v->value;
-        last = p + v->value_len;
+        return NGX_OK;
+    }
 
-        for ( ;; ) {
-            comma = ngx_strlchr(p, last, ',');
-            if (comma == NULL) {
-                comma = last;
-            }
+    p = (u_char *) v->value;
+    last = p + v->value_len;
 
-            c = lapor_catalog_category(l->cat, (char *) p, comma - p);
-
-            if (c == NULL) {
-                pr->status = NGX_HTTP_NOT_FOUND;
-                pr->type = "service-not-found";
-                pr->title = &ngx_http_lapor_t_service;
-                pr->detail = &ngx_http_lapor_d_service;
-                return NGX_DECLINED;
-            }
-
-            for (i = 0; i < k && cats[i] != c; i++) {
-                /* void */
-            }
-
-            if (i == k && k < l->cat->ncategories) {
-                cats[k++] = c;
-            }
-
-            if (comma == last) {
-                break;
-            }
-
-            p = comma + 1;
+    for ( ;; ) {
+        comma = ngx_strlchr(p, last, ',');
+        if (comma == NULL) {
+            comma = last;
         }
+
+        c = lapor_catalog_category(l->cat, (char *) p, comma - p);
+
+        if (c == NULL) {
+            pr->status = NGX_HTTP_NOT_FOUND;
+            pr->type = "service-not-found";
+            pr->title = &ngx_http_lapor_t_service;
+            pr->detail = &ngx_http_lapor_d_service;
+            return NGX_DECLINED;
+        }
+
+        for (i = 0; i < k && cats[i] != c; i++) {
+            /* void */
+        }
+
+        if (i == k && k < l->cat->ncategories) {
+            cats[k++] = c;
+        }
+
+        if (comma == last) {
+            break;
+        }
+
+        p = comma + 1;
     }
 
     for (i = 0; i < k; i++) {
@@ -1956,12 +1973,12 @@ ngx_http_lapor_open311_codes(ngx_http_request_t *r,
                 return NGX_ERROR;
             }
 
-            key->data = ngx_pnalloc(r->pool, cats[i]->code_len + 16);
+            key->data = ngx_pnalloc(r->pool, cats[i]->code_len + 24);
             if (key->data == NULL) {
                 return NGX_ERROR;
             }
 
-            key->len = ngx_sprintf(key->data, "created:%*s:open",
+            key->len = ngx_sprintf(key->data, "public:category:%*s:open",
                                    cats[i]->code_len, cats[i]->code)
                        - key->data;
         }
@@ -1972,12 +1989,12 @@ ngx_http_lapor_open311_codes(ngx_http_request_t *r,
                 return NGX_ERROR;
             }
 
-            key->data = ngx_pnalloc(r->pool, cats[i]->code_len + 16);
+            key->data = ngx_pnalloc(r->pool, cats[i]->code_len + 24);
             if (key->data == NULL) {
                 return NGX_ERROR;
             }
 
-            key->len = ngx_sprintf(key->data, "created:%*s:closed",
+            key->len = ngx_sprintf(key->data, "public:category:%*s:closed",
                                    cats[i]->code_len, cats[i]->code)
                        - key->data;
         }

@@ -17,6 +17,7 @@
 #include "ngx_http_lapor_batch.h"
 #include "ngx_http_lapor_json.h"
 #include "ngx_http_lapor_limit.h"
+#include "ngx_http_lapor_page.h"
 #include "ngx_http_lapor_problem.h"
 #include "ngx_http_lapor_report.h"
 #include "ngx_http_lapor_store.h"
@@ -29,21 +30,14 @@
 
 
 typedef struct {
-    ngx_http_lapor_redis_t         *rds;
     ngx_http_lapor_loc_conf_t      *llcf;
-    ngx_str_t                      *key;
-    int64_t                         cursor;     /* -1: from the start */
-    int64_t                         max;        /* the last score wanted */
-    ngx_uint_t                      limit;
-    ngx_array_t                     ids;        /* int64_t */
-    ngx_array_t                     scores;     /* int64_t */
-    ngx_uint_t                      more;
+    ngx_http_lapor_page_t           page;
 } ngx_http_lapor_queue_t;
 
 
 /* the summary of each report on a page */
 
-static ngx_uint_t  ngx_http_lapor_queue_fields[] = {
+static const ngx_uint_t  ngx_http_lapor_queue_fields[] = {
     NGX_HTTP_LAPOR_F_ID,
     NGX_HTTP_LAPOR_F_STATUS,
     NGX_HTTP_LAPOR_F_TITLE,
@@ -64,14 +58,8 @@ static ngx_uint_t  ngx_http_lapor_queue_fields[] = {
 
 static ngx_int_t ngx_http_lapor_queue_args(ngx_http_request_t *r,
     ngx_http_lapor_queue_t *q, ngx_http_lapor_principal_t *who);
-static ngx_int_t ngx_http_lapor_queue_range(ngx_http_request_t *r,
-    void *data);
-static void ngx_http_lapor_queue_ranged(ngx_http_request_t *r, void *data,
-    redisReply *reply, ngx_int_t rc);
-static void ngx_http_lapor_queue_fetched(ngx_http_request_t *r, void *data,
-    redisReply *reply, ngx_int_t rc);
 static ngx_int_t ngx_http_lapor_queue_send(ngx_http_request_t *r,
-    ngx_http_lapor_queue_t *q, redisReply *reply);
+    ngx_http_lapor_page_t *page, redisReply *reply);
 
 
 static ngx_http_lapor_text_t  ngx_http_lapor_d_inbox = {
@@ -152,8 +140,18 @@ ngx_http_lapor_queue_handler(ngx_http_request_t *r)
 
     lmcf = ngx_http_get_module_main_conf(r, ngx_http_lapor_module);
 
-    q->rds = lmcf->redis_conn;
     q->llcf = ngx_http_get_module_loc_conf(r, ngx_http_lapor_module);
+
+    if (ngx_http_lapor_page_init(&q->page, r->pool, 1) != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    q->page.rds = lmcf->redis_conn;
+    q->page.ns = &q->llcf->namespace;
+    q->page.fields = ngx_http_lapor_queue_fields;
+    q->page.nfields = NGX_HTTP_LAPOR_QUEUE_NFIELDS;
+    q->page.done = ngx_http_lapor_queue_send;
+    q->page.data = q;
 
     rc = ngx_http_lapor_queue_args(r, q, &who);
 
@@ -162,8 +160,7 @@ ngx_http_lapor_queue_handler(ngx_http_request_t *r)
         return rc == NGX_DECLINED ? NGX_OK : rc;
     }
 
-    return ngx_http_lapor_limit(r, "read", ngx_http_lapor_queue_range, NULL,
-                                q);
+    return ngx_http_lapor_page_read(r, &q->page);
 }
 
 
@@ -176,6 +173,7 @@ ngx_http_lapor_queue_args(ngx_http_request_t *r, ngx_http_lapor_queue_t *q,
     int          st;
     ngx_int_t    n;
     ngx_str_t    status, agency, overdue, cursor, limit;
+    ngx_str_t   *key;
     ngx_time_t  *tp;
 
     ngx_str_null(&status);
@@ -242,7 +240,7 @@ ngx_http_lapor_queue_args(ngx_http_request_t *r, ngx_http_lapor_queue_t *q,
                                                 &ngx_http_lapor_m_overdue);
     }
 
-    q->cursor = -1;
+    q->page.cursor = -1;
 
     if (cursor.len) {
         n = lapor_request_number(cursor.data, cursor.len);
@@ -252,10 +250,10 @@ ngx_http_lapor_queue_args(ngx_http_request_t *r, ngx_http_lapor_queue_t *q,
                                                     &ngx_http_lapor_m_cursor);
         }
 
-        q->cursor = n;
+        q->page.cursor = n;
     }
 
-    q->limit = NGX_HTTP_LAPOR_QUEUE_LIMIT;
+    q->page.limit = NGX_HTTP_LAPOR_QUEUE_LIMIT;
 
     if (limit.len) {
         n = lapor_request_number(limit.data, limit.len);
@@ -265,15 +263,15 @@ ngx_http_lapor_queue_args(ngx_http_request_t *r, ngx_http_lapor_queue_t *q,
                                                     &ngx_http_lapor_m_limit);
         }
 
-        q->limit = n;
+        q->page.limit = n;
     }
 
-    q->max = -1;
+    q->page.bound = -1;
 
     if (overdue.len && overdue.data[0] == '1') {
         /* late: a deadline before now; followed-up reports are not late */
         tp = ngx_timeofday();
-        q->max = ngx_http_lapor_score(tp->sec, 0) - 1;
+        q->page.bound = ngx_http_lapor_score(tp->sec, 0) - 1;
 
         if (st == LAPOR_STATE_FOLLOWED_UP || st == LAPOR_STATE_DEFERRED) {
             return ngx_http_lapor_problem_bad_query(r, "status",
@@ -284,27 +282,27 @@ ngx_http_lapor_queue_args(ngx_http_request_t *r, ngx_http_lapor_queue_t *q,
     /* an inbox is by deadline anyway: overdue only sets the upper bound */
 
     if (agency.len) {
-        q->key = st >= 0
-                 ? ngx_http_lapor_key(r->pool, &q->llcf->namespace,
-                                      "inbox:%V:%s", &agency,
-                                      lapor_state_name(st))
-                 : ngx_http_lapor_key(r->pool, &q->llcf->namespace,
-                                      "inbox:%V", &agency);
+        key = st >= 0
+              ? ngx_http_lapor_key(r->pool, &q->llcf->namespace,
+                                   "inbox:%V:%s", &agency,
+                                   lapor_state_name(st))
+              : ngx_http_lapor_key(r->pool, &q->llcf->namespace,
+                                   "inbox:%V", &agency);
 
-    } else if (q->max >= 0) {
-        q->key = st >= 0
-                 ? ngx_http_lapor_key(r->pool, &q->llcf->namespace,
-                                      "deadlines:%s", lapor_state_name(st))
-                 : ngx_http_lapor_key(r->pool, &q->llcf->namespace,
-                                      "deadlines");
+    } else if (q->page.bound >= 0) {
+        key = st >= 0
+              ? ngx_http_lapor_key(r->pool, &q->llcf->namespace,
+                                   "deadlines:%s", lapor_state_name(st))
+              : ngx_http_lapor_key(r->pool, &q->llcf->namespace,
+                                   "deadlines");
 
     } else {
-        q->key = ngx_http_lapor_key(r->pool, &q->llcf->namespace, "queue:%s",
-                                    lapor_state_name(st >= 0 ? st
-                                                     : LAPOR_STATE_SUBMITTED));
+        key = ngx_http_lapor_key(r->pool, &q->llcf->namespace, "queue:%s",
+                                 lapor_state_name(st >= 0 ? st
+                                                  : LAPOR_STATE_SUBMITTED));
     }
 
-    if (q->key == NULL) {
+    if (ngx_http_lapor_page_add(&q->page, key) != NGX_OK) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
@@ -313,166 +311,11 @@ ngx_http_lapor_queue_args(ngx_http_request_t *r, ngx_http_lapor_queue_t *q,
 
 
 static ngx_int_t
-ngx_http_lapor_queue_range(ngx_http_request_t *r, void *data)
-{
-    ngx_http_lapor_queue_t  *q = data;
-
-    u_char                      *p;
-    ngx_str_t                    min;
-    ngx_http_lapor_batch_t       b;
-
-    if (ngx_http_lapor_batch_init(&b, r->pool, &q->llcf->namespace, 1)
-        != NGX_OK)
-    {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    p = ngx_pnalloc(r->pool, NGX_INT64_LEN + 1);
-    if (p == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    min.data = p;
-
-    if (q->cursor >= 0) {
-        /* exclusive: the page starts after the cursor */
-        min.len = ngx_sprintf(p, "(%L", q->cursor) - p;
-
-    } else {
-        min.len = ngx_sprintf(p, "-inf") - p;
-    }
-
-    ngx_http_lapor_batch_cmd(&b, "ZRANGEBYSCORE");
-    ngx_http_lapor_batch_str(&b, q->key);
-    ngx_http_lapor_batch_str(&b, &min);
-
-    if (q->max >= 0) {
-        ngx_http_lapor_batch_int(&b, q->max);
-
-    } else {
-        ngx_http_lapor_batch_cstr(&b, "+inf");
-    }
-
-    ngx_http_lapor_batch_cstr(&b, "WITHSCORES");
-    ngx_http_lapor_batch_cstr(&b, "LIMIT");
-    ngx_http_lapor_batch_cstr(&b, "0");
-
-    /* one more than the page: is there a next one? */
-    ngx_http_lapor_batch_int(&b, q->limit + 1);
-
-    return ngx_http_lapor_batch_send(r, q->rds, &b,
-                                     ngx_http_lapor_queue_ranged, q);
-}
-
-
-static void
-ngx_http_lapor_queue_ranged(ngx_http_request_t *r, void *data,
-    redisReply *reply, ngx_int_t rc)
-{
-    ngx_http_lapor_queue_t  *q = data;
-
-    size_t                       i;
-    int64_t                     *id, *score;
-    ngx_uint_t                   j, n;
-    ngx_http_lapor_batch_t       b;
-
-    if (rc != NGX_OK || reply->type != REDIS_REPLY_ARRAY
-        || reply->elements % 2)
-    {
-        ngx_http_finalize_request(r, ngx_http_lapor_problem_redis(
-                                         r, q->rds, rc, reply));
-        return;
-    }
-
-    if (ngx_array_init(&q->ids, r->pool, q->limit, sizeof(int64_t)) != NGX_OK
-        || ngx_array_init(&q->scores, r->pool, q->limit, sizeof(int64_t))
-           != NGX_OK)
-    {
-        ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
-        return;
-    }
-
-    for (i = 0; i + 1 < reply->elements; i += 2) {
-        if (q->ids.nelts == q->limit) {
-            q->more = 1;
-            break;
-        }
-
-        id = ngx_array_push(&q->ids);
-        score = ngx_array_push(&q->scores);
-
-        if (id == NULL || score == NULL) {
-            ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
-            return;
-        }
-
-        /* scores are integers below 2^53: exact in Redis's doubles */
-
-        if (ngx_http_lapor_redis_int(reply->element[i], id) != NGX_OK
-            || ngx_http_lapor_redis_int(reply->element[i + 1], score)
-               != NGX_OK)
-        {
-            ngx_http_finalize_request(r, ngx_http_lapor_problem_redis(
-                                             r, q->rds, NGX_OK, reply));
-            return;
-        }
-    }
-
-    if (q->ids.nelts == 0) {
-        ngx_http_finalize_request(r, ngx_http_lapor_queue_send(r, q, NULL));
-        return;
-    }
-
-    if (ngx_http_lapor_batch_init(&b, r->pool, &q->llcf->namespace,
-                                  q->ids.nelts + 2)
-        != NGX_OK)
-    {
-        ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
-        return;
-    }
-
-    ngx_http_lapor_batch_cmd(&b, "MULTI");
-
-    id = q->ids.elts;
-
-    for (j = 0; j < q->ids.nelts; j++) {
-        ngx_http_lapor_batch_cmd(&b, "HMGET");
-        ngx_http_lapor_batch_key(&b, "report:%L", id[j]);
-
-        for (n = 0; n < NGX_HTTP_LAPOR_QUEUE_NFIELDS; n++) {
-            ngx_http_lapor_batch_cstr(&b, ngx_http_lapor_fields[
-                                              ngx_http_lapor_queue_fields[n]]);
-        }
-    }
-
-    ngx_http_lapor_batch_cmd(&b, "EXEC");
-
-    ngx_http_finalize_request(r, ngx_http_lapor_batch_send(
-                                     r, q->rds, &b,
-                                     ngx_http_lapor_queue_fetched, q));
-}
-
-
-static void
-ngx_http_lapor_queue_fetched(ngx_http_request_t *r, void *data,
-    redisReply *reply, ngx_int_t rc)
-{
-    ngx_http_lapor_queue_t  *q = data;
-
-    if (rc != NGX_OK || !ngx_http_lapor_redis_exec_ok(reply, q->ids.nelts)) {
-        ngx_http_finalize_request(r, ngx_http_lapor_problem_redis(
-                                         r, q->rds, rc, reply));
-        return;
-    }
-
-    ngx_http_finalize_request(r, ngx_http_lapor_queue_send(r, q, reply));
-}
-
-
-static ngx_int_t
-ngx_http_lapor_queue_send(ngx_http_request_t *r, ngx_http_lapor_queue_t *q,
+ngx_http_lapor_queue_send(ngx_http_request_t *r, ngx_http_lapor_page_t *page,
     redisReply *reply)
 {
+    ngx_http_lapor_queue_t  *q = page->data;
+
     size_t           i, k;
     int64_t          t, *score;
     const char      *name;
@@ -587,14 +430,14 @@ ngx_http_lapor_queue_send(ngx_http_request_t *r, ngx_http_lapor_queue_t *q,
 
     ngx_http_lapor_json_literal(g, "next_cursor");
 
-    if (q->more && q->scores.nelts) {
-        score = q->scores.elts;
+    if (page->more && page->scores.nelts) {
+        score = page->scores.elts;
         s.data = ngx_pnalloc(r->pool, NGX_INT64_LEN);
         if (s.data == NULL) {
             return NGX_HTTP_INTERNAL_SERVER_ERROR;
         }
 
-        s.len = ngx_sprintf(s.data, "%L", score[q->scores.nelts - 1])
+        s.len = ngx_sprintf(s.data, "%L", score[page->scores.nelts - 1])
                 - s.data;
         ngx_http_lapor_json_str(g, &s);
 

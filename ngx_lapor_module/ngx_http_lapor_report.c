@@ -1019,9 +1019,8 @@ ngx_http_lapor_submit_write(ngx_http_request_t *r,
     place.created_at = sub->now;
 
     ngx_http_lapor_store_place(&b, sub->id, &place);
-    ngx_http_lapor_store_publish(&b, sub->id, sub->now, rep->category->code);
 
-    /* the list by creation time (Open311 GET requests) */
+    /* the lists by creation time: its category's open reports */
 
     ngx_http_lapor_store_created(&b, sub->id, sub->now, rep->category, 0);
 

@@ -102,9 +102,13 @@ typedef struct {
 } ngx_http_lapor_view_t;
 
 
-/* starts a read of the report in the path: "read" limit, then fetch */
+/*
+ * Starts a read of the report in the path: fetch appends the commands,
+ * sent with the "read" limit's counter in one round trip; fetched gets
+ * their answer (see ngx_http_lapor_limit_read).
+ */
 ngx_int_t ngx_http_lapor_view_start(ngx_http_request_t *r,
-    ngx_http_lapor_step_pt fetch);
+    ngx_http_lapor_read_pt fetch, ngx_http_lapor_redis_handler_pt fetched);
 
 /* 404 report-not-found */
 ngx_int_t ngx_http_lapor_report_not_found(ngx_http_request_t *r);

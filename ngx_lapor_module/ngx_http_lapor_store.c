@@ -11,16 +11,21 @@
  *   deadlines:<state>        the same, one state
  *   autoclose                followed up, by the time it closes by itself
  *
- * and, for GET reports (the public list, newest first), every report in
+ * and one family of sets by creation time, for both lists of reports
+ * (GET reports: newest first, a keyset cursor; Open311 GET requests: a
+ * window of dates, pages), every report in
  *
- *   public                   all reports
- *   public:category:<code>   its category (fixed at submission)
- *   public:status:<state>    its state, any of the seven
- *   public:agency:<code>     the agency it is with (its "agency" field)
+ *   public:status:<state>            its state, any of the seven
+ *   public:category:<code>:open      its category (fixed at submission)
+ *   public:category:<code>:closed    while open / once closed or archived
+ *   public:agency:<code>             the agency it is with ("agency")
  *
  * scored by the time of submission and the number (the score above: unique,
  * so it serves as the keyset cursor; numbers alone are not in the order of
- * submission, each worker takes them in blocks).
+ * submission, each worker takes them in blocks).  Every other list is a
+ * union of these: all reports are every state's, a category its open and
+ * its closed, Open311's open or closed of a category one of the two.  A
+ * submission writes three of them.
  */
 
 
@@ -154,16 +159,6 @@ ngx_http_lapor_store_unplace(ngx_http_lapor_batch_t *b, int64_t id,
 }
 
 
-void
-ngx_http_lapor_store_publish(ngx_http_lapor_batch_t *b, int64_t id,
-    int64_t created_at, const char *category)
-{
-    ngx_http_lapor_store_zset(b, 1, id, created_at, "public");
-    ngx_http_lapor_store_zset(b, 1, id, created_at, "public:category:%s",
-                              category);
-}
-
-
 static void
 ngx_http_lapor_store_apply(ngx_http_lapor_batch_t *b, int add, int64_t id,
     ngx_http_lapor_place_t *p)
@@ -227,21 +222,13 @@ static void
 ngx_http_lapor_store_zset(ngx_http_lapor_batch_t *b, int add, int64_t id,
     int64_t t, const char *fmt, ...)
 {
-    u_char   *p, *last;
-    va_list   args;
-
-    p = ngx_pnalloc(b->pool, 256);
-    if (p == NULL) {
-        b->failed = 1;
-        return;
-    }
-
-    va_start(args, fmt);
-    last = ngx_vslprintf(p, p + 256, fmt, args);
-    va_end(args);
+    va_list  args;
 
     ngx_http_lapor_batch_cmd(b, add ? "ZADD" : "ZREM");
-    ngx_http_lapor_batch_key(b, "%*s", (size_t) (last - p), p);
+
+    va_start(args, fmt);
+    ngx_http_lapor_batch_vkey(b, fmt, args);
+    va_end(args);
 
     if (add) {
         ngx_http_lapor_batch_int(b, ngx_http_lapor_score(t, id));
@@ -256,7 +243,7 @@ ngx_http_lapor_store_created(ngx_http_lapor_batch_t *b, int64_t id,
     int64_t created, const lapor_catalog_category_t *category,
     ngx_uint_t closed)
 {
-    ngx_http_lapor_store_zset(b, 1, id, created, "created:%*s:%s",
+    ngx_http_lapor_store_zset(b, 1, id, created, "public:category:%*s:%s",
                               category->code_len, category->code,
                               closed ? "closed" : "open");
 }
@@ -266,7 +253,7 @@ void
 ngx_http_lapor_store_close(ngx_http_lapor_batch_t *b, int64_t id,
     int64_t created, const lapor_catalog_category_t *category)
 {
-    ngx_http_lapor_store_zset(b, 0, id, created, "created:%*s:open",
+    ngx_http_lapor_store_zset(b, 0, id, created, "public:category:%*s:open",
                               category->code_len, category->code);
     ngx_http_lapor_store_created(b, id, created, category, 1);
 }

@@ -1,8 +1,9 @@
 
 /*
  * Where a report lives in Redis besides its hash: the live queues, agency
- * inboxes, the deadline and auto-close indexes.  One place decides it for
- * submission, every action and the auto-close sweep.
+ * inboxes, the deadline and auto-close indexes, the lists by creation
+ * time.  One place decides it for submission, every action and the
+ * auto-close sweep.
  */
 
 
@@ -64,16 +65,11 @@ void ngx_http_lapor_store_place(ngx_http_lapor_batch_t *b, int64_t id,
 void ngx_http_lapor_store_unplace(ngx_http_lapor_batch_t *b, int64_t id,
     ngx_http_lapor_place_t *p);
 
-/* ZADD to the public lists that never change: all reports, its category */
-void ngx_http_lapor_store_publish(ngx_http_lapor_batch_t *b, int64_t id,
-    int64_t created_at, const char *category);
-
-
 /*
- * The indexes by creation time of the lists (Open311 GET requests):
- * "created:<category>:open" and "created:<category>:closed", score the
- * submission's time.  A new report is open; closing or archiving it moves
- * it (closed and archived are final).
+ * The lists' sets of a category by creation time (GET reports?category=,
+ * Open311 GET requests): "public:category:<code>:open" and ":closed",
+ * score the submission's time.  A new report is open; closing or archiving
+ * it moves it (closed and archived are final).
  */
 void ngx_http_lapor_store_created(ngx_http_lapor_batch_t *b, int64_t id,
     int64_t created, const lapor_catalog_category_t *category,

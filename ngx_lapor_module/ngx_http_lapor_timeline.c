@@ -25,7 +25,7 @@
 
 
 static ngx_int_t ngx_http_lapor_timeline_fetch(ngx_http_request_t *r,
-    void *data);
+    ngx_http_lapor_batch_t *b, void *data);
 static void ngx_http_lapor_timeline_fetched(ngx_http_request_t *r,
     void *data, redisReply *reply, ngx_int_t rc);
 static ngx_int_t ngx_http_lapor_timeline_send(ngx_http_request_t *r,
@@ -41,35 +41,26 @@ static void ngx_http_lapor_timeline_copy(yajl_gen g, lapor_json_t *ev,
 ngx_int_t
 ngx_http_lapor_timeline_handler(ngx_http_request_t *r)
 {
-    return ngx_http_lapor_view_start(r, ngx_http_lapor_timeline_fetch);
+    return ngx_http_lapor_view_start(r, ngx_http_lapor_timeline_fetch,
+                                     ngx_http_lapor_timeline_fetched);
 }
 
 
 static ngx_int_t
-ngx_http_lapor_timeline_fetch(ngx_http_request_t *r, void *data)
+ngx_http_lapor_timeline_fetch(ngx_http_request_t *r,
+    ngx_http_lapor_batch_t *b, void *data)
 {
     ngx_http_lapor_view_t  *tl = data;
 
-    ngx_http_lapor_batch_t       b;
+    /* the report and its timeline as of one moment (one transaction) */
 
-    if (ngx_http_lapor_batch_init(&b, r->pool, &tl->llcf->namespace, 4)
-        != NGX_OK)
-    {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
+    ngx_http_lapor_fetch_report(b, tl->id);
+    ngx_http_lapor_batch_cmd(b, "LRANGE");
+    ngx_http_lapor_batch_key(b, "report:%L:events", tl->id);
+    ngx_http_lapor_batch_cstr(b, "0");
+    ngx_http_lapor_batch_cstr(b, "-1");
 
-    /* the report and its timeline as of one moment */
-
-    ngx_http_lapor_batch_cmd(&b, "MULTI");
-    ngx_http_lapor_fetch_report(&b, tl->id);
-    ngx_http_lapor_batch_cmd(&b, "LRANGE");
-    ngx_http_lapor_batch_key(&b, "report:%L:events", tl->id);
-    ngx_http_lapor_batch_cstr(&b, "0");
-    ngx_http_lapor_batch_cstr(&b, "-1");
-    ngx_http_lapor_batch_cmd(&b, "EXEC");
-
-    return ngx_http_lapor_batch_send(r, tl->rds, &b,
-                                     ngx_http_lapor_timeline_fetched, tl);
+    return b->failed ? NGX_ERROR : NGX_OK;
 }
 
 

@@ -26,7 +26,7 @@
 
 
 static ngx_int_t ngx_http_lapor_view_fetch(ngx_http_request_t *r,
-    void *data);
+    ngx_http_lapor_batch_t *b, void *data);
 static void ngx_http_lapor_view_fetched(ngx_http_request_t *r, void *data,
     redisReply *reply, ngx_int_t rc);
 static ngx_int_t ngx_http_lapor_viewer_check(ngx_http_request_t *r,
@@ -64,14 +64,16 @@ static ngx_http_lapor_text_t  ngx_http_lapor_d_not_found = {
 ngx_int_t
 ngx_http_lapor_report_get(ngx_http_request_t *r)
 {
-    return ngx_http_lapor_view_start(r, ngx_http_lapor_view_fetch);
+    return ngx_http_lapor_view_start(r, ngx_http_lapor_view_fetch,
+                                     ngx_http_lapor_view_fetched);
 }
 
 
-/* a read of one report: the report's number, then the "read" limit */
+/* a read of one report: the report's number, the "read" limit, the read */
 
 ngx_int_t
-ngx_http_lapor_view_start(ngx_http_request_t *r, ngx_http_lapor_step_pt fetch)
+ngx_http_lapor_view_start(ngx_http_request_t *r, ngx_http_lapor_read_pt fetch,
+    ngx_http_lapor_redis_handler_pt fetched)
 {
     ngx_int_t                    rc;
     ngx_http_lapor_ctx_t        *ctx;
@@ -105,7 +107,7 @@ ngx_http_lapor_view_start(ngx_http_request_t *r, ngx_http_lapor_step_pt fetch)
      */
     r->disable_not_modified = 1;
 
-    return ngx_http_lapor_limit(r, "read", fetch, NULL, v);
+    return ngx_http_lapor_limit_read(r, "read", fetch, fetched, v);
 }
 
 
@@ -119,27 +121,21 @@ ngx_http_lapor_report_not_found(ngx_http_request_t *r)
 
 
 static ngx_int_t
-ngx_http_lapor_view_fetch(ngx_http_request_t *r, void *data)
+ngx_http_lapor_view_fetch(ngx_http_request_t *r, ngx_http_lapor_batch_t *b,
+    void *data)
 {
     ngx_http_lapor_view_t  *v = data;
 
-    ngx_http_lapor_batch_t   b;
-
     v->key = ngx_http_lapor_key(r->pool, &v->llcf->namespace, "report:%L",
                                 v->id);
-
-    if (v->key == NULL
-        || ngx_http_lapor_batch_init(&b, r->pool, &v->llcf->namespace, 1)
-           != NGX_OK)
-    {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    if (v->key == NULL) {
+        return NGX_ERROR;
     }
 
-    ngx_http_lapor_batch_cmd(&b, "HGETALL");
-    ngx_http_lapor_batch_str(&b, v->key);
+    ngx_http_lapor_batch_cmd(b, "HGETALL");
+    ngx_http_lapor_batch_str(b, v->key);
 
-    return ngx_http_lapor_batch_send(r, v->rds, &b,
-                                     ngx_http_lapor_view_fetched, v);
+    return b->failed ? NGX_ERROR : NGX_OK;
 }
 
 

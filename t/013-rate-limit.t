@@ -3,7 +3,8 @@
 # lapor_limit: fixed windows counted in Redis.  With `submit 5r/m burst=2`
 # exactly 7 of 10 reports in one minute get 201, the rest 429 with a
 # Retry-After that tells the time to the next window; no report exists
-# without its 201.  The read zone limits GET reports/{id}, key= separates
+# without its 201.  The read zone limits GET reports/{id} (the counter and
+# the read in one MULTI/EXEC: one round trip), key= separates
 # clients, and every nginx node (servers of one instance, and a second
 # instance) shares the counters through Redis.
 
@@ -42,6 +43,12 @@ $t->write_conf(<<'EOF');
         location /read/ {
             lapor_namespace rl;
             lapor_limit read 3r/m;
+            lapor_api;
+        }
+
+        location /readtx/ {
+            lapor_namespace rl;
+            lapor_limit read 100r/m;
             lapor_api;
         }
 
@@ -235,6 +242,67 @@ subtest 'read zone: GET reports/{id} is limited too' => sub {
 
     is($t->http_get("/api/v1/reports/$id")->{status}, 200,
         'a location without a read limit still answers');
+};
+
+subtest 'read zone: the counter and the read in one transaction' => sub {
+    my ($id) = map { /:(\d+)$/ } reports_in('rl');
+
+    # what nginx asks Redis for, command by command (MONITOR shows the
+    # commands of a transaction between its MULTI and EXEC)
+    my $mon = $t->redis_conn;
+    is($mon->command('MONITOR'), 'OK', 'MONITOR');
+
+    my @res = ($t->http_get("/readtx/reports/$id"),
+        $t->http_get("/readtx/reports/$id/events"),
+        $t->http_get('/readtx/reports/999999999'));
+    is(join(' ', map { $_->{status} } @res), '200 200 404',
+        'view, timeline, unknown report');
+
+    my @cmds;
+    my $end = time + $t->tmo(5);
+    while (time < $end) {
+        my $line = eval { $mon->read_reply(0.3) };
+        last if !defined $line && @cmds >= 15;
+        next if !defined $line || ref $line;
+        my ($cmd) = $line =~ /^[\d.]+ \[\d+ [^\]]+\] (.*)$/ or next;
+        next if $cmd =~ /^"(?:PING|ROLE)"/;
+        push @cmds, $cmd =~ /^"(\w+)"(?: "([^"]*)")?/
+            ? lc($1) . (defined $2 ? " $2" : '') : $cmd;
+    }
+    $mon->close;
+
+    my $rl = qr/lapor:\{rl\}:rl:read:[0-9a-f]{32}:\d+/;
+    my @want = (
+        [ 'view', qr/^multi incr $rl pexpire $rl hgetall lapor:\{rl\}:report:$id exec$/ ],
+        [ 'timeline', qr/^multi incr $rl pexpire $rl hmget lapor:\{rl\}:report:$id lrange lapor:\{rl\}:report:$id:events exec$/ ],
+        [ 'unknown report', qr/^multi incr $rl pexpire $rl hgetall lapor:\{rl\}:report:999999999 exec$/ ],
+    );
+    my $seq = join ' ', @cmds;
+    for my $w (@want) {
+        my ($tx) = $seq =~ /(multi (?:(?!multi ).)*? exec)/;
+        like($tx // '', $w->[1], "$w->[0]: one MULTI/EXEC, counter then read")
+            or diag($seq);
+        $seq =~ s/^.*?multi (?:(?!multi ).)*? exec ?//;
+    }
+};
+
+subtest 'a window\'s counter expires from its first request, not renewed' => sub {
+    same_window(4);
+    my ($id) = map { /:(\d+)$/ } reports_in('rl');
+
+    is($t->http_get("/readtx/reports/$id")->{status}, 200, 'first read');
+    my @rl = $t->redis_scan('lapor:{rl}:rl:read:*');
+    my ($key) = sort { $t->redis_cmd('PTTL', $b) <=> $t->redis_cmd('PTTL', $a) }
+        @rl;
+    my $first = $t->redis_cmd('PTTL', $key);
+    ok($first > 0 && $first <= 61_000, "at most the window plus 1 s "
+        . "($first ms)");
+
+    sleep 0.5;
+    is($t->http_get("/readtx/reports/$id")->{status}, 200, 'second read');
+    my $second = $t->redis_cmd('PTTL', $key);
+    ok($second > 0 && $second <= $first - 400,
+        "not renewed by the second request ($second ms)");
 };
 
 subtest 'key=: each client value has its own counter' => sub {

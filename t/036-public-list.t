@@ -6,7 +6,9 @@
 # shows every report once; one filter at a time (category, status,
 # agency), each following the report through dispatch, re-dispatch, "bukan
 # wewenang", archive and feedback (the sweep moves them through the same
-# code: t/023 checks the places); 400 invalid-query for bad
+# code: t/023 checks the places); paging across the sets a list is the
+# union of (all: every state's; a category: open and closed); 400
+# invalid-query for bad
 # parameters; HEAD; 405 with Allow for other methods; the "read" limit;
 # Redis down: 503.  The lists are sorted sets, read by range, never a
 # scan.
@@ -213,6 +215,33 @@ subtest 'filters follow the report' => sub {
         my $z = $t->report_places('bali', $id);
         is_deeply([grep { /^public/ } sort keys %$z], [],
             "report $id: in exactly the right public sets");
+    }
+};
+
+subtest 'paging over reports in every state: each once, in order' => sub {
+    # the list of all is the union of the states' sets, a category the
+    # union of its open and closed reports: the cursor runs across them
+    act($R{school}, 'dispatch', $ADMIN, { agency => 'pupr-kim' });
+    my %state = map { $_ => $t->report_view($_)->{json}{status} } @ALL;
+    my %seen = map { $_ => 1 } values %state;
+    ok(keys %seen >= 4, 'reports in ' . scalar(keys %seen) . ' states: '
+        . join(' ', sort keys %seen));
+    for my $limit (1, 2, 3, 100) {
+        my ($ids) = all_pages(undef, $limit);
+        is_deeply($ids, \@ALL, "all, limit=$limit: every report once, "
+            . 'newest first');
+    }
+
+    my $cat = $t->redis_hash("lapor:{bali}:report:$R{road}")->{category};
+    my @in = grep {
+        $t->redis_hash("lapor:{bali}:report:$_")->{category} eq $cat
+    } @ALL;
+    ok((grep { $_ == $R{road} } @in) && @in > 1,
+        "category $cat: a closed report and open ones");
+    for my $limit (1, 2, 100) {
+        my ($ids) = all_pages("category=$cat", $limit);
+        is_deeply($ids, \@in, "category=$cat, limit=$limit: open and "
+            . 'closed, each once, newest first');
     }
 };
 

@@ -4,7 +4,8 @@
 # the rest, service_code, start_date/end_date within 90 days, status,
 # newest first, page/page_size) and FixMyStreet's GET
 # servicerequestupdates, both from sorted sets the submission and the
-# actions keep ("created:<category>:open|closed", "updated").
+# actions keep (by creation time "public:category:<category>:open|closed",
+# and without service_code "public:status:<state>"; "updated").
 
 use warnings;
 use strict;
@@ -81,9 +82,9 @@ subtest 'the indexes the submission keeps' => sub {
     for my $i (0 .. $#ID) {
         my $h = $t->redis_hash("${P}report:$ID[$i]");
         my $score = $t->redis_cmd({}, 'ZSCORE',
-            "${P}created:$h->{category}:open", $ID[$i]);
+            "${P}public:category:$h->{category}:open", $ID[$i]);
         is($score, $t->queue_score($h->{created_at}, $ID[$i]),
-            "report $ID[$i] in created:$h->{category}:open");
+            "report $ID[$i] in public:category:$h->{category}:open");
     }
 };
 
@@ -119,11 +120,11 @@ subtest 'status open and closed, from the index' => sub {
         body => { reason => 'Laporan ganda dari aplikasi.' });
     is($r->{status}, 200, 'archive one') or diag $r->{body};
     my $h = $t->redis_hash("${P}report:$ID[1]");
-    is($t->redis_cmd({}, 'ZSCORE', "${P}created:kesehatan:open", $ID[1]),
-        undef, 'out of created:kesehatan:open');
-    is($t->redis_cmd({}, 'ZSCORE', "${P}created:kesehatan:closed", $ID[1]),
-        $t->queue_score($h->{created_at}, $ID[1]),
-        'into created:kesehatan:closed with its creation time');
+    is($t->redis_cmd({}, 'ZSCORE', "${P}public:category:kesehatan:open",
+        $ID[1]), undef, 'out of public:category:kesehatan:open');
+    is($t->redis_cmd({}, 'ZSCORE', "${P}public:category:kesehatan:closed",
+        $ID[1]), $t->queue_score($h->{created_at}, $ID[1]),
+        'into public:category:kesehatan:closed with its creation time');
 
     is_deeply(ids(get('requests.json?status=closed')), [ $ID[1] ],
         'status=closed');
@@ -150,13 +151,17 @@ subtest 'service_request_id overrides the rest' => sub {
 };
 
 subtest 'start_date, end_date: W3C datetimes, 90 days at most' => sub {
-    # an old report, backdated 100 days in its hash and its index
+    # an old report, backdated 100 days in its hash and its indexes
     my $old = $ID[3];
     my $h = $t->redis_hash("${P}report:$old");
     my $then = $h->{created_at} - 100 * 86400;
     $t->redis_cmd({}, 'HSET', "${P}report:$old", 'created_at', $then);
-    $t->redis_cmd({}, 'ZADD', "${P}created:transportasi:open",
-        $t->queue_score($then, $old), $old);
+    for my $set ("public:category:transportasi:open",
+        "public:status:$h->{status}", "public:agency:$h->{agency}")
+    {
+        $t->redis_cmd({}, 'ZADD', "${P}$set", $t->queue_score($then, $old),
+            $old);
+    }
 
     my $r = get('requests.json');
     ok(!grep({ $_ == $old } @{ids($r)}), 'by default not older than 90 days');

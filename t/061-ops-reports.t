@@ -114,10 +114,10 @@ subtest 'lapor-show --json: the hash, timeline and sets as in Redis' => sub {
     is_deeply([ sort keys %{$j->{sorted_sets}} ],
         [ sort 'queue:in_progress', 'inbox:pupr-kim',
             'inbox:pupr-kim:in_progress', 'deadlines',
-            'deadlines:in_progress', 'public', 'public:status:in_progress',
-            'public:agency:pupr-kim', 'public:category:infrastruktur',
-            'created:infrastruktur:open', 'updated' ],
-        'those of in_progress, the public lists and Open311\'s');
+            'deadlines:in_progress', 'public:status:in_progress',
+            'public:agency:pupr-kim', 'public:category:infrastruktur:open',
+            'updated' ],
+        'those of in_progress and of the lists by creation time');
     is_deeply($j->{missing_from}, [], 'missing from none');
     is_deeply($j->{unexpected_in}, [], 'in no other');
 };

@@ -69,6 +69,68 @@ test_hmac_vector(void)
 }
 
 
+/* the context of the last key serves again, and a new key replaces it */
+
+static void
+test_hmac_keys_alternate(void)
+{
+    int            i;
+    unsigned char  d[LAPOR_SHA256_LEN], k1[20], k3[131];
+    char           hex[2 * LAPOR_SHA256_LEN + 1];
+
+    static const char  *want[] = {
+        /* RFC 4231, test case 1: key 0x0b x 20, "Hi There" */
+        "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7",
+        /* test case 2 */
+        "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843",
+        /* test case 6: key 0xaa x 131 (longer than a block) */
+        "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54"
+    };
+
+    memset(k1, 0x0b, sizeof(k1));
+    memset(k3, 0xaa, sizeof(k3));
+
+    for (i = 0; i < 7; i++) {
+        switch (i % 3) {
+
+        case 0:
+            UNIT_EQ(lapor_hmac_sha256(k1, sizeof(k1), "Hi There", 8, d), 0);
+            lapor_hex(d, sizeof(d), hex);
+            hex[64] = '\0';
+            UNIT_TRUE(strcmp(hex, want[0]) == 0);
+            break;
+
+        case 1:
+            UNIT_EQ(lapor_hmac_sha256((const unsigned char *) "Jefe", 4,
+                                      "what do ya want for nothing?", 28, d),
+                    0);
+            lapor_hex(d, sizeof(d), hex);
+            hex[64] = '\0';
+            UNIT_TRUE(strcmp(hex, want[1]) == 0);
+            break;
+
+        default:
+            UNIT_EQ(lapor_hmac_sha256(k3, sizeof(k3),
+                                      "Test Using Larger Than Block-Size Key "
+                                      "- Hash Key First", 54, d), 0);
+            lapor_hex(d, sizeof(d), hex);
+            hex[64] = '\0';
+            UNIT_TRUE(strcmp(hex, want[2]) == 0);
+            break;
+        }
+    }
+
+    /* the same key twice in a row, and after the others */
+
+    for (i = 0; i < 2; i++) {
+        UNIT_EQ(lapor_hmac_sha256(k1, sizeof(k1), "Hi There", 8, d), 0);
+        lapor_hex(d, sizeof(d), hex);
+        hex[64] = '\0';
+        UNIT_TRUE(strcmp(hex, want[0]) == 0);
+    }
+}
+
+
 static void
 test_base64url_round_trip(void)
 {
@@ -344,6 +406,7 @@ main(void)
 {
     test_sha256_vectors();
     test_hmac_vector();
+    test_hmac_keys_alternate();
     test_base64url_round_trip();
     test_base64url_rejects();
     test_random_differs();

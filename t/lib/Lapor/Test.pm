@@ -2456,11 +2456,13 @@ package Lapor::Test;
 # current state) folded into "deadlines" when it agrees with it; any other
 # copy (a stale state, another score) stays visible.
 #
-# The public list's sets (GET reports) are folded away too when they are
-# exactly right: "public", "public:category:<its category>",
-# "public:status:<its status>" and "public:agency:<its agency>" (when it
-# has one), each scored by submission time and number.  A missing, stale or extra one stays
-# visible (a missing one as "public...: missing").
+# The lists' sets by creation time (GET reports, Open311 GET requests) are
+# folded away too when they are exactly right: "public:status:<its
+# status>", "public:category:<its category>:open" (":closed" once closed or
+# archived) and "public:agency:<its agency>" (when it has one), each scored
+# by submission time and number; "updated" when it agrees with the last
+# change.  A missing, stale or extra one stays visible (a missing one as
+# "public...: missing").
 sub report_places {
     my ($self, $ns, $id, %opts) = @_;
     my $z = $self->report_zsets($ns, $id, %opts);
@@ -2474,21 +2476,15 @@ sub report_places {
 
     return $z unless defined $status;
 
-    # The Open311 list indexes (by creation time, by the last change)
-    # folded in when they agree with the hash: "created:<category>:open|
-    # closed" with the submission's score, "updated" with the last
-    # change's.
-    my $class = $status =~ /^(?:closed|archived)$/ ? 'closed' : 'open';
-    my $c = "created:$h->{category}:$class";
-    delete $z->{$c} if defined $z->{$c}
-        && $z->{$c} == $self->queue_score($h->{created_at}, $id);
+    # Open311's updates by the last change
     delete $z->{updated} if defined $z->{updated}
         && $z->{updated} == $self->queue_score($h->{updated_at}, $id);
 
-    # The public list's sets (GET reports), each a must, scored like the
-    # queues: submission time and number.
-    my @want = ('public', "public:category:$h->{category}",
-        "public:status:$status");
+    # the sets by creation time, each a must, scored like the queues:
+    # submission time and number
+    my $class = $status =~ /^(?:closed|archived)$/ ? 'closed' : 'open';
+    my @want = ("public:status:$status",
+        "public:category:$h->{category}:$class");
     push @want, "public:agency:$h->{agency}"
         if defined $h->{agency} && length $h->{agency};
     my $score = $self->queue_score($h->{created_at}, $id);
