@@ -52,6 +52,9 @@ typedef struct {
     ngx_str_t                     sentinel_user;
     ngx_str_t                     sentinel_password;
 
+    /* Redis Cluster: the nodes asked for the slot map; NULL: no cluster */
+    ngx_array_t                  *cluster;     /* ngx_http_lapor_redis_addr_t */
+
     /* lapor_redis_wait: replicas a write transaction waits for, 0: off */
     ngx_uint_t                    wait_replicas;
     ngx_msec_t                    wait_timeout;
