@@ -54,7 +54,7 @@
 #define NGX_HTTP_LAPOR_CLUSTER_ASK           3
 #define NGX_HTTP_LAPOR_CLUSTER_MOVED         4
 
-#define NGX_HTTP_LAPOR_CLUSTER_TRIES         8
+#define NGX_HTTP_LAPOR_CLUSTER_TRIES         16
 #define NGX_HTTP_LAPOR_CLUSTER_RETRY         20     /* ms, TRYAGAIN */
 #define NGX_HTTP_LAPOR_CLUSTER_WAIT_NODE     50     /* ms, no master yet */
 #define NGX_HTTP_LAPOR_CLUSTER_MAP_EVERY     100    /* ms between maps */
@@ -84,6 +84,8 @@ static ngx_uint_t ngx_http_lapor_cluster_redirection(
     ngx_http_lapor_redis_op_t *op, redisReply *rep);
 static void ngx_http_lapor_cluster_error(ngx_http_lapor_redis_op_t *op,
     redisReply *rep);
+static void ngx_http_lapor_cluster_info(ngx_http_lapor_redis_node_t *node,
+    ngx_http_lapor_redis_node_info_t *info);
 
 
 /* the slot map */
@@ -512,6 +514,7 @@ ngx_http_lapor_cluster_map_done(ngx_http_lapor_redis_t *rds)
         rds->map_tries = 0;
         rds->map_failures = 0;
         rds->refreshes++;
+        ngx_http_lapor_metrics_cluster(rds->metrics, 1, 0);
 
         if (rds->cluster_state != NGX_HTTP_LAPOR_REDIS_READY) {
             rds->cluster_state = NGX_HTTP_LAPOR_REDIS_READY;
@@ -1245,19 +1248,29 @@ ngx_http_lapor_cluster_error(ngx_http_lapor_redis_op_t *op, redisReply *rep)
 }
 
 
-/* a try ended with a redirection: once more, now or a little later */
+/*
+ * A try ended with a redirection: once more, now or a little later.
+ * MOVED and ASK are followed a bounded number of times (a loop between
+ * two masters is a broken cluster); TRYAGAIN lasts as long as the
+ * namespace's keys are split between two masters, so it is waited out,
+ * up to the operation's timeout.
+ */
 
 static void
 ngx_http_lapor_cluster_again(ngx_http_lapor_redis_op_t *op)
 {
     ngx_int_t                rc;
     ngx_uint_t               i;
+    ngx_msec_t               delay;
     ngx_http_lapor_redis_t  *rds;
 
     rds = op->rds;
     rds->redirects++;
+    ngx_http_lapor_metrics_cluster(rds->metrics, 0, 1);
 
-    if (++op->tries > NGX_HTTP_LAPOR_CLUSTER_TRIES) {
+    if (op->redirect >= NGX_HTTP_LAPOR_CLUSTER_ASK
+        && ++op->tries > NGX_HTTP_LAPOR_CLUSTER_TRIES)
+    {
         ngx_log_error(NGX_LOG_ERR, rds->log, 0,
                       "lapor: redis cluster redirected a batch for slot %ui "
                       "%ui times, giving up", op->slot, op->tries - 1);
@@ -1277,6 +1290,10 @@ ngx_http_lapor_cluster_again(ngx_http_lapor_redis_op_t *op)
         }
     }
 
+    /* 20, 40, ... 200 ms between the tries that wait */
+
+    delay = NGX_HTTP_LAPOR_CLUSTER_RETRY * (1 + ngx_min(op->waits, 9));
+
     switch (op->redirect) {
 
     case NGX_HTTP_LAPOR_CLUSTER_MOVED:
@@ -1288,11 +1305,12 @@ ngx_http_lapor_cluster_again(ngx_http_lapor_redis_op_t *op)
 
     case NGX_HTTP_LAPOR_CLUSTER_DOWN:
         ngx_http_lapor_cluster_refresh(rds);
-        ngx_http_lapor_cluster_park(op, NGX_HTTP_LAPOR_CLUSTER_WAIT_NODE);
-        return;
+
+        /* fall through */
 
     default: /* NGX_HTTP_LAPOR_CLUSTER_TRYAGAIN */
-        ngx_http_lapor_cluster_park(op, NGX_HTTP_LAPOR_CLUSTER_RETRY);
+        op->waits++;
+        ngx_http_lapor_cluster_park(op, delay);
         return;
     }
 
@@ -1307,4 +1325,65 @@ ngx_http_lapor_cluster_again(ngx_http_lapor_redis_op_t *op)
         op->lost = 1;
         ngx_http_lapor_redis_finish(op, NULL);
     }
+}
+
+
+const char *
+ngx_http_lapor_redis_mode(ngx_http_lapor_redis_t *rds)
+{
+    if (rds == NULL || (rds->conf->sentinels == NULL
+                        && rds->conf->cluster == NULL))
+    {
+        return "single";
+    }
+
+    return rds->conf->sentinels ? "sentinel" : "cluster";
+}
+
+
+static void
+ngx_http_lapor_cluster_info(ngx_http_lapor_redis_node_t *node,
+    ngx_http_lapor_redis_node_info_t *info)
+{
+    info->address = &node->address;
+    info->state = ngx_http_lapor_redis_state_name(node->state);
+    info->slots = node->slots;
+}
+
+
+ngx_int_t
+ngx_http_lapor_redis_cluster_node(ngx_http_lapor_redis_t *rds, ngx_uint_t i,
+    ngx_http_lapor_redis_node_info_t *info)
+{
+    if (rds == NULL || rds->conf->cluster == NULL || i >= rds->nnodes) {
+        return NGX_DONE;
+    }
+
+    ngx_http_lapor_cluster_info(rds->nodes[i], info);
+
+    return NGX_OK;
+}
+
+
+ngx_int_t
+ngx_http_lapor_redis_cluster_slot(ngx_http_lapor_redis_t *rds, ngx_str_t *ns,
+    ngx_uint_t *slot, ngx_http_lapor_redis_node_info_t *info)
+{
+    uint16_t  k;
+
+    *slot = lapor_keyslot(ns->data, ns->len);
+
+    if (rds == NULL || rds->conf->cluster == NULL) {
+        return NGX_DECLINED;
+    }
+
+    k = rds->slots[*slot];
+
+    if (k == NGX_HTTP_LAPOR_CLUSTER_NO_NODE) {
+        return NGX_DECLINED;
+    }
+
+    ngx_http_lapor_cluster_info(rds->nodes[k], info);
+
+    return NGX_OK;
 }

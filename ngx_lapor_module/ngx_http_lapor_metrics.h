@@ -53,6 +53,8 @@ typedef struct {
     ngx_atomic_t    past_coverage;     /* deadlines past the holidays */
     ngx_atomic_t    master_switches;   /* Sentinel: summed over workers */
     ngx_atomic_t    unreplicated;      /* lapor_redis_wait fell short */
+    ngx_atomic_t    cluster_maps;      /* CLUSTER SLOTS answers taken */
+    ngx_atomic_t    cluster_redirects; /* batches sent again */
     ngx_http_lapor_metrics_worker_t  workers[NGX_HTTP_LAPOR_METRICS_WORKERS];
 } ngx_http_lapor_metrics_t;
 
@@ -75,6 +77,9 @@ void ngx_http_lapor_metrics_ready(ngx_http_lapor_metrics_t *m,
 /* Sentinel named another master; a write fell short of its replicas */
 void ngx_http_lapor_metrics_switch(ngx_http_lapor_metrics_t *m);
 void ngx_http_lapor_metrics_unreplicated(ngx_http_lapor_metrics_t *m);
+/* Redis Cluster: a slot map taken; a batch redirected (MOVED, ASK, ...) */
+void ngx_http_lapor_metrics_cluster(ngx_http_lapor_metrics_t *m,
+    ngx_uint_t maps, ngx_uint_t redirects);
 void ngx_http_lapor_metrics_limited(ngx_http_request_t *r, ngx_str_t *zone);
 void ngx_http_lapor_metrics_replay(ngx_http_request_t *r);
 

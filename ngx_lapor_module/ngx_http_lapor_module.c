@@ -255,7 +255,7 @@ ngx_http_lapor_redis(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
         rc_->address.data = (u_char *) "sentinel";
         rc_->address.len = sizeof("sentinel") - 1;
 
-    } else if (value[1].len > 8
+    } else if (value[1].len >= 8
                && ngx_strncmp(value[1].data, "cluster=", 8) == 0)
     {
         s.data = value[1].data + 8;

@@ -150,7 +150,8 @@ struct ngx_http_lapor_redis_op_s {
     ngx_uint_t                        last;      /* the handler's reply */
     ngx_uint_t                        pos;       /* in order[] */
     ngx_uint_t                        slot;
-    ngx_uint_t                        tries;
+    ngx_uint_t                        tries;     /* MOVED, ASK */
+    ngx_uint_t                        waits;     /* TRYAGAIN, CLUSTERDOWN */
     ngx_msec_t                        start;
     ngx_http_lapor_redis_node_t      *ask;       /* ASKING first, there */
     ngx_http_lapor_redis_node_t      *to;        /* MOVED there */
