@@ -1015,7 +1015,18 @@ ngx_http_lapor_cluster_reply(redisAsyncContext *ac, void *reply,
     idx = op->order[op->pos++];
 
     if (rep == NULL) {
-        op->lost = 1;
+
+        /*
+         * A connection that never got to the server wrote nothing: the
+         * batch is sent again when the map names a master that answers.
+         */
+
+        if (node->ac == ac && !node->connected && !node->rds->exiting) {
+            op->unsent = 1;
+
+        } else {
+            op->lost = 1;
+        }
 
         if (node->ac == ac && node->state == NGX_HTTP_LAPOR_REDIS_READY) {
             node->state = NGX_HTTP_LAPOR_REDIS_BACKOFF;
@@ -1089,6 +1100,12 @@ ngx_http_lapor_cluster_reply(redisAsyncContext *ac, void *reply,
     }
 
     if (op->outstanding) {
+        return;
+    }
+
+    if (op->unsent && !op->lost && !op->timed_out && !op->failed) {
+        op->unsent = 0;
+        ngx_http_lapor_cluster_park(op, NGX_HTTP_LAPOR_CLUSTER_WAIT_NODE);
         return;
     }
 
@@ -1266,7 +1283,9 @@ ngx_http_lapor_cluster_again(ngx_http_lapor_redis_op_t *op)
 
     rds = op->rds;
     rds->redirects++;
-    ngx_http_lapor_metrics_cluster(rds->metrics, 0, 1);
+
+    /* the same numbers as NGX_HTTP_LAPOR_METRICS_REDIRECTS counts */
+    ngx_http_lapor_metrics_cluster(rds->metrics, 0, op->redirect);
 
     if (op->redirect >= NGX_HTTP_LAPOR_CLUSTER_ASK
         && ++op->tries > NGX_HTTP_LAPOR_CLUSTER_TRIES)

@@ -50,6 +50,10 @@ static const uint64_t  ngx_http_lapor_latency_us[] = {
     1000000, 2500000
 };
 
+static const char  *ngx_http_lapor_redirect_names[] = {
+    "", "tryagain", "clusterdown", "ask", "moved"
+};
+
 static const char  *ngx_http_lapor_zone_names[NGX_HTTP_LAPOR_METRICS_ZONES] = {
     "submit", "write", "read"
 };
@@ -288,11 +292,18 @@ ngx_http_lapor_metrics_switch(ngx_http_lapor_metrics_t *m)
 
 void
 ngx_http_lapor_metrics_cluster(ngx_http_lapor_metrics_t *m, ngx_uint_t maps,
-    ngx_uint_t redirects)
+    ngx_uint_t redirect)
 {
-    if (m) {
+    if (m == NULL) {
+        return;
+    }
+
+    if (maps) {
         (void) ngx_atomic_fetch_add(&m->cluster_maps, maps);
-        (void) ngx_atomic_fetch_add(&m->cluster_redirects, redirects);
+    }
+
+    if (redirect && redirect < NGX_HTTP_LAPOR_METRICS_REDIRECTS) {
+        (void) ngx_atomic_fetch_add(&m->cluster_redirects[redirect], 1);
     }
 }
 
@@ -859,15 +870,21 @@ ngx_http_lapor_metrics_cluster_nodes(ngx_http_request_t *r, u_char *p,
                 &t[i].namespace, slot, info.address);
     }
 
-    return ngx_slprintf(p, last,
+    p = ngx_slprintf(p, last,
             "# HELP lapor_redis_cluster_maps_total Slot maps (CLUSTER SLOTS) "
             "taken, summed over the workers.\n"
             "# TYPE lapor_redis_cluster_maps_total counter\n"
             "lapor_redis_cluster_maps_total %uA\n"
             "# HELP lapor_redis_cluster_redirects_total Batches sent again "
-            "after MOVED, ASK, TRYAGAIN or CLUSTERDOWN, summed over the "
-            "workers.\n"
-            "# TYPE lapor_redis_cluster_redirects_total counter\n"
-            "lapor_redis_cluster_redirects_total %uA\n",
-            m->cluster_maps, m->cluster_redirects);
+            "after a redirection, by the reply, summed over the workers.\n"
+            "# TYPE lapor_redis_cluster_redirects_total counter\n",
+            m->cluster_maps);
+
+    for (i = 1; i < NGX_HTTP_LAPOR_METRICS_REDIRECTS; i++) {
+        p = ngx_slprintf(p, last,
+                "lapor_redis_cluster_redirects_total{reply=\"%s\"} %uA\n",
+                ngx_http_lapor_redirect_names[i], m->cluster_redirects[i]);
+    }
+
+    return p;
 }

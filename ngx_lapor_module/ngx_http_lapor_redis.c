@@ -350,6 +350,7 @@ ngx_http_lapor_redis_connect(ngx_http_lapor_redis_node_t *node)
 
     rds->asked = 0;
     node->state = NGX_HTTP_LAPOR_REDIS_CONNECTING;
+    node->connected = 0;
 
     if (conf->cluster == NULL) {
         rds->generation++;
@@ -657,6 +658,7 @@ ngx_http_lapor_redis_connected(const redisAsyncContext *ac, int status)
 
     if (status == REDIS_OK && node && node->ac == ac) {
         node->state = NGX_HTTP_LAPOR_REDIS_HANDSHAKE;
+        node->connected = 1;
     }
 }
 

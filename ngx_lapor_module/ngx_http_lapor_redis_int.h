@@ -58,6 +58,8 @@ struct ngx_http_lapor_redis_node_s {
     u_char                            text[NGX_SOCKADDR_STRLEN + 8];
     ngx_uint_t                        slots;     /* in the current map */
     ngx_uint_t                        index;
+
+    unsigned                          connected:1; /* this context */
 };
 
 
@@ -164,6 +166,7 @@ struct ngx_http_lapor_redis_op_s {
     unsigned                          wait:1;    /* WAIT ends the batch */
     unsigned                          cluster:1;
     unsigned                          redirect:3;
+    unsigned                          unsent:1;  /* lost before connected */
 };
 
 

@@ -63,6 +63,7 @@ sub cmd {
 
 sub info {
     my ($name, $what) = @_;
+    # $what: CLUSTER INFO; else INFO replication
     my $v = eval { cmd($name, $what ? ('CLUSTER', 'INFO') : ('INFO',
         'replication')) };
     return {} unless defined $v && !ref $v;
@@ -99,6 +100,21 @@ sub cluster_ok {
 
 ok(cluster_ok(@M), 'three masters, every slot covered, all agree')
     or BAIL_OUT('no cluster');
+
+# a replica of m1, for the failover at the end
+start_node('r1');
+$ID{r1} = cmd('r1', 'CLUSTER', 'MYID');
+is(cmd('r1', 'CLUSTER', 'MEET', '127.0.0.1', $t->redis_port('m1'),
+    $t->port('bus-m1')), 'OK', 'r1 meets m1');
+ok(wait_until(sub {
+    my $nodes = eval { cmd('r1', 'CLUSTER', 'NODES') } // '';
+    return $nodes =~ /\Q$ID{m1}\E/ && $nodes =~ /\Q$ID{m3}\E/;
+}, $t->tmo(10), 0.1), 'r1 knows the masters');
+is(cmd('r1', 'CLUSTER', 'REPLICATE', $ID{m1}), 'OK', 'r1 replicates m1');
+ok(wait_until(sub {
+    (info('r1')->{master_link_status} || '') eq 'up'
+}, $t->tmo(10), 0.1), 'r1 replicates m1 as the "replica" user');
+ok(cluster_ok(@M, 'r1'), 'all four agree');
 
 # where the namespaces are: CLUSTER KEYSLOT, and which master has it
 for my $ns (sort keys %SLOT) {
@@ -307,7 +323,7 @@ subtest 'a live migration of a namespace: nothing fails, lost or doubled' => sub
     # (before: a transaction over keys of which some are missing waits
     # for the end of a migration, TRYAGAIN, as the gauges of /metrics do)
     my $m0 = $t->http_get('/metrics')->{body};
-    my ($redirects0) = $m0 =~ /^lapor_redis_cluster_redirects_total (\d+)/m;
+    my %redirects0 = $m0 =~ /^lapor_redis_cluster_redirects_total\{reply="(\w+)"\} (\d+)$/mg;
 
     is(cmd('m2', 'CLUSTER', 'SETSLOT', $SLOT{bali}, 'IMPORTING', $ID{m3}),
         'OK', 'm2 imports the slot');
@@ -415,9 +431,14 @@ subtest 'a live migration of a namespace: nothing fails, lost or doubled' => sub
         scalar @all, 'the statistics count each report once');
 
     my $m1 = $t->http_get('/metrics')->{body};
-    my ($redirects1) = $m1 =~ /^lapor_redis_cluster_redirects_total (\d+)/m;
-    ok($redirects1 > $redirects0, 'redirections happened: '
-        . ($redirects1 - $redirects0));
+    my %redirects1 = $m1 =~ /^lapor_redis_cluster_redirects_total\{reply="(\w+)"\} (\d+)$/mg;
+    my %seen_redirects = map { $_ => $redirects1{$_} - ($redirects0{$_} || 0) }
+        keys %redirects1;
+    note('batches sent again: ' . join ', ',
+        map { "$_ $seen_redirects{$_}" } sort keys %seen_redirects);
+    for my $reply (qw/ ask tryagain moved /) {
+        ok($seen_redirects{$reply}, "some after $reply, none seen by a client");
+    }
     like($m1, qr/^lapor_redis_cluster_namespace_master\{namespace="bali",slot="$SLOT{bali}",address="\Q@{[addr('m2')]}\E"\} 1$/m,
         'metrics: bali is on m2 now');
     is($t->report_view($all[-1], undef, prefix => '/bali')->{status}, 200,
@@ -480,6 +501,74 @@ subtest 'two nginx: one rate limit, one numbering' => sub {
 };
 
 ###############################################################################
+# A master killed: its replica is elected, nginx follows the new map.
+
+$t2->stop_nginx;
+$t2->check_alerts('no alerts in the second nginx error.log');
+
+subtest 'failover: m1 killed, r1 elected, ntb served by r1' => sub {
+    my ($seq, @open, %tries, %acked, @answers) = (0);
+    $t->collect_acl_log(name => 'm1');
+    my $t_kill = time;
+    $t->stop_redis(name => 'm1', signal => 'KILL');
+
+    # submissions with Idempotency-Keys, each tried again until 201, new
+    # ones for 4 s
+    while (time - $t_kill < $t->tmo(30)) {
+        push @open, ++$seq while time - $t_kill < 4 && @open < 4;
+        last unless @open;
+        my @res = $t->http_parallel([ map {
+            $t->raw_request('POST', '/ntb/reports', headers => {
+                'Content-Type' => 'application/json',
+                'Idempotency-Key' => "ntb-failover-$_" },
+                body => $t->report_json($t->report_doc(title =>
+                    sprintf 'Laporan ntb saat failover nomor %05d', $_))) }
+            @open ], timeout => 15);
+        my @again;
+        for my $i (0 .. $#open) {
+            my $st = $res[$i]{status} || 0;
+            push @answers, [ time - $t_kill, $st, $res[$i]{elapsed} ];
+            if ($st == 201) {
+                $acked{$open[$i]} = $res[$i]{json}{id};
+            } else {
+                push @again, $open[$i];
+            }
+        }
+        @open = @again;
+        sleep 0.05 if @again;
+    }
+
+    is(scalar @open, 0, 'every submission got its 201 in the end');
+    my @not = grep { $_->[1] != 201 } @answers;
+    my %codes = map { $_->[1] => 1 } @not;
+    my $last_bad = @not ? $not[-1][0] : 0;
+    note(sprintf '%d answers, %d not 201 (%s), the last %.2f s after the '
+        . 'kill', scalar @answers, scalar @not, join(',', sort keys %codes),
+        $last_bad);
+    my ($longest) = sort { $b <=> $a } map { $_->[2] || 0 } @answers;
+    note(sprintf 'the longest answer took %.2f s (waiting for the new '
+        . 'master)', $longest);
+    ok(!grep({ $_ != 503 && $_ != 504 } keys %codes),
+        'the failed ones: 503 or 504, to be tried again');
+    ok($last_bad < $t->tmo(15), 'failures only during the failover');
+    is(info('r1')->{role}, 'master', 'r1 is a master');
+
+    my $a = addr('r1');
+    my $m = $t->http_get('/metrics')->{body};
+    like($m, qr/^lapor_redis_cluster_namespace_master\{namespace="ntb",slot="$SLOT{ntb}",address="\Q$a\E"\} 1$/m,
+        'metrics: ntb is on r1');
+    my $h = health('ntb');
+    is($h->{redis}{master_state}, 'ready', 'health: its master ready');
+    is($h->{redis}{masters}, 3, 'health: three masters');
+    my @missing = grep { !on_master('r1', "lapor:{ntb}:report:$_") }
+        values %acked;
+    is_deeply(\@missing, [], 'the reports acknowledged after the kill are '
+        . 'on r1');
+    is($t->report_view($ids{ntb}[0], undef, prefix => '/ntb')->{status},
+        200, 'a report of before the failover is served');
+};
+
+###############################################################################
 # Misuse.
 
 subtest 'misuse of lapor_redis cluster= fails nginx -t' => sub {
@@ -499,6 +588,4 @@ subtest 'misuse of lapor_redis cluster= fails nginx -t' => sub {
     }
 };
 
-$t2->stop_nginx;
-$t2->check_alerts('no alerts in the second nginx error.log');
 $t->finish;
