@@ -15,6 +15,8 @@
 #     client, no request fails, no report is lost or doubled;
 #   - two nginx instances sharing the cluster: a rate limit and the report
 #     numbers behave as on one Redis;
+#   - examples/nginx-multi.conf (Bali and NTB, each with its host name,
+#     catalog, key and namespace): nginx -t, and requests to each;
 #   - a master killed: its replica takes over (CLUSTER FAILOVER is not
 #     needed: the cluster elects it), nginx follows the new map;
 #   - misuse of the directive fails nginx -t.
@@ -28,6 +30,7 @@ use lib "$FindBin::Bin/lib";
 use Test::More;
 use Time::HiRes qw/ time sleep /;
 use IO::Select;
+use HTTP::Tiny;
 
 use Lapor::Test;
 
@@ -498,6 +501,91 @@ subtest 'two nginx: one rate limit, one numbering' => sub {
         $t->redis_scan('lapor:{ntb}:report:*', name => 'm1');
     is(scalar @hashes, scalar @{$ids{ntb}}, 'as many reports on m1')
         or diag("hashes: @hashes; acknowledged: @{$ids{ntb}}");
+};
+
+###############################################################################
+# examples/nginx-multi.conf: two provinces, each with its host name,
+# catalog, identity key, officers and namespace, on this cluster.
+
+subtest 'examples/nginx-multi.conf: Bali and NTB side by side' => sub {
+    my $t3 = Lapor::Test->new;
+    $t3->write_file("$_.key", Lapor::Test::new_key() . "\n") for qw/ bali ntb /;
+    my $tok = $t3->officer_tokens({ 'admin-multi' => 'admin' });
+    my $seeds = join ',', map { addr($_) } qw/ m1 m2 m3 /;
+    my $conf = $t3->write_example_conf(file => 'nginx-multi.conf', sub => {
+        'lapor_redis cluster=[^;]+;' => "lapor_redis cluster=$seeds "
+            . $t->redis_login . ';',
+        'listen 80;' => 'listen 127.0.0.1:%%PORT%%;',
+        '127\.0\.0\.1:9145' => '127.0.0.1:%%PORT_metrics%%',
+        '/etc/nginx/lapor/bali/catalog\.json'
+            => '%%REPO%%/examples/catalog.json',
+        '/etc/nginx/lapor/ntb/catalog\.json'
+            => '%%REPO%%/examples/catalog-ntb.json',
+        '/etc/nginx/lapor/bali/identity\.key' => '%%TESTDIR%%/bali.key',
+        '/etc/nginx/lapor/ntb/identity\.key' => '%%TESTDIR%%/ntb.key',
+        '/etc/nginx/lapor/(?:bali|ntb)/tokens' => '%%TESTDIR%%/tokens',
+    });
+
+    my $dir = $t3->testdir;
+    my $out = `$Lapor::Test::NGINX -t -p $dir/ -c $conf -e $dir/t.log 2>&1`;
+    is($?, 0, 'nginx -t accepts it') or diag($out);
+
+    $t3->start_nginx;
+    my %host = (bali => 'lapor.baliprov.example',
+        ntb => 'lapor.ntbprov.example');
+    my %region = (bali => 'bali', ntb => 'ntb');
+    my $as = sub {
+        my ($ns, $method, $path, %o) = @_;
+        my $req = $t3->raw_request($method, $path, %o);
+        $req =~ s/^Host: localhost\r$/Host: $host{$ns}\r/m;
+        return $t3->http_raw($req);
+    };
+    ok(wait_until(sub {
+        $as->('bali', 'GET', '/api/v1/health')->{status} == 200
+            && $as->('ntb', 'GET', '/api/v1/health')->{status} == 200
+    }, $t->tmo(10), 0.1), 'both provinces: health 200');
+
+    for my $ns (qw/ bali ntb /) {
+        my $h = $as->($ns, 'GET', '/api/v1/health');
+        my $j = eval { Lapor::Test::json_decode($h->{body}) } || {};
+        is($j->{namespace}, $ns, "$host{$ns}: namespace $ns");
+        is($j->{redis}{slot}, $SLOT{$ns}, "$host{$ns}: slot $SLOT{$ns}");
+
+        my $c = $as->($ns, 'GET', '/api/v1/catalog');
+        my $cj = eval { Lapor::Test::json_decode($c->{body}) } || {};
+        is($cj->{region}{code}, $region{$ns}, "$host{$ns}: its catalog");
+
+        my $doc = $t->report_doc(title => "Laporan contoh dua provinsi $ns",
+            category => 'kesehatan');
+        my $r = $as->($ns, 'POST', '/api/v1/reports',
+            headers => { 'Content-Type' => 'application/json' },
+            body => $t->report_json($doc));
+        is($r->{status}, 201, "$host{$ns}: a report") or diag($r->{body});
+        my $rj = eval { Lapor::Test::json_decode($r->{body}) } || {};
+        my $home = $ns eq 'bali' ? 'm2' : $HOME{$ns};   # bali was moved
+        ok($rj->{id} && on_master($home, "lapor:{$ns}:report:$rj->{id}"),
+            "$host{$ns}: stored in lapor:{$ns}: on $home");
+        is($as->($ns, 'GET', "/api/v1/reports/$rj->{id}")->{status}, 200,
+            "$host{$ns}: read back");
+    }
+
+    # another host name: the first server, as nginx does
+    my $none = $t3->http_get('/api/v1/health');
+    is(($none->{json} || {})->{namespace}, 'bali',
+        'an unknown host name gets the first server (bali)');
+
+    # the metrics server: both provinces side by side
+    my $m = HTTP::Tiny->new(timeout => $t->tmo(10))
+        ->get('http://127.0.0.1:' . $t3->port('metrics') . '/metrics');
+    is($m->{status}, 200, 'the metrics server');
+    for my $ns (qw/ bali ntb /) {
+        like($m->{content}, qr/^lapor_queue_reports\{namespace="$ns",state="submitted"\} \d+$/m,
+            "metrics: the queues of $ns");
+        like($m->{content}, qr/^lapor_redis_cluster_namespace_master\{namespace="$ns",/m,
+            "metrics: the master of $ns");
+    }
+    $t3->stop_nginx;
+    $t3->check_alerts('no alerts in the example\'s error.log');
 };
 
 ###############################################################################
