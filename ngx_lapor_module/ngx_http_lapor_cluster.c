@@ -715,9 +715,11 @@ ngx_http_lapor_cluster_send(ngx_http_lapor_redis_t *rds,
         size += ngx_http_lapor_redis_cmd_size(&cmds[i]);
     }
 
+    /* hiredis reads a byte past a one-word command: a terminating NUL */
+
     op->text = ngx_alloc((ncmds + 1) * sizeof(size_t)
-                         + 2 * ncmds * sizeof(ngx_int_t) + 3 * ncmds + size,
-                         rds->log);
+                         + 2 * ncmds * sizeof(ngx_int_t) + 3 * ncmds + size
+                         + 1, rds->log);
     if (op->text == NULL) {
         ngx_free(op);
         return NGX_ERROR;
@@ -764,6 +766,8 @@ ngx_http_lapor_cluster_send(ngx_http_lapor_redis_t *rds,
             op->kind[i] = NGX_HTTP_LAPOR_CLUSTER_PLAIN;
         }
     }
+
+    *p = '\0';
 
     op->cluster = 1;
     op->ncmds = ncmds;
