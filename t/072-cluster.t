@@ -252,7 +252,7 @@ subtest 'submissions, reads and actions in both namespaces' => sub {
 
 subtest '/metrics: the mode, the masters, both namespaces' => sub {
     my $m = $t->http_get('/metrics');
-    is($m->{status}, 200, '200');
+    is($m->{status}, 200, 'GET /metrics: 200');
     my $text = $m->{body};
     like($text, qr/^lapor_redis_mode\{mode="cluster"\} 1$/m, 'mode cluster');
     for my $name (@M) {
