@@ -1351,19 +1351,6 @@ ngx_http_lapor_cluster_again(ngx_http_lapor_redis_op_t *op)
 }
 
 
-const char *
-ngx_http_lapor_redis_mode(ngx_http_lapor_redis_t *rds)
-{
-    if (rds == NULL || (rds->conf->sentinels == NULL
-                        && rds->conf->cluster == NULL))
-    {
-        return "single";
-    }
-
-    return rds->conf->sentinels ? "sentinel" : "cluster";
-}
-
-
 static void
 ngx_http_lapor_cluster_info(ngx_http_lapor_redis_node_t *node,
     ngx_http_lapor_redis_node_info_t *info)

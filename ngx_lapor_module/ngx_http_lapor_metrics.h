@@ -34,7 +34,7 @@ typedef enum {
 #define NGX_HTTP_LAPOR_METRICS_WORKERS    64
 #define NGX_HTTP_LAPOR_METRICS_ZONES      3
 
-/* batches sent again, by the reply: 1 TRYAGAIN, 2 CLUSTERDOWN, 3 ASK, 4 MOVED */
+/* batches sent again, by reply: 1 TRYAGAIN, 2 CLUSTERDOWN, 3 ASK, 4 MOVED */
 #define NGX_HTTP_LAPOR_METRICS_REDIRECTS  5
 
 

@@ -290,6 +290,19 @@ ngx_http_lapor_redis_retry_after(ngx_http_lapor_redis_t *rds)
 }
 
 
+const char *
+ngx_http_lapor_redis_mode(ngx_http_lapor_redis_t *rds)
+{
+    if (rds == NULL || (rds->conf->sentinels == NULL
+                        && rds->conf->cluster == NULL))
+    {
+        return "single";
+    }
+
+    return rds->conf->sentinels ? "sentinel" : "cluster";
+}
+
+
 ngx_uint_t
 ngx_http_lapor_redis_sentinel(ngx_http_lapor_redis_t *rds)
 {

@@ -193,7 +193,8 @@ ngx_http_lapor_redis_ask_done(ngx_http_lapor_redis_t *rds)
         if (++rds->ask_tries >= n) {
             rds->ask_tries = 0;
 
-            ngx_log_error(ngx_http_lapor_redis_log_level(&rds->main), rds->log, 0,
+            ngx_log_error(ngx_http_lapor_redis_log_level(&rds->main),
+                          rds->log, 0,
                           "lapor: no sentinel named the master of \"%V\"",
                           &rds->conf->master_name);
 
