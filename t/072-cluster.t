@@ -13,8 +13,8 @@
 #     IMPORTING/MIGRATING, MIGRATE ... KEYS a few at a time, SETSLOT NODE)
 #     while requests are in flight: ASK, TRYAGAIN and MOVED never reach a
 #     client, no request fails, no report is lost or doubled;
-#   - two nginx instances sharing the cluster: a rate limit and the report
-#     numbers behave as on one Redis;
+#   - two nginx instances sharing the cluster: a rate limit, the report
+#     numbers and the auto-close sweep behave as on one Redis;
 #   - examples/nginx-multi.conf (Bali and NTB, each with its host name,
 #     catalog, key and namespace): nginx -t, and requests to each;
 #   - a master killed: its replica takes over (CLUSTER FAILOVER is not
@@ -129,8 +129,10 @@ my %HOME = (ntb => 'm1', bali => 'm3');
 ###############################################################################
 # nginx: two of the three as seeds; the third is learned from the map.
 
-my $TOK = $t->officer_tokens({ 'admin-prov' => 'admin' });
+my $TOK = $t->officer_tokens({ 'admin-prov' => 'admin',
+    'pupr-prov' => 'pupr-kim' });
 my $ADMIN = $TOK->{'admin-prov'};
+my $PUPR = $TOK->{'pupr-prov'};
 
 sub nginx_conf {
     return <<'EOF';
@@ -139,6 +141,7 @@ sub nginx_conf {
     lapor_redis_connect_timeout 500ms;
     lapor_redis_timeout 10s;
     lapor_tokens %%TESTDIR%%/tokens;
+    lapor_auto_close_interval 1s;
 
     server {
         listen 127.0.0.1:%%PORT%%;
@@ -522,6 +525,57 @@ subtest 'two nginx: one rate limit, one numbering' => sub {
         $t->redis_scan('lapor:{ntb}:report:*', name => 'm1');
     is(scalar @hashes, scalar @{$ids{ntb}}, 'as many reports on m1')
         or diag("hashes: @hashes; acknowledged: @{$ids{ntb}}");
+};
+
+subtest 'two nginx: the auto-close sweep closes each report once' => sub {
+    # followed-up reports of ntb, their auto-close time moved into the past
+    my @reps;
+    for my $i (1 .. 10) {
+        my $r = $t->post_report($t->report_doc(title =>
+            "Laporan ntb untuk ditutup otomatis nomor $i"),
+            path => '/ntb/reports');
+        is($r->{status}, 201, "report $i") or next;
+        my $id = $r->{json}{id};
+        for my $step ([ 'dispatch', $ADMIN, { agency => 'pupr-kim' } ],
+            [ 'respond', $PUPR, { message => 'Sedang kami tinjau.' } ],
+            [ 'follow_up', $PUPR, { message => 'Sudah diperbaiki.' } ])
+        {
+            my $a = $t->report_action($id, $step->[0], prefix => '/ntb',
+                token => $step->[1], body => $step->[2]);
+            is($a->{status}, 200, "report $id: $step->[0]")
+                or diag($a->{body});
+        }
+        push @reps, $id;
+    }
+    my $P = 'lapor:{ntb}:';
+    my $before = $t->stats_hash("${P}stats", name => 'm1');
+    my $c = $t->redis_conn(name => 'm1');
+    $c->command('MULTI');
+    my $past = int(time) - 5;
+    for my $id (@reps) {
+        $c->command('HSET', "${P}report:$id", 'due_at', $past);
+        $c->command('ZADD', "${P}autoclose", $t->queue_score($past, $id),
+            $id);
+    }
+    is(ref $c->command('EXEC'), 'ARRAY', 'their auto-close time is past');
+    $c->close;
+
+    ok(wait_until(sub {
+        !grep { $t->report_hash("${P}report:$_", name => 'm1')->{status}
+            ne 'closed' } @reps
+    }, $t->tmo(15), 0.1), 'closed by the sweeps (two nginx, one lock)');
+    # two more sweeps of each: nothing closed twice
+    sleep($t->valgrind ? 4 : 2.3);
+
+    my $after = $t->stats_hash("${P}stats", name => 'm1');
+    is(($after->{'action:auto_close'} // 0)
+        - ($before->{'action:auto_close'} // 0), scalar @reps,
+        'stats: one auto_close per report');
+    my $once = grep {
+        1 == grep { $_->{type} eq 'auto_close' }
+            @{$t->report_events($_, $ADMIN, prefix => '/ntb')->{json}{events}}
+    } @reps;
+    is($once, scalar @reps, 'every timeline has exactly one auto_close');
 };
 
 ###############################################################################
