@@ -50,7 +50,7 @@ export LAPOR_PORT LAPOR_REDIS_PORT
 .PHONY: all deps deps-test deps-valgrind build run reload reset-limits \
         unit integration test test-valgrind build-check clean
 .PHONY: build-asan test-asan asan-integration
-.PHONY: bench browser-deps deb test-deb openapi-deps openapi-lint
+.PHONY: bench bench-cluster browser-deps deb test-deb openapi-deps openapi-lint
 .PHONY: deps-fuzz fuzz fuzz-build fuzz-short
 
 all: build
@@ -271,6 +271,11 @@ test-deb: deb
 bench: build
 	MODULE_CFLAGS="$(MODULE_CFLAGS)" NGINX_SRC="$(NGINX_SRC)" \
 	    perl t/bench/run $(if $(AGAINST),--against=$(AGAINST))
+
+# the cluster scenario: two namespaces on two masters of a Redis Cluster
+# against the same two on one Redis (t/bench/run --cluster)
+bench-cluster: build
+	perl t/bench/run --cluster
 
 clean:
 	rm -rf $(BUILD)

@@ -13,11 +13,15 @@
 #include "ngx_http_lapor_module.h"
 #include "ngx_http_lapor_json.h"
 #include "ngx_http_lapor_problem.h"
+#include "ngx_http_lapor_batch.h"
 
 
 typedef struct {
     struct timespec          start;
     ngx_http_lapor_redis_t  *rds;
+    ngx_str_t               *echo;      /* PING's argument, or NULL */
+    const char              *argv[2];
+    size_t                   argvlen[2];
 } ngx_http_lapor_health_ctx_t;
 
 
@@ -37,6 +41,7 @@ ngx_http_lapor_health_handler(ngx_http_request_t *r)
 {
     ngx_int_t                     rc;
     ngx_http_lapor_redis_cmd_t    cmd;
+    ngx_http_lapor_loc_conf_t    *llcf;
     ngx_http_lapor_main_conf_t   *lmcf;
     ngx_http_lapor_health_ctx_t  *ctx;
 
@@ -53,10 +58,33 @@ ngx_http_lapor_health_handler(ngx_http_request_t *r)
     }
 
     ctx->rds = lmcf->redis_conn;
+    ctx->echo = NULL;
 
     cmd.argc = 1;
-    cmd.argv = ngx_http_lapor_ping_argv;
-    cmd.argvlen = ngx_http_lapor_ping_argvlen;
+
+    if (ngx_strcmp(ngx_http_lapor_redis_mode(ctx->rds), "cluster") == 0) {
+
+        /*
+         * PING with the namespace's key as its message: routed like the
+         * namespace's commands, to its master, which echoes it.
+         */
+
+        llcf = ngx_http_get_module_loc_conf(r, ngx_http_lapor_module);
+
+        ctx->echo = ngx_http_lapor_key(r->pool, &llcf->namespace, "health");
+        if (ctx->echo == NULL) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        ctx->argv[0] = ngx_http_lapor_ping_argv[0];
+        ctx->argvlen[0] = ngx_http_lapor_ping_argvlen[0];
+        ctx->argv[1] = (const char *) ctx->echo->data;
+        ctx->argvlen[1] = ctx->echo->len;
+        cmd.argc = 2;
+    }
+
+    cmd.argv = ctx->echo ? ctx->argv : ngx_http_lapor_ping_argv;
+    cmd.argvlen = ctx->echo ? ctx->argvlen : ngx_http_lapor_ping_argvlen;
 
     (void) clock_gettime(CLOCK_MONOTONIC, &ctx->start);
 
@@ -82,8 +110,12 @@ ngx_http_lapor_health_done(ngx_http_request_t *r, void *data,
     ngx_http_lapor_health_ctx_t  *ctx = data;
 
     if (rc == NGX_OK
-        && reply->type == REDIS_REPLY_STATUS
-        && reply->len == 4 && ngx_strncmp(reply->str, "PONG", 4) == 0)
+        && ((ctx->echo == NULL && reply->type == REDIS_REPLY_STATUS
+             && reply->len == 4 && ngx_strncmp(reply->str, "PONG", 4) == 0)
+            || (ctx->echo && reply->type == REDIS_REPLY_STRING
+                && (size_t) reply->len == ctx->echo->len
+                && ngx_strncmp(reply->str, ctx->echo->data, reply->len)
+                   == 0)))
     {
         rc = ngx_http_lapor_health_send(r, ctx);
 
@@ -99,11 +131,13 @@ static ngx_int_t
 ngx_http_lapor_health_send(ngx_http_request_t *r,
     ngx_http_lapor_health_ctx_t *ctx)
 {
-    u_char                      rtt[NGX_INT64_LEN + 8], *p;
-    int64_t                     us;
-    yajl_gen                    g;
-    struct timespec             now;
-    ngx_http_lapor_loc_conf_t  *llcf;
+    u_char                            rtt[NGX_INT64_LEN + 8], *p;
+    int64_t                           us;
+    yajl_gen                          g;
+    ngx_uint_t                        i, slot, masters;
+    struct timespec                   now;
+    ngx_http_lapor_loc_conf_t        *llcf;
+    ngx_http_lapor_redis_node_info_t  info;
 
     (void) clock_gettime(CLOCK_MONOTONIC, &now);
 
@@ -141,6 +175,36 @@ ngx_http_lapor_health_send(ngx_http_request_t *r,
 
     ngx_http_lapor_json_literal(g, "rtt_ms");
     yajl_gen_number(g, (const char *) rtt, p - rtt);
+
+    ngx_http_lapor_json_literal(g, "mode");
+    ngx_http_lapor_json_cstr(g, ngx_http_lapor_redis_mode(ctx->rds));
+
+    if (ctx->echo) {
+        /* no addresses in this public answer: /metrics has them */
+
+        if (ngx_http_lapor_redis_cluster_slot(ctx->rds, &llcf->namespace,
+                                              &slot, &info)
+            == NGX_OK)
+        {
+            ngx_http_lapor_json_literal(g, "master_state");
+            ngx_http_lapor_json_cstr(g, info.state);
+        }
+
+        ngx_http_lapor_json_literal(g, "slot");
+        p = ngx_sprintf(rtt, "%ui", slot);
+        yajl_gen_number(g, (const char *) rtt, p - rtt);
+
+        for (i = 0, masters = 0;
+             ngx_http_lapor_redis_cluster_node(ctx->rds, i, &info) == NGX_OK;
+             i++)
+        {
+            masters += (info.slots != 0);
+        }
+
+        ngx_http_lapor_json_literal(g, "masters");
+        p = ngx_sprintf(rtt, "%ui", masters);
+        yajl_gen_number(g, (const char *) rtt, p - rtt);
+    }
 
     if (ngx_http_lapor_redis_sentinel(ctx->rds)) {
         ngx_http_lapor_json_literal(g, "master");

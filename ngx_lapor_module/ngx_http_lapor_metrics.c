@@ -16,6 +16,7 @@
 #include "ngx_http_lapor_batch.h"
 #include "ngx_http_lapor_json.h"
 #include "ngx_http_lapor_store.h"
+#include "ngx_http_lapor_replies.h"
 #include "lapor_workflow.h"
 
 
@@ -49,6 +50,10 @@ static const uint64_t  ngx_http_lapor_latency_us[] = {
     1000000, 2500000
 };
 
+static const char  *ngx_http_lapor_redirect_names[] = {
+    "", "tryagain", "clusterdown", "ask", "moved"
+};
+
 static const char  *ngx_http_lapor_zone_names[NGX_HTTP_LAPOR_METRICS_ZONES] = {
     "submit", "write", "read"
 };
@@ -59,13 +64,27 @@ static const lapor_state_e  ngx_http_lapor_metrics_states[] = {
 };
 
 
+/* a scrape's questions to Redis */
+typedef struct {
+    ngx_uint_t                    each;    /* one namespace at a time */
+    ngx_uint_t                    next;
+    ngx_uint_t                    n;
+    redisReply                  **parts;   /* kept, one per namespace */
+} ngx_http_lapor_metrics_ctx_t;
+
+
 static ngx_int_t ngx_http_lapor_metrics_init_zone(ngx_shm_zone_t *shm_zone,
     void *data);
 static ngx_int_t ngx_http_lapor_metrics_handler(ngx_http_request_t *r);
+static ngx_int_t ngx_http_lapor_metrics_ask(ngx_http_request_t *r,
+    ngx_http_lapor_metrics_ctx_t *ctx);
+static void ngx_http_lapor_metrics_release(void *data);
 static void ngx_http_lapor_metrics_queues(ngx_http_request_t *r, void *data,
     redisReply *reply, ngx_int_t rc);
 static ngx_int_t ngx_http_lapor_metrics_send(ngx_http_request_t *r,
     redisReply *queues);
+static u_char *ngx_http_lapor_metrics_cluster_nodes(ngx_http_request_t *r,
+    u_char *p, u_char *last, ngx_http_lapor_metrics_t *m);
 static u_char *ngx_http_lapor_metrics_coverage(
     ngx_http_lapor_main_conf_t *lmcf, u_char *p, u_char *last);
 
@@ -272,6 +291,24 @@ ngx_http_lapor_metrics_switch(ngx_http_lapor_metrics_t *m)
 
 
 void
+ngx_http_lapor_metrics_cluster(ngx_http_lapor_metrics_t *m, ngx_uint_t maps,
+    ngx_uint_t redirect)
+{
+    if (m == NULL) {
+        return;
+    }
+
+    if (maps) {
+        (void) ngx_atomic_fetch_add(&m->cluster_maps, maps);
+    }
+
+    if (redirect && redirect < NGX_HTTP_LAPOR_METRICS_REDIRECTS) {
+        (void) ngx_atomic_fetch_add(&m->cluster_redirects[redirect], 1);
+    }
+}
+
+
+void
 ngx_http_lapor_metrics_unreplicated(ngx_http_lapor_metrics_t *m)
 {
     if (m) {
@@ -320,12 +357,10 @@ ngx_http_lapor_metrics_replay(ngx_http_request_t *r)
 static ngx_int_t
 ngx_http_lapor_metrics_handler(ngx_http_request_t *r)
 {
-    ngx_int_t                    rc;
-    ngx_uint_t                   i, j, n;
-    ngx_http_lapor_batch_t       b;
-    ngx_http_lapor_tenant_t     *t;
-    ngx_http_lapor_redis_cmd_t  *cmds;
-    ngx_http_lapor_main_conf_t  *lmcf;
+    ngx_int_t                      rc;
+    ngx_pool_cleanup_t            *cln;
+    ngx_http_lapor_metrics_ctx_t  *ctx;
+    ngx_http_lapor_main_conf_t    *lmcf;
 
     if (!(r->method & (NGX_HTTP_GET|NGX_HTTP_HEAD))) {
         return NGX_HTTP_NOT_ALLOWED;
@@ -345,20 +380,80 @@ ngx_http_lapor_metrics_handler(ngx_http_request_t *r)
         return ngx_http_lapor_metrics_send(r, NULL);
     }
 
+    ctx = ngx_pcalloc(r->pool, sizeof(ngx_http_lapor_metrics_ctx_t));
+    if (ctx == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    /*
+     * One transaction over every namespace, but with Redis Cluster the
+     * namespaces are slots of their own, maybe on other masters: one
+     * transaction each, one after the other.
+     */
+
+    ctx->each = ngx_strcmp(ngx_http_lapor_redis_mode(lmcf->redis_conn),
+                           "cluster") == 0
+                && lmcf->tenants.nelts > 1;
+
+    if (ctx->each) {
+        ctx->parts = ngx_pcalloc(r->pool,
+                                 lmcf->tenants.nelts * sizeof(redisReply *));
+        cln = ngx_pool_cleanup_add(r->pool, 0);
+
+        if (ctx->parts == NULL || cln == NULL) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        ctx->n = lmcf->tenants.nelts;
+        cln->handler = ngx_http_lapor_metrics_release;
+        cln->data = ctx;
+    }
+
+    rc = ngx_http_lapor_metrics_ask(r, ctx);
+
+    if (rc == NGX_OK) {
+        return NGX_DONE;
+    }
+
+    if (rc == NGX_ERROR) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    /* the module's own numbers are worth a scrape without Redis */
+    return ngx_http_lapor_metrics_send(r, NULL);
+}
+
+
+/* the gauges of every namespace, or of the next one (ctx->each) */
+
+static ngx_int_t
+ngx_http_lapor_metrics_ask(ngx_http_request_t *r,
+    ngx_http_lapor_metrics_ctx_t *ctx)
+{
+    ngx_uint_t                   i, j, n, first, last;
+    ngx_http_lapor_batch_t       b;
+    ngx_http_lapor_tenant_t     *t;
+    ngx_http_lapor_redis_cmd_t  *cmds;
+    ngx_http_lapor_main_conf_t  *lmcf;
+
+    lmcf = ngx_http_get_module_main_conf(r, ngx_http_lapor_module);
     t = lmcf->tenants.elts;
+
+    first = ctx->each ? ctx->next : 0;
+    last = ctx->each ? ctx->next + 1 : lmcf->tenants.nelts;
 
     /* the namespace does not matter for the batch: keys are per tenant */
 
-    if (ngx_http_lapor_batch_init(&b, r->pool, &t[0].namespace,
-                                  lmcf->tenants.nelts * 6 + 2)
+    if (ngx_http_lapor_batch_init(&b, r->pool, &t[first].namespace,
+                                  (last - first) * 6 + 2)
         != NGX_OK)
     {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        return NGX_ERROR;
     }
 
     ngx_http_lapor_batch_cmd(&b, "MULTI");
 
-    for (i = 0; i < lmcf->tenants.nelts; i++) {
+    for (i = first; i < last; i++) {
         b.ns = &t[i].namespace;
 
         for (j = 0; j < NGX_HTTP_LAPOR_METRICS_OPEN; j++) {
@@ -377,18 +472,11 @@ ngx_http_lapor_metrics_handler(ngx_http_request_t *r)
 
     cmds = ngx_http_lapor_batch_commands(&b, &n);
     if (cmds == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        return NGX_ERROR;
     }
 
-    rc = ngx_http_lapor_redis_send(r, lmcf->redis_conn, cmds, n,
-                                   ngx_http_lapor_metrics_queues, NULL);
-
-    if (rc == NGX_OK) {
-        return NGX_DONE;
-    }
-
-    /* the module's own numbers are worth a scrape without Redis */
-    return ngx_http_lapor_metrics_send(r, NULL);
+    return ngx_http_lapor_redis_send(r, lmcf->redis_conn, cmds, n,
+                                     ngx_http_lapor_metrics_queues, ctx);
 }
 
 
@@ -396,19 +484,81 @@ static void
 ngx_http_lapor_metrics_queues(ngx_http_request_t *r, void *data,
     redisReply *reply, ngx_int_t rc)
 {
+    ngx_http_lapor_metrics_ctx_t  *ctx = data;
+
+    size_t                       i, k;
+    redisReply                   all, **element;
     ngx_http_lapor_main_conf_t  *lmcf;
 
     lmcf = ngx_http_get_module_main_conf(r, ngx_http_lapor_module);
 
     if (rc != NGX_OK
-        || !ngx_http_lapor_redis_exec_ok(reply, lmcf->tenants.nelts
-                                                * (NGX_HTTP_LAPOR_METRICS_OPEN
-                                                   + 1)))
+        || !ngx_http_lapor_redis_exec_ok(reply,
+                                         (ctx->each ? 1 : lmcf->tenants.nelts)
+                                         * (NGX_HTTP_LAPOR_METRICS_OPEN + 1)))
     {
-        reply = NULL;
+        ngx_http_finalize_request(r, ngx_http_lapor_metrics_send(r, NULL));
+        return;
     }
 
-    ngx_http_finalize_request(r, ngx_http_lapor_metrics_send(r, reply));
+    if (!ctx->each) {
+        ngx_http_finalize_request(r, ngx_http_lapor_metrics_send(r, reply));
+        return;
+    }
+
+    ctx->parts[ctx->next] = ngx_http_lapor_reply_take(reply);
+
+    if (ctx->parts[ctx->next] == NULL) {
+        ngx_http_finalize_request(r, ngx_http_lapor_metrics_send(r, NULL));
+        return;
+    }
+
+    if (++ctx->next < ctx->n) {
+        rc = ngx_http_lapor_metrics_ask(r, ctx);
+
+        /* the next step holds the request now: this one lets it go */
+        ngx_http_finalize_request(r, rc == NGX_OK ? NGX_DONE
+                                     : ngx_http_lapor_metrics_send(r, NULL));
+        return;
+    }
+
+    /* the namespaces' answers, as one transaction would have given them */
+
+    element = ngx_palloc(r->pool, ctx->n * (NGX_HTTP_LAPOR_METRICS_OPEN + 1)
+                                  * sizeof(redisReply *));
+    if (element == NULL) {
+        ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+        return;
+    }
+
+    for (i = 0, k = 0; i < ctx->n; i++) {
+        ngx_memcpy(&element[k], ctx->parts[i]->element,
+                   ctx->parts[i]->elements * sizeof(redisReply *));
+        k += ctx->parts[i]->elements;
+    }
+
+    ngx_memzero(&all, sizeof(redisReply));
+    all.type = REDIS_REPLY_ARRAY;
+    all.elements = k;
+    all.element = element;
+
+    ngx_http_finalize_request(r, ngx_http_lapor_metrics_send(r, &all));
+}
+
+
+static void
+ngx_http_lapor_metrics_release(void *data)
+{
+    ngx_http_lapor_metrics_ctx_t  *ctx = data;
+
+    ngx_uint_t  i;
+
+    for (i = 0; i < ctx->n; i++) {
+        if (ctx->parts[i]) {
+            ngx_http_lapor_reply_release(ctx->parts[i]);
+            ctx->parts[i] = NULL;
+        }
+    }
 }
 
 
@@ -428,7 +578,7 @@ ngx_http_lapor_metrics_send(ngx_http_request_t *r, redisReply *queues)
 
     /* generous: every series at its longest, and each namespace's */
 
-    size = 32768 + lmcf->tenants.nelts * 1024;
+    size = 32768 + 8192 + lmcf->tenants.nelts * 1024;
 
     start = ngx_pnalloc(r->pool, size);
     if (start == NULL) {
@@ -531,6 +681,19 @@ ngx_http_lapor_metrics_send(ngx_http_request_t *r, redisReply *queues)
                     "lapor_redis_master{name=\"%V\",address=\"%V\"} 1\n",
                     &lmcf->redis.master_name,
                     ngx_http_lapor_redis_master(lmcf->redis_conn));
+        }
+
+        p = ngx_slprintf(p, last,
+                "# HELP lapor_redis_mode How the module reaches Redis: "
+                "single, sentinel or cluster.\n"
+                "# TYPE lapor_redis_mode gauge\n"
+                "lapor_redis_mode{mode=\"%s\"} 1\n",
+                ngx_http_lapor_redis_mode(lmcf->redis_conn));
+
+        if (ngx_strcmp(ngx_http_lapor_redis_mode(lmcf->redis_conn),
+                       "cluster") == 0)
+        {
+            p = ngx_http_lapor_metrics_cluster_nodes(r, p, last, m);
         }
 
         p = ngx_slprintf(p, last,
@@ -648,6 +811,79 @@ ngx_http_lapor_metrics_coverage(ngx_http_lapor_main_conf_t *lmcf, u_char *p,
                 "{namespace=\"%V\",region=\"%*s\"} %L\n",
                 &t[i].namespace, cat->region_code_len, cat->region_code,
                 end);
+    }
+
+    return p;
+}
+
+
+/*
+ * Redis Cluster as the worker answering sees it: the masters of its slot
+ * map and its connections, the namespaces' slots and masters; and the
+ * maps and redirections of every worker.
+ */
+
+static u_char *
+ngx_http_lapor_metrics_cluster_nodes(ngx_http_request_t *r, u_char *p,
+    u_char *last, ngx_http_lapor_metrics_t *m)
+{
+    ngx_uint_t                         i, slot;
+    ngx_http_lapor_tenant_t           *t;
+    ngx_http_lapor_main_conf_t        *lmcf;
+    ngx_http_lapor_redis_node_info_t   info;
+
+    lmcf = ngx_http_get_module_main_conf(r, ngx_http_lapor_module);
+
+    p = ngx_slprintf(p, last,
+            "# HELP lapor_redis_cluster_slots Slots of each node in the slot "
+            "map of the worker answering (0: a node known but no master), "
+            "with the state of that worker's connection to it.\n"
+            "# TYPE lapor_redis_cluster_slots gauge\n");
+
+    for (i = 0; ngx_http_lapor_redis_cluster_node(lmcf->redis_conn, i, &info)
+                == NGX_OK;
+         i++)
+    {
+        p = ngx_slprintf(p, last,
+                "lapor_redis_cluster_slots{address=\"%V\",state=\"%s\"} "
+                "%ui\n", info.address, info.state, info.slots);
+    }
+
+    p = ngx_slprintf(p, last,
+            "# HELP lapor_redis_cluster_namespace_master The master of "
+            "each namespace's slot, in the map of the worker answering.\n"
+            "# TYPE lapor_redis_cluster_namespace_master gauge\n");
+
+    t = lmcf->tenants.elts;
+
+    for (i = 0; i < lmcf->tenants.nelts; i++) {
+        if (ngx_http_lapor_redis_cluster_slot(lmcf->redis_conn,
+                                              &t[i].namespace, &slot, &info)
+            != NGX_OK)
+        {
+            continue;
+        }
+
+        p = ngx_slprintf(p, last,
+                "lapor_redis_cluster_namespace_master{namespace=\"%V\","
+                "slot=\"%ui\",address=\"%V\"} 1\n",
+                &t[i].namespace, slot, info.address);
+    }
+
+    p = ngx_slprintf(p, last,
+            "# HELP lapor_redis_cluster_maps_total Slot maps (CLUSTER SLOTS) "
+            "taken, summed over the workers.\n"
+            "# TYPE lapor_redis_cluster_maps_total counter\n"
+            "lapor_redis_cluster_maps_total %uA\n"
+            "# HELP lapor_redis_cluster_redirects_total Batches sent again "
+            "after a redirection, by the reply, summed over the workers.\n"
+            "# TYPE lapor_redis_cluster_redirects_total counter\n",
+            m->cluster_maps);
+
+    for (i = 1; i < NGX_HTTP_LAPOR_METRICS_REDIRECTS; i++) {
+        p = ngx_slprintf(p, last,
+                "lapor_redis_cluster_redirects_total{reply=\"%s\"} %uA\n",
+                ngx_http_lapor_redirect_names[i], m->cluster_redirects[i]);
     }
 
     return p;

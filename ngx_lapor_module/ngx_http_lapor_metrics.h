@@ -34,6 +34,9 @@ typedef enum {
 #define NGX_HTTP_LAPOR_METRICS_WORKERS    64
 #define NGX_HTTP_LAPOR_METRICS_ZONES      3
 
+/* batches sent again, by reply: 1 TRYAGAIN, 2 CLUSTERDOWN, 3 ASK, 4 MOVED */
+#define NGX_HTTP_LAPOR_METRICS_REDIRECTS  5
+
 
 typedef struct {
     ngx_atomic_t    pid;
@@ -53,6 +56,8 @@ typedef struct {
     ngx_atomic_t    past_coverage;     /* deadlines past the holidays */
     ngx_atomic_t    master_switches;   /* Sentinel: summed over workers */
     ngx_atomic_t    unreplicated;      /* lapor_redis_wait fell short */
+    ngx_atomic_t    cluster_maps;      /* CLUSTER SLOTS answers taken */
+    ngx_atomic_t    cluster_redirects[NGX_HTTP_LAPOR_METRICS_REDIRECTS];
     ngx_http_lapor_metrics_worker_t  workers[NGX_HTTP_LAPOR_METRICS_WORKERS];
 } ngx_http_lapor_metrics_t;
 
@@ -75,6 +80,9 @@ void ngx_http_lapor_metrics_ready(ngx_http_lapor_metrics_t *m,
 /* Sentinel named another master; a write fell short of its replicas */
 void ngx_http_lapor_metrics_switch(ngx_http_lapor_metrics_t *m);
 void ngx_http_lapor_metrics_unreplicated(ngx_http_lapor_metrics_t *m);
+/* Redis Cluster: a slot map taken; a batch redirected (by the reply) */
+void ngx_http_lapor_metrics_cluster(ngx_http_lapor_metrics_t *m,
+    ngx_uint_t maps, ngx_uint_t redirect);
 void ngx_http_lapor_metrics_limited(ngx_http_request_t *r, ngx_str_t *zone);
 void ngx_http_lapor_metrics_replay(ngx_http_request_t *r);
 

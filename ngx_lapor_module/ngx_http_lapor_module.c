@@ -32,8 +32,8 @@ static char *ngx_http_lapor_redis_address(ngx_conf_t *cf,
     ngx_http_lapor_redis_conf_t *rc, ngx_str_t *value);
 static char *ngx_http_lapor_redis_tcp(ngx_conf_t *cf,
     ngx_http_lapor_redis_addr_t *addr, ngx_str_t *value);
-static char *ngx_http_lapor_redis_sentinels(ngx_conf_t *cf,
-    ngx_http_lapor_redis_conf_t *rc, ngx_str_t *value);
+static char *ngx_http_lapor_redis_list(ngx_conf_t *cf,
+    ngx_array_t **list, ngx_str_t *value, const char *what);
 static ngx_int_t ngx_http_lapor_redis_param(ngx_conf_t *cf, ngx_str_t *value,
     const char *name, ngx_str_t *out);
 static char *ngx_http_lapor_redis_wait(ngx_conf_t *cf, ngx_command_t *cmd,
@@ -222,6 +222,7 @@ ngx_module_t  ngx_http_lapor_module = {
  * lapor_redis address [db=N] [user=NAME] [password=SECRET]
  * lapor_redis sentinel=ADDRESS[,ADDRESS...] master=NAME [db=N] [user=NAME]
  *     [password=SECRET] [sentinel_user=NAME] [sentinel_password=SECRET]
+ * lapor_redis cluster=ADDRESS[,ADDRESS...] [user=NAME] [password=SECRET]
  */
 
 static char *
@@ -248,7 +249,22 @@ ngx_http_lapor_redis(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
         s.data = value[1].data + 9;
         s.len = value[1].len - 9;
 
-        rv = ngx_http_lapor_redis_sentinels(cf, rc_, &s);
+        rv = ngx_http_lapor_redis_list(cf, &rc_->sentinels, &s,
+                                       "sentinel");
+
+        rc_->address.data = (u_char *) "sentinel";
+        rc_->address.len = sizeof("sentinel") - 1;
+
+    } else if (value[1].len >= 8
+               && ngx_strncmp(value[1].data, "cluster=", 8) == 0)
+    {
+        s.data = value[1].data + 8;
+        s.len = value[1].len - 8;
+
+        rv = ngx_http_lapor_redis_list(cf, &rc_->cluster, &s, "cluster node");
+
+        rc_->address.data = (u_char *) "cluster";
+        rc_->address.len = sizeof("cluster") - 1;
 
     } else {
         rv = ngx_http_lapor_redis_address(cf, rc_, &value[1]);
@@ -321,6 +337,13 @@ ngx_http_lapor_redis(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     if (rc_->user.len && rc_->password.len == 0) {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                            "\"lapor_redis\" has user= without password=");
+        return NGX_CONF_ERROR;
+    }
+
+    if (rc_->cluster && rc_->db) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"lapor_redis\" with cluster= cannot have db=: "
+                           "a Redis Cluster has database 0 only");
         return NGX_CONF_ERROR;
     }
 
@@ -398,24 +421,24 @@ ngx_http_lapor_redis_param(ngx_conf_t *cf, ngx_str_t *value,
 }
 
 
-/* sentinel=host:port,host:port,...: TCP only, each resolved now */
+/*
+ * sentinel=host:port,... or cluster=host:port,...: TCP only, each resolved
+ * now
+ */
 
 static char *
-ngx_http_lapor_redis_sentinels(ngx_conf_t *cf,
-    ngx_http_lapor_redis_conf_t *rc, ngx_str_t *value)
+ngx_http_lapor_redis_list(ngx_conf_t *cf, ngx_array_t **list,
+    ngx_str_t *value, const char *what)
 {
     u_char                       *p, *last, *comma;
     ngx_str_t                     one;
     ngx_http_lapor_redis_addr_t  *sa;
 
-    rc->sentinels = ngx_array_create(cf->pool, 3,
-                                     sizeof(ngx_http_lapor_redis_addr_t));
-    if (rc->sentinels == NULL) {
+    *list = ngx_array_create(cf->pool, 3,
+                             sizeof(ngx_http_lapor_redis_addr_t));
+    if (*list == NULL) {
         return NGX_CONF_ERROR;
     }
-
-    rc->address.data = (u_char *) "sentinel";
-    rc->address.len = sizeof("sentinel") - 1;
 
     p = value->data;
     last = p + value->len;
@@ -430,12 +453,13 @@ ngx_http_lapor_redis_sentinels(ngx_conf_t *cf,
             || (one.len >= 5 && ngx_strncmp(one.data, "unix:", 5) == 0))
         {
             ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                               "invalid sentinel address \"%V\" in "
-                               "\"lapor_redis\": host:port expected", &one);
+                               "invalid %s address \"%V\" in "
+                               "\"lapor_redis\": host:port expected",
+                               what, &one);
             return NGX_CONF_ERROR;
         }
 
-        sa = ngx_array_push(rc->sentinels);
+        sa = ngx_array_push(*list);
         if (sa == NULL) {
             return NGX_CONF_ERROR;
         }

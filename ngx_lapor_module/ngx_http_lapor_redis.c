@@ -21,7 +21,11 @@
  * With Sentinel (ngx_http_lapor_sentinel.c) a worker has up to two more
  * contexts, on sentinels; they are opened here (ngx_http_lapor_redis_open)
  * and kept by the same rules, and their end is handed back to Sentinel by
- * the same cleanup hook.
+ * the same cleanup hook.  With Redis Cluster (ngx_http_lapor_cluster.c) a
+ * worker has one connection per master (a node each, opened when a
+ * command is first routed there) and a short-lived context that asks for
+ * the slot map.  Every context's data is the node it belongs to (the
+ * sentinels' and the map's: the main node).
  */
 
 
@@ -42,36 +46,12 @@
 #include "lapor_jsonw.h"
 
 
-#define NGX_HTTP_LAPOR_REDIS_MAX_INFLIGHT    4096
 #define NGX_HTTP_LAPOR_REDIS_BACKOFF_BASE    100
 #define NGX_HTTP_LAPOR_REDIS_BACKOFF_MAX     5000
 
 
-
-
-/* a batch of commands sent for one request; heap memory, not r->pool */
-typedef struct {
-    ngx_http_lapor_redis_t           *rds;
-    ngx_http_request_t               *request;
-    ngx_http_cleanup_t               *cleanup;
-    ngx_http_lapor_redis_handler_pt   handler;
-    ngx_http_lapor_redis_internal_pt  internal;  /* no request: timers */
-    void                             *data;
-    ngx_event_t                       timer;
-    ngx_uint_t                        outstanding;
-    struct timespec                   sent;
-    size_t                            error_len;
-    u_char                            error[NGX_HTTP_LAPOR_REDIS_ERRSTR_MAX];
-    redisReply                       *kept;      /* EXEC's, before WAIT */
-    unsigned                          failed:1;
-    unsigned                          lost:1;
-    unsigned                          timed_out:1;
-    unsigned                          wait:1;    /* WAIT ends the batch */
-} ngx_http_lapor_redis_op_t;
-
-
-static void ngx_http_lapor_redis_connect(ngx_http_lapor_redis_t *rds);
-static ngx_int_t ngx_http_lapor_redis_handshake(ngx_http_lapor_redis_t *rds);
+static ngx_int_t ngx_http_lapor_redis_handshake(
+    ngx_http_lapor_redis_node_t *node);
 static void ngx_http_lapor_redis_handshake_reply(redisAsyncContext *ac,
     void *reply, void *privdata);
 static void ngx_http_lapor_redis_connected(const redisAsyncContext *ac,
@@ -89,9 +69,10 @@ static void ngx_http_lapor_redis_add_event(ngx_event_t *ev, ngx_int_t event);
 static void ngx_http_lapor_redis_del_event(ngx_event_t *ev, ngx_int_t event);
 static void ngx_http_lapor_redis_cleanup(void *privdata);
 
-static ngx_int_t ngx_http_lapor_redis_format(ngx_http_lapor_redis_t *rds,
-    ngx_http_lapor_redis_cmd_t *cmd);
-static ngx_int_t ngx_http_lapor_redis_queue(ngx_http_lapor_redis_t *rds,
+static ngx_int_t ngx_http_lapor_redis_queue(ngx_http_lapor_redis_node_t *node,
+    ngx_http_lapor_redis_op_t *op, ngx_http_lapor_redis_cmd_t *cmds,
+    ngx_uint_t ncmds);
+static ngx_int_t ngx_http_lapor_redis_dispatch(ngx_http_lapor_redis_t *rds,
     ngx_http_lapor_redis_op_t *op, ngx_http_lapor_redis_cmd_t *cmds,
     ngx_uint_t ncmds);
 static ngx_int_t ngx_http_lapor_redis_send_request(ngx_http_request_t *r,
@@ -104,11 +85,8 @@ static ngx_int_t ngx_http_lapor_redis_send_housekeeping(
     ngx_uint_t wait);
 static void ngx_http_lapor_redis_reply(redisAsyncContext *ac, void *reply,
     void *privdata);
-static void ngx_http_lapor_redis_waited(ngx_http_lapor_redis_t *rds,
-    ngx_http_lapor_redis_op_t *op, redisReply *rep);
 static void ngx_http_lapor_redis_op_timeout(ngx_event_t *ev);
 static void ngx_http_lapor_redis_op_cleanup(void *data);
-static void ngx_http_lapor_redis_op_detach(ngx_http_lapor_redis_op_t *op);
 
 
 static const char  *ngx_http_lapor_redis_state_names[] = {
@@ -134,24 +112,17 @@ ngx_http_lapor_redis_create(ngx_cycle_t *cycle,
 
     rds->conf = conf;
     rds->log = cycle->log;
-    rds->address = conf->sentinels ? conf->master_name : conf->address;
-    rds->state = NGX_HTTP_LAPOR_REDIS_DISCONNECTED;
+    rds->pool = cycle->pool;
     rds->metrics = ngx_http_lapor_metrics(cycle);
+
+    ngx_http_lapor_redis_node_init(&rds->main, rds);
+
+    rds->main.address = conf->sentinels ? conf->master_name : conf->address;
 
     /*
      * Housekeeping timers are cancelable: a worker that shuts down gracefully
      * does not wait for them.  Per-command timers are not (see send()).
      */
-
-    rds->connect_timer.handler = ngx_http_lapor_redis_connect_timeout;
-    rds->connect_timer.data = rds;
-    rds->connect_timer.log = cycle->log;
-    rds->connect_timer.cancelable = 1;
-
-    rds->reconnect_timer.handler = ngx_http_lapor_redis_reconnect_handler;
-    rds->reconnect_timer.data = rds;
-    rds->reconnect_timer.log = cycle->log;
-    rds->reconnect_timer.cancelable = 1;
 
     rds->ask_timer.handler = ngx_http_lapor_redis_ask_timeout;
     rds->ask_timer.data = rds;
@@ -163,14 +134,41 @@ ngx_http_lapor_redis_create(ngx_cycle_t *cycle,
     rds->sub_timer.log = cycle->log;
     rds->sub_timer.cancelable = 1;
 
+    if (conf->cluster) {
+        if (ngx_http_lapor_cluster_init(rds, cycle) != NGX_OK) {
+            return NULL;
+        }
+
+        return rds;
+    }
+
     /*
      * Connect from the event loop, not from init_process: by then every
      * module's worker initialisation has run.
      */
 
-    ngx_add_timer(&rds->reconnect_timer, 0);
+    ngx_add_timer(&rds->main.reconnect_timer, 0);
 
     return rds;
+}
+
+
+void
+ngx_http_lapor_redis_node_init(ngx_http_lapor_redis_node_t *node,
+    ngx_http_lapor_redis_t *rds)
+{
+    node->rds = rds;
+    node->state = NGX_HTTP_LAPOR_REDIS_DISCONNECTED;
+
+    node->connect_timer.handler = ngx_http_lapor_redis_connect_timeout;
+    node->connect_timer.data = node;
+    node->connect_timer.log = rds->log;
+    node->connect_timer.cancelable = 1;
+
+    node->reconnect_timer.handler = ngx_http_lapor_redis_reconnect_handler;
+    node->reconnect_timer.data = node;
+    node->reconnect_timer.log = rds->log;
+    node->reconnect_timer.cancelable = 1;
 }
 
 
@@ -179,12 +177,12 @@ ngx_http_lapor_redis_destroy(ngx_http_lapor_redis_t *rds)
 {
     rds->exiting = 1;
 
-    if (rds->connect_timer.timer_set) {
-        ngx_del_timer(&rds->connect_timer);
+    if (rds->main.connect_timer.timer_set) {
+        ngx_del_timer(&rds->main.connect_timer);
     }
 
-    if (rds->reconnect_timer.timer_set) {
-        ngx_del_timer(&rds->reconnect_timer);
+    if (rds->main.reconnect_timer.timer_set) {
+        ngx_del_timer(&rds->main.reconnect_timer);
     }
 
     if (rds->ask_timer.timer_set) {
@@ -201,8 +199,12 @@ ngx_http_lapor_redis_destroy(ngx_http_lapor_redis_t *rds)
      * left" alert follows.
      */
 
-    if (rds->ac) {
-        redisAsyncFree(rds->ac);
+    if (rds->conf->cluster) {
+        ngx_http_lapor_cluster_destroy(rds);
+    }
+
+    if (rds->main.ac) {
+        redisAsyncFree(rds->main.ac);
     }
 
     if (rds->ask_ac) {
@@ -219,20 +221,27 @@ ngx_http_lapor_redis_destroy(ngx_http_lapor_redis_t *rds)
         rds->fmt_size = 0;
     }
 
-    rds->state = NGX_HTTP_LAPOR_REDIS_DISCONNECTED;
+    rds->main.state = NGX_HTTP_LAPOR_REDIS_DISCONNECTED;
+    rds->cluster_state = NGX_HTTP_LAPOR_REDIS_DISCONNECTED;
 }
 
 
 ngx_http_lapor_redis_state_e
 ngx_http_lapor_redis_state(ngx_http_lapor_redis_t *rds)
 {
-    return rds ? rds->state : NGX_HTTP_LAPOR_REDIS_DISCONNECTED;
+    if (rds == NULL) {
+        return NGX_HTTP_LAPOR_REDIS_DISCONNECTED;
+    }
+
+    /* Redis Cluster: ready with a slot map, the nodes connect on demand */
+    return rds->conf->cluster ? rds->cluster_state : rds->main.state;
 }
 
 
 /*
  * Which connection commands sent now go over: a reply holds only while it
  * is the same (a new one may be another server, or one that lost data).
+ * With Redis Cluster: a connection to some master was lost since.
  */
 
 ngx_uint_t
@@ -258,20 +267,39 @@ ngx_http_lapor_redis_state_name(ngx_http_lapor_redis_state_e st)
 time_t
 ngx_http_lapor_redis_retry_after(ngx_http_lapor_redis_t *rds)
 {
-    ngx_msec_int_t  left;
+    ngx_event_t     *ev;
+    ngx_msec_int_t   left;
 
-    if (rds == NULL || !rds->reconnect_timer.timer_set) {
+    if (rds == NULL) {
         return 1;
     }
 
-    left = (ngx_msec_int_t) (rds->reconnect_timer.timer.key
-                             - ngx_current_msec);
+    ev = rds->conf->cluster ? &rds->map_timer : &rds->main.reconnect_timer;
+
+    if (!ev->timer_set) {
+        return 1;
+    }
+
+    left = (ngx_msec_int_t) (ev->timer.key - ngx_current_msec);
 
     if (left <= 1000) {
         return 1;
     }
 
     return (time_t) ((left + 999) / 1000);
+}
+
+
+const char *
+ngx_http_lapor_redis_mode(ngx_http_lapor_redis_t *rds)
+{
+    if (rds == NULL || (rds->conf->sentinels == NULL
+                        && rds->conf->cluster == NULL))
+    {
+        return "single";
+    }
+
+    return rds->conf->sentinels ? "sentinel" : "cluster";
 }
 
 
@@ -288,7 +316,7 @@ ngx_http_lapor_redis_master(ngx_http_lapor_redis_t *rds)
     static ngx_str_t  none = ngx_null_string;
 
     /* before the first answer of a sentinel: none */
-    return (rds && rds->master_text[0]) ? &rds->address : &none;
+    return (rds && rds->master_text[0]) ? &rds->main.address : &none;
 }
 
 
@@ -306,9 +334,9 @@ ngx_http_lapor_redis_switches(ngx_http_lapor_redis_t *rds)
  */
 
 ngx_uint_t
-ngx_http_lapor_redis_log_level(ngx_http_lapor_redis_t *rds)
+ngx_http_lapor_redis_log_level(ngx_http_lapor_redis_node_t *node)
 {
-    if (rds->state == NGX_HTTP_LAPOR_REDIS_READY || rds->failures < 3) {
+    if (node->state == NGX_HTTP_LAPOR_REDIS_READY || node->failures < 3) {
         return NGX_LOG_ERR;
     }
 
@@ -316,12 +344,14 @@ ngx_http_lapor_redis_log_level(ngx_http_lapor_redis_t *rds)
 }
 
 
-static void
-ngx_http_lapor_redis_connect(ngx_http_lapor_redis_t *rds)
+void
+ngx_http_lapor_redis_connect(ngx_http_lapor_redis_node_t *node)
 {
     redisAsyncContext            *ac;
+    ngx_http_lapor_redis_t       *rds;
     ngx_http_lapor_redis_conf_t  *conf;
 
+    rds = node->rds;
     conf = rds->conf;
 
     /* with Sentinel every connect follows a fresh answer of a sentinel */
@@ -332,19 +362,28 @@ ngx_http_lapor_redis_connect(ngx_http_lapor_redis_t *rds)
     }
 
     rds->asked = 0;
-    rds->state = NGX_HTTP_LAPOR_REDIS_CONNECTING;
-    rds->generation++;
+    node->state = NGX_HTTP_LAPOR_REDIS_CONNECTING;
+    node->connected = 0;
+
+    if (conf->cluster == NULL) {
+        rds->generation++;
+    }
 
     ngx_log_debug1(NGX_LOG_DEBUG_HTTP, rds->log, 0,
-                   "lapor: connecting to redis at %V", &rds->address);
+                   "lapor: connecting to redis at %V", &node->address);
 
-    if (conf->sentinels) {
-        ac = ngx_http_lapor_redis_open(rds, &rds->address,
+    if (conf->cluster) {
+        ac = ngx_http_lapor_redis_open(node, &node->address,
+                                       (const char *) node->host,
+                                       node->port, NULL);
+
+    } else if (conf->sentinels) {
+        ac = ngx_http_lapor_redis_open(node, &node->address,
                                        (const char *) rds->master_host,
                                        rds->master_port, NULL);
 
     } else {
-        ac = ngx_http_lapor_redis_open(rds, &conf->address,
+        ac = ngx_http_lapor_redis_open(node, &conf->address,
                                        (const char *) conf->host.data,
                                        conf->port,
                                        conf->unix_path.len
@@ -353,36 +392,39 @@ ngx_http_lapor_redis_connect(ngx_http_lapor_redis_t *rds)
     }
 
     if (ac == NULL) {
-        ngx_http_lapor_redis_schedule_reconnect(rds);
+        ngx_http_lapor_redis_schedule_reconnect(node);
         return;
     }
 
-    rds->ac = ac;
+    node->ac = ac;
 
-    ngx_add_timer(&rds->connect_timer, conf->connect_timeout);
+    ngx_add_timer(&node->connect_timer, conf->connect_timeout);
 
-    if (ngx_http_lapor_redis_handshake(rds) != NGX_OK) {
-        ngx_http_lapor_redis_teardown(rds);
+    if (ngx_http_lapor_redis_handshake(node) != NGX_OK) {
+        ngx_http_lapor_redis_teardown(node);
     }
 }
 
 
 /*
- * A new context bound to the event loop, for the data server or a
- * sentinel: NULL when it could not even start (already logged).
+ * A new context bound to the event loop, for a data server, a sentinel or
+ * the slot map: NULL when it could not even start (already logged).
  */
 
 redisAsyncContext *
-ngx_http_lapor_redis_open(ngx_http_lapor_redis_t *rds, ngx_str_t *address,
-    const char *host, ngx_int_t port, const char *path)
+ngx_http_lapor_redis_open(ngx_http_lapor_redis_node_t *node,
+    ngx_str_t *address, const char *host, ngx_int_t port, const char *path)
 {
+    ngx_log_t          *log;
     ngx_connection_t   *c;
     redisAsyncContext  *ac;
 
+    log = node->rds->log;
+
     /*
      * The host is an IP literal (resolved at configuration time, or checked
-     * in a sentinel's answer), so hiredis's getaddrinfo() never waits for
-     * DNS here.
+     * in a sentinel's or the slot map's answer), so hiredis's getaddrinfo()
+     * never waits for DNS here.
      */
 
     if (path) {
@@ -393,14 +435,14 @@ ngx_http_lapor_redis_open(ngx_http_lapor_redis_t *rds, ngx_str_t *address,
     }
 
     if (ac == NULL) {
-        ngx_log_error(NGX_LOG_ERR, rds->log, 0,
+        ngx_log_error(NGX_LOG_ERR, log, 0,
                       "lapor: cannot allocate a redis context for %V",
                       address);
         return NULL;
     }
 
     if (ac->err) {
-        ngx_log_error(ngx_http_lapor_redis_log_level(rds), rds->log, 0,
+        ngx_log_error(ngx_http_lapor_redis_log_level(node), log, 0,
                       "lapor: connecting to redis at %V failed: %s",
                       address, ac->errstr);
 
@@ -409,7 +451,7 @@ ngx_http_lapor_redis_open(ngx_http_lapor_redis_t *rds, ngx_str_t *address,
         return NULL;
     }
 
-    c = ngx_get_connection(ac->c.fd, rds->log);
+    c = ngx_get_connection(ac->c.fd, log);
     if (c == NULL) {
         redisAsyncFree(ac);
         return NULL;
@@ -418,10 +460,10 @@ ngx_http_lapor_redis_open(ngx_http_lapor_redis_t *rds, ngx_str_t *address,
     c->data = ac;
     c->read->handler = ngx_http_lapor_redis_read_handler;
     c->write->handler = ngx_http_lapor_redis_write_handler;
-    c->read->log = rds->log;
-    c->write->log = rds->log;
+    c->read->log = log;
+    c->write->log = log;
 
-    ac->data = rds;
+    ac->data = node;
     ac->ev.data = c;
     ac->ev.addRead = ngx_http_lapor_redis_add_read;
     ac->ev.delRead = ngx_http_lapor_redis_del_read;
@@ -490,18 +532,18 @@ ngx_http_lapor_redis_auth(redisAsyncContext *ac, ngx_str_t *user,
 
 
 static ngx_int_t
-ngx_http_lapor_redis_handshake(ngx_http_lapor_redis_t *rds)
+ngx_http_lapor_redis_handshake(ngx_http_lapor_redis_node_t *node)
 {
     u_char                        db[NGX_INT_T_LEN];
     size_t                        argvlen[3];
     const char                   *argv[3];
     ngx_http_lapor_redis_conf_t  *conf;
 
-    conf = rds->conf;
+    conf = node->rds->conf;
 
     /* commands queue up in hiredis until the socket is connected */
 
-    if (ngx_http_lapor_redis_auth(rds->ac, &conf->user, &conf->password,
+    if (ngx_http_lapor_redis_auth(node->ac, &conf->user, &conf->password,
                                   ngx_http_lapor_redis_handshake_reply)
         != NGX_OK)
     {
@@ -514,7 +556,7 @@ ngx_http_lapor_redis_handshake(ngx_http_lapor_redis_t *rds)
         argv[1] = (const char *) db;
         argvlen[1] = ngx_sprintf(db, "%i", conf->db) - db;
 
-        if (redisAsyncCommandArgv(rds->ac,
+        if (redisAsyncCommandArgv(node->ac,
                                   ngx_http_lapor_redis_handshake_reply,
                                   "SELECT", 2, argv, argvlen)
             != REDIS_OK)
@@ -534,7 +576,7 @@ ngx_http_lapor_redis_handshake(ngx_http_lapor_redis_t *rds)
 
     argvlen[0] = 4;
 
-    if (redisAsyncCommandArgv(rds->ac, ngx_http_lapor_redis_handshake_reply,
+    if (redisAsyncCommandArgv(node->ac, ngx_http_lapor_redis_handshake_reply,
                               (void *) argv[0], 1, argv, argvlen)
         != REDIS_OK)
     {
@@ -549,27 +591,27 @@ static void
 ngx_http_lapor_redis_handshake_reply(redisAsyncContext *ac, void *reply,
     void *privdata)
 {
-    const char              *step = privdata;
-    redisReply              *rep = reply;
-    ngx_http_lapor_redis_t  *rds;
+    const char                   *step = privdata;
+    redisReply                   *rep = reply;
+    ngx_http_lapor_redis_node_t  *node;
 
-    rds = ac->data;
+    node = ac->data;
 
-    if (rep == NULL || rds == NULL || rds->ac != ac) {
+    if (rep == NULL || node == NULL || node->ac != ac) {
         /* the context is being freed; the cleanup hook does the rest */
         return;
     }
 
     if (rep->type == REDIS_REPLY_ERROR) {
         /* the reply never contains the password, only the error */
-        ngx_log_error(ngx_http_lapor_redis_log_level(rds), rds->log, 0,
+        ngx_log_error(ngx_http_lapor_redis_log_level(node), node->rds->log, 0,
                       "lapor: redis at %V refused %s: %*s",
-                      &rds->address, step,
+                      &node->address, step,
                       ngx_min(rep->len, NGX_HTTP_LAPOR_REDIS_ERRSTR_MAX),
                       rep->str);
 
         /* inside a reply callback hiredis defers the free */
-        ngx_http_lapor_redis_teardown(rds);
+        ngx_http_lapor_redis_teardown(node);
         return;
     }
 
@@ -578,11 +620,11 @@ ngx_http_lapor_redis_handshake_reply(redisAsyncContext *ac, void *reply,
         if (rep->type != REDIS_REPLY_ARRAY || rep->elements == 0
             || !ngx_http_lapor_redis_is(rep->element[0], "master"))
         {
-            ngx_log_error(NGX_LOG_WARN, rds->log, 0,
+            ngx_log_error(NGX_LOG_WARN, node->rds->log, 0,
                           "lapor: redis at %V is not the master of \"%V\", "
                           "asking the sentinels again",
-                          &rds->address, &rds->conf->master_name);
-            ngx_http_lapor_redis_teardown(rds);
+                          &node->address, &node->rds->conf->master_name);
+            ngx_http_lapor_redis_teardown(node);
             return;
         }
 
@@ -592,41 +634,44 @@ ngx_http_lapor_redis_handshake_reply(redisAsyncContext *ac, void *reply,
     } else if (rep->type != REDIS_REPLY_STATUS
                || rep->len != 4 || ngx_strncmp(rep->str, "PONG", 4) != 0)
     {
-        ngx_log_error(NGX_LOG_ERR, rds->log, 0,
+        ngx_log_error(NGX_LOG_ERR, node->rds->log, 0,
                       "lapor: redis at %V answered PING unexpectedly "
-                      "(reply type %d)", &rds->address, rep->type);
-        ngx_http_lapor_redis_teardown(rds);
+                      "(reply type %d)", &node->address, rep->type);
+        ngx_http_lapor_redis_teardown(node);
         return;
     }
 
-    if (rds->connect_timer.timer_set) {
-        ngx_del_timer(&rds->connect_timer);
+    if (node->connect_timer.timer_set) {
+        ngx_del_timer(&node->connect_timer);
     }
 
-    ngx_log_error(NGX_LOG_NOTICE, rds->log, 0,
-                  "lapor: redis at %V is ready", &rds->address);
+    ngx_log_error(NGX_LOG_NOTICE, node->rds->log, 0,
+                  "lapor: redis at %V is ready", &node->address);
 
-    rds->state = NGX_HTTP_LAPOR_REDIS_READY;
-    rds->failures = 0;
+    node->state = NGX_HTTP_LAPOR_REDIS_READY;
+    node->failures = 0;
 
-    ngx_http_lapor_metrics_ready(rds->metrics, 1, 0);
+    if (node == &node->rds->main) {
+        ngx_http_lapor_metrics_ready(node->rds->metrics, 1, 0);
+    }
 }
 
 
 static void
 ngx_http_lapor_redis_connected(const redisAsyncContext *ac, int status)
 {
-    ngx_http_lapor_redis_t  *rds;
+    ngx_http_lapor_redis_node_t  *node;
 
     /*
      * In hiredis 0.14 this runs outside its callback guard, and a failure is
      * followed by hiredis freeing the context: only record the state here.
      */
 
-    rds = ac->data;
+    node = ac->data;
 
-    if (status == REDIS_OK && rds && rds->ac == ac) {
-        rds->state = NGX_HTTP_LAPOR_REDIS_HANDSHAKE;
+    if (status == REDIS_OK && node && node->ac == ac) {
+        node->state = NGX_HTTP_LAPOR_REDIS_HANDSHAKE;
+        node->connected = 1;
     }
 }
 
@@ -634,30 +679,40 @@ ngx_http_lapor_redis_connected(const redisAsyncContext *ac, int status)
 static void
 ngx_http_lapor_redis_connect_timeout(ngx_event_t *ev)
 {
-    ngx_http_lapor_redis_t  *rds = ev->data;
+    ngx_http_lapor_redis_node_t  *node = ev->data;
 
-    if (rds->ac == NULL || rds->state == NGX_HTTP_LAPOR_REDIS_READY) {
+    if (node->ac == NULL || node->state == NGX_HTTP_LAPOR_REDIS_READY) {
         return;
     }
 
-    ngx_log_error(ngx_http_lapor_redis_log_level(rds), rds->log,
+    ngx_log_error(ngx_http_lapor_redis_log_level(node), node->rds->log,
                   NGX_ETIMEDOUT, "lapor: redis at %V not ready within %M ms",
-                  &rds->address, rds->conf->connect_timeout);
+                  &node->address, node->rds->conf->connect_timeout);
 
-    ngx_http_lapor_redis_teardown(rds);
+    ngx_http_lapor_redis_teardown(node);
 }
 
 
 static void
 ngx_http_lapor_redis_reconnect_handler(ngx_event_t *ev)
 {
-    ngx_http_lapor_redis_t  *rds = ev->data;
+    ngx_http_lapor_redis_node_t  *node = ev->data;
 
-    if (rds->exiting || rds->ac || rds->ask_ac) {
+    ngx_http_lapor_redis_t  *rds;
+
+    rds = node->rds;
+
+    if (rds->exiting || node->ac || rds->ask_ac) {
         return;
     }
 
-    ngx_http_lapor_redis_connect(rds);
+    if (node != &rds->main) {
+        /* a master of a cluster: connected again when next needed */
+        node->state = NGX_HTTP_LAPOR_REDIS_DISCONNECTED;
+        return;
+    }
+
+    ngx_http_lapor_redis_connect(node);
 }
 
 
@@ -668,16 +723,16 @@ ngx_http_lapor_redis_reconnect_handler(ngx_event_t *ev)
  */
 
 void
-ngx_http_lapor_redis_teardown(ngx_http_lapor_redis_t *rds)
+ngx_http_lapor_redis_teardown(ngx_http_lapor_redis_node_t *node)
 {
     redisAsyncContext  *ac;
 
-    ac = rds->ac;
+    ac = node->ac;
     if (ac == NULL) {
         return;
     }
 
-    rds->state = NGX_HTTP_LAPOR_REDIS_BACKOFF;
+    node->state = NGX_HTTP_LAPOR_REDIS_BACKOFF;
 
     /* our own state is kept by the cleanup hook, not by onDisconnect */
     ac->onDisconnect = NULL;
@@ -687,34 +742,35 @@ ngx_http_lapor_redis_teardown(ngx_http_lapor_redis_t *rds)
 
 
 void
-ngx_http_lapor_redis_schedule_reconnect(ngx_http_lapor_redis_t *rds)
+ngx_http_lapor_redis_schedule_reconnect(ngx_http_lapor_redis_node_t *node)
 {
     uint32_t    rnd;
     ngx_msec_t  delay;
 
-    if (rds->exiting) {
-        rds->state = NGX_HTTP_LAPOR_REDIS_DISCONNECTED;
+    if (node->rds->exiting) {
+        node->state = NGX_HTTP_LAPOR_REDIS_DISCONNECTED;
         return;
     }
 
-    rds->state = NGX_HTTP_LAPOR_REDIS_BACKOFF;
+    node->state = NGX_HTTP_LAPOR_REDIS_BACKOFF;
 
     rnd = ((uint32_t) ngx_random() << 16) ^ (uint32_t) ngx_random();
 
-    delay = (ngx_msec_t) lapor_backoff_delay(rds->failures,
+    delay = (ngx_msec_t) lapor_backoff_delay(node->failures,
                                              NGX_HTTP_LAPOR_REDIS_BACKOFF_BASE,
                                              NGX_HTTP_LAPOR_REDIS_BACKOFF_MAX,
                                              rnd);
-    rds->failures++;
+    node->failures++;
 
-    ngx_log_debug1(NGX_LOG_DEBUG_HTTP, rds->log, 0,
-                   "lapor: reconnecting to redis in %M ms", delay);
+    ngx_log_debug2(NGX_LOG_DEBUG_HTTP, node->rds->log, 0,
+                   "lapor: reconnecting to redis at %V in %M ms",
+                   &node->address, delay);
 
-    if (rds->reconnect_timer.timer_set) {
-        ngx_del_timer(&rds->reconnect_timer);
+    if (node->reconnect_timer.timer_set) {
+        ngx_del_timer(&node->reconnect_timer);
     }
 
-    ngx_add_timer(&rds->reconnect_timer, delay);
+    ngx_add_timer(&node->reconnect_timer, delay);
 }
 
 
@@ -726,29 +782,32 @@ ngx_http_lapor_redis_schedule_reconnect(ngx_http_lapor_redis_t *rds)
 static void
 ngx_http_lapor_redis_cleanup(void *privdata)
 {
-    ngx_connection_t        *c = privdata;
-    redisAsyncContext       *ac;
-    ngx_http_lapor_redis_t  *rds;
+    ngx_connection_t             *c = privdata;
+    redisAsyncContext            *ac;
+    ngx_http_lapor_redis_t       *rds;
+    ngx_http_lapor_redis_node_t  *node;
 
     if (c == NULL) {
         return;
     }
 
     ac = c->data;
-    rds = ac->data;
+    node = ac->data;
+    rds = node->rds;
 
-    if (ac->err && !rds->exiting && rds->ac == ac) {
-        ngx_log_error(ngx_http_lapor_redis_log_level(rds),
+    if (ac->err && !rds->exiting && node->ac == ac) {
+        ngx_log_error(ngx_http_lapor_redis_log_level(node),
                       rds->log, 0, "lapor: redis connection to %V %s: %s",
-                      &rds->address,
-                      rds->state == NGX_HTTP_LAPOR_REDIS_READY
+                      &node->address,
+                      node->state == NGX_HTTP_LAPOR_REDIS_READY
                       ? "lost" : "failed", ac->errstr);
     }
 
-    if (ac->err && !rds->exiting && rds->ac != ac) {
+    if (ac->err && !rds->exiting && node->ac != ac) {
         ngx_log_error((rds->sub_ac == ac ? NGX_LOG_WARN
-                       : ngx_http_lapor_redis_log_level(rds)), rds->log, 0,
-                      "lapor: sentinel connection %s: %s",
+                       : ngx_http_lapor_redis_log_level(node)), rds->log, 0,
+                      "lapor: %s connection %s: %s",
+                      rds->map_ac == ac ? "cluster" : "sentinel",
                       rds->sub_ac == ac ? "(+switch-master) lost" : "failed",
                       ac->errstr);
     }
@@ -764,16 +823,21 @@ ngx_http_lapor_redis_cleanup(void *privdata)
     ac->c.fd = -1;
     ac->ev.data = NULL;
 
-    if (rds->ac == ac) {
-        rds->ac = NULL;
+    if (node->ac == ac) {
+        node->ac = NULL;
 
-        if (rds->connect_timer.timer_set) {
-            ngx_del_timer(&rds->connect_timer);
+        if (node->connect_timer.timer_set) {
+            ngx_del_timer(&node->connect_timer);
         }
 
-        ngx_http_lapor_metrics_ready(rds->metrics, 0, !rds->exiting);
+        if (node == &rds->main) {
+            ngx_http_lapor_metrics_ready(rds->metrics, 0, !rds->exiting);
 
-        ngx_http_lapor_redis_schedule_reconnect(rds);
+        } else {
+            ngx_http_lapor_cluster_node_lost(node);
+        }
+
+        ngx_http_lapor_redis_schedule_reconnect(node);
 
     } else if (rds->ask_ac == ac) {
         rds->ask_ac = NULL;
@@ -782,6 +846,10 @@ ngx_http_lapor_redis_cleanup(void *privdata)
     } else if (rds->sub_ac == ac) {
         rds->sub_ac = NULL;
         ngx_http_lapor_redis_sub_lost(rds);
+
+    } else if (rds->map_ac == ac) {
+        rds->map_ac = NULL;
+        ngx_http_lapor_cluster_map_done(rds);
     }
 }
 
@@ -881,20 +949,15 @@ ngx_http_lapor_redis_del_event(ngx_event_t *ev, ngx_int_t event)
  * a submission's cost.  hiredis copies the text into its output buffer.
  */
 
-static ngx_int_t
+ngx_int_t
 ngx_http_lapor_redis_format(ngx_http_lapor_redis_t *rds,
     ngx_http_lapor_redis_cmd_t *cmd)
 {
     u_char  *p;
     size_t   size;
-    int      i;
 
     /* hiredis looks at the command with strchr(): a terminating NUL */
-    size = 1 + NGX_INT_T_LEN + 2 + 1;
-
-    for (i = 0; i < cmd->argc; i++) {
-        size += 1 + NGX_SIZE_T_LEN + 2 + cmd->argvlen[i] + 2;
-    }
+    size = ngx_http_lapor_redis_cmd_size(cmd) + 1;
 
     if (size > rds->fmt_size) {
         if (rds->fmt) {
@@ -910,7 +973,38 @@ ngx_http_lapor_redis_format(ngx_http_lapor_redis_t *rds,
         }
     }
 
-    p = rds->fmt;
+    p = ngx_http_lapor_redis_cmd_write(rds->fmt, cmd);
+
+    rds->fmt_len = p - rds->fmt;
+    *p = '\0';
+
+    return NGX_OK;
+}
+
+
+/* at most this many bytes of protocol for the command */
+
+size_t
+ngx_http_lapor_redis_cmd_size(ngx_http_lapor_redis_cmd_t *cmd)
+{
+    int     i;
+    size_t  size;
+
+    size = 1 + NGX_INT_T_LEN + 2;
+
+    for (i = 0; i < cmd->argc; i++) {
+        size += 1 + NGX_SIZE_T_LEN + 2 + cmd->argvlen[i] + 2;
+    }
+
+    return size;
+}
+
+
+u_char *
+ngx_http_lapor_redis_cmd_write(u_char *p, ngx_http_lapor_redis_cmd_t *cmd)
+{
+    int  i;
+
     *p++ = '*';
     p = lapor_decimal(p, cmd->argc);
     *p++ = '\r';
@@ -926,10 +1020,30 @@ ngx_http_lapor_redis_format(ngx_http_lapor_redis_t *rds,
         *p++ = '\n';
     }
 
-    rds->fmt_len = p - rds->fmt;
-    *p = '\0';
+    return p;
+}
 
-    return NGX_OK;
+
+/*
+ * WAIT N timeout, appended to a write transaction's batch: no round trip
+ * of its own.
+ */
+
+static void
+ngx_http_lapor_redis_wait_cmd(ngx_http_lapor_redis_t *rds,
+    ngx_http_lapor_redis_cmd_t *wait, const char **argv, size_t *argvlen,
+    u_char *n, u_char *ms)
+{
+    argv[0] = "WAIT";
+    argvlen[0] = 4;
+    argv[1] = (const char *) n;
+    argvlen[1] = ngx_sprintf(n, "%ui", rds->conf->wait_replicas) - n;
+    argv[2] = (const char *) ms;
+    argvlen[2] = ngx_sprintf(ms, "%M", rds->conf->wait_timeout) - ms;
+
+    wait->argc = 3;
+    wait->argv = argv;
+    wait->argvlen = argvlen;
 }
 
 
@@ -941,7 +1055,7 @@ ngx_http_lapor_redis_format(ngx_http_lapor_redis_t *rds,
  */
 
 static ngx_int_t
-ngx_http_lapor_redis_queue(ngx_http_lapor_redis_t *rds,
+ngx_http_lapor_redis_queue(ngx_http_lapor_redis_node_t *node,
     ngx_http_lapor_redis_op_t *op, ngx_http_lapor_redis_cmd_t *cmds,
     ngx_uint_t ncmds)
 {
@@ -949,25 +1063,16 @@ ngx_http_lapor_redis_queue(ngx_http_lapor_redis_t *rds,
     size_t                       argvlen[3];
     ngx_uint_t                   i, total;
     const char                  *argv[3];
+    ngx_http_lapor_redis_t      *rds;
     ngx_http_lapor_redis_cmd_t   wait, *cmd;
 
-    (void) clock_gettime(CLOCK_MONOTONIC, &op->sent);
+    rds = node->rds;
+    op->node = node;
 
     total = ncmds;
 
     if (op->wait) {
-        /* in the same batch: no round trip of its own */
-        argv[0] = "WAIT";
-        argvlen[0] = 4;
-        argv[1] = (const char *) n;
-        argvlen[1] = ngx_sprintf(n, "%ui", rds->conf->wait_replicas) - n;
-        argv[2] = (const char *) ms;
-        argvlen[2] = ngx_sprintf(ms, "%M", rds->conf->wait_timeout) - ms;
-
-        wait.argc = 3;
-        wait.argv = argv;
-        wait.argvlen = argvlen;
-
+        ngx_http_lapor_redis_wait_cmd(rds, &wait, argv, argvlen, n, ms);
         total++;
     }
 
@@ -975,7 +1080,7 @@ ngx_http_lapor_redis_queue(ngx_http_lapor_redis_t *rds,
         cmd = (i < ncmds) ? &cmds[i] : &wait;
 
         if (ngx_http_lapor_redis_format(rds, cmd) != NGX_OK
-            || redisAsyncFormattedCommand(rds->ac, ngx_http_lapor_redis_reply,
+            || redisAsyncFormattedCommand(node->ac, ngx_http_lapor_redis_reply,
                                           op, (const char *) rds->fmt,
                                           rds->fmt_len)
                != REDIS_OK)
@@ -984,7 +1089,7 @@ ngx_http_lapor_redis_queue(ngx_http_lapor_redis_t *rds,
         }
 
         op->outstanding++;
-        rds->inflight++;
+        node->inflight++;
     }
 
     if (i == total) {
@@ -1003,9 +1108,59 @@ ngx_http_lapor_redis_queue(ngx_http_lapor_redis_t *rds,
     op->handler = NULL;
     op->internal = NULL;
 
-    ngx_http_lapor_redis_teardown(rds);
+    ngx_http_lapor_redis_teardown(node);
 
     return NGX_HTTP_SERVICE_UNAVAILABLE;
+}
+
+
+/*
+ * The batch to the one Redis or Sentinel's master, or routed by its slot
+ * in a Redis Cluster.  Anything but NGX_OK: the operation is freed.
+ */
+
+static ngx_int_t
+ngx_http_lapor_redis_dispatch(ngx_http_lapor_redis_t *rds,
+    ngx_http_lapor_redis_op_t *op, ngx_http_lapor_redis_cmd_t *cmds,
+    ngx_uint_t ncmds)
+{
+    u_char                      n[NGX_INT_T_LEN], ms[NGX_INT_T_LEN];
+    size_t                      argvlen[3];
+    ngx_int_t                   rc;
+    ngx_uint_t                  i;
+    const char                 *argv[3];
+    ngx_http_lapor_redis_cmd_t *all;
+
+    (void) clock_gettime(CLOCK_MONOTONIC, &op->sent);
+
+    if (rds->conf->cluster == NULL) {
+        return ngx_http_lapor_redis_queue(&rds->main, op, cmds, ncmds);
+    }
+
+    if (!op->wait) {
+        return ngx_http_lapor_cluster_send(rds, op, cmds, ncmds);
+    }
+
+    /* the cluster keeps the batch's text: WAIT goes into it */
+
+    all = ngx_alloc((ncmds + 1) * sizeof(ngx_http_lapor_redis_cmd_t),
+                    rds->log);
+    if (all == NULL) {
+        ngx_free(op);
+        return NGX_ERROR;
+    }
+
+    for (i = 0; i < ncmds; i++) {
+        all[i] = cmds[i];
+    }
+
+    ngx_http_lapor_redis_wait_cmd(rds, &all[ncmds], argv, argvlen, n, ms);
+
+    rc = ngx_http_lapor_cluster_send(rds, op, all, ncmds + 1);
+
+    ngx_free(all);
+
+    return rc;
 }
 
 
@@ -1040,9 +1195,8 @@ ngx_http_lapor_redis_send_request(ngx_http_request_t *r,
     ngx_http_cleanup_t         *cln;
     ngx_http_lapor_redis_op_t  *op;
 
-    if (rds == NULL
-        || rds->state != NGX_HTTP_LAPOR_REDIS_READY
-        || rds->ac == NULL)
+    if (ngx_http_lapor_redis_state(rds) != NGX_HTTP_LAPOR_REDIS_READY
+        || (rds->conf->cluster == NULL && rds->main.ac == NULL))
     {
         return NGX_HTTP_SERVICE_UNAVAILABLE;
     }
@@ -1051,10 +1205,12 @@ ngx_http_lapor_redis_send_request(ngx_http_request_t *r,
         return NGX_ERROR;
     }
 
-    if (rds->inflight + ncmds > NGX_HTTP_LAPOR_REDIS_MAX_INFLIGHT) {
+    if (rds->conf->cluster == NULL
+        && rds->main.inflight + ncmds > NGX_HTTP_LAPOR_REDIS_MAX_INFLIGHT)
+    {
         ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
                       "lapor: %ui redis commands in flight, refusing more",
-                      rds->inflight);
+                      rds->main.inflight);
         return NGX_HTTP_SERVICE_UNAVAILABLE;
     }
 
@@ -1078,7 +1234,7 @@ ngx_http_lapor_redis_send_request(ngx_http_request_t *r,
     op->data = data;
     op->wait = wait;
 
-    rc = ngx_http_lapor_redis_queue(rds, op, cmds, ncmds);
+    rc = ngx_http_lapor_redis_dispatch(rds, op, cmds, ncmds);
     if (rc != NGX_OK) {
         return rc;
     }
@@ -1139,7 +1295,8 @@ ngx_http_lapor_redis_send_housekeeping(ngx_http_lapor_redis_t *rds,
     ngx_http_lapor_redis_op_t  *op;
 
     if (rds == NULL || rds->exiting
-        || rds->state != NGX_HTTP_LAPOR_REDIS_READY || rds->ac == NULL)
+        || ngx_http_lapor_redis_state(rds) != NGX_HTTP_LAPOR_REDIS_READY
+        || (rds->conf->cluster == NULL && rds->main.ac == NULL))
     {
         return NGX_HTTP_SERVICE_UNAVAILABLE;
     }
@@ -1148,7 +1305,9 @@ ngx_http_lapor_redis_send_housekeeping(ngx_http_lapor_redis_t *rds,
         return NGX_ERROR;
     }
 
-    if (rds->inflight + ncmds > NGX_HTTP_LAPOR_REDIS_MAX_INFLIGHT) {
+    if (rds->conf->cluster == NULL
+        && rds->main.inflight + ncmds > NGX_HTTP_LAPOR_REDIS_MAX_INFLIGHT)
+    {
         return NGX_HTTP_SERVICE_UNAVAILABLE;
     }
 
@@ -1162,7 +1321,7 @@ ngx_http_lapor_redis_send_housekeeping(ngx_http_lapor_redis_t *rds,
     op->data = data;
     op->wait = wait;
 
-    rc = ngx_http_lapor_redis_queue(rds, op, cmds, ncmds);
+    rc = ngx_http_lapor_redis_dispatch(rds, op, cmds, ncmds);
     if (rc != NGX_OK) {
         return rc;
     }
@@ -1179,21 +1338,20 @@ ngx_http_lapor_redis_send_housekeeping(ngx_http_lapor_redis_t *rds,
 }
 
 
+/* a reply to one Redis or Sentinel's master (Redis Cluster: see there) */
+
 static void
 ngx_http_lapor_redis_reply(redisAsyncContext *ac, void *reply, void *privdata)
 {
-    ngx_int_t                   rc;
-    redisReply                 *rep = reply;
-    redisReply                  first;
-    struct timespec             now;
-    ngx_connection_t           *c;
-    ngx_http_request_t         *r;
-    ngx_http_lapor_redis_t     *rds;
-    ngx_http_lapor_redis_op_t  *op = privdata;
+    redisReply                   *rep = reply;
+    ngx_http_lapor_redis_t       *rds;
+    ngx_http_lapor_redis_op_t    *op = privdata;
+    ngx_http_lapor_redis_node_t  *node;
 
     rds = op->rds;
+    node = op->node;
 
-    rds->inflight--;
+    node->inflight--;
     op->outstanding--;
 
     if (rep == NULL) {
@@ -1204,12 +1362,12 @@ ngx_http_lapor_redis_reply(redisAsyncContext *ac, void *reply, void *privdata)
          * hook: the context is already going away.
          */
 
-        if (rds->ac == ac && rds->state == NGX_HTTP_LAPOR_REDIS_READY) {
-            rds->state = NGX_HTTP_LAPOR_REDIS_BACKOFF;
+        if (node->ac == ac && node->state == NGX_HTTP_LAPOR_REDIS_READY) {
+            node->state = NGX_HTTP_LAPOR_REDIS_BACKOFF;
         }
 
     } else if (rep->type == REDIS_REPLY_ERROR && rds->conf->sentinels
-               && rds->ac == ac && ngx_http_lapor_redis_not_master(rds, rep))
+               && node->ac == ac && ngx_http_lapor_redis_not_master(rds, rep))
     {
         /* answered like a lost connection: 503 with Retry-After */
         op->lost = 1;
@@ -1246,6 +1404,27 @@ ngx_http_lapor_redis_reply(redisAsyncContext *ac, void *reply, void *privdata)
         rep = op->kept;
     }
 
+    ngx_http_lapor_redis_finish(op, rep);
+}
+
+
+/*
+ * The batch is answered (or lost, or late): its handler is called with the
+ * reply to its last command, and the operation is freed.
+ */
+
+void
+ngx_http_lapor_redis_finish(ngx_http_lapor_redis_op_t *op, redisReply *rep)
+{
+    ngx_int_t                rc;
+    redisReply               first;
+    struct timespec          now;
+    ngx_connection_t        *c;
+    ngx_http_request_t      *r;
+    ngx_http_lapor_redis_t  *rds;
+
+    rds = op->rds;
+
     if (!op->lost && !op->timed_out) {
         (void) clock_gettime(CLOCK_MONOTONIC, &now);
 
@@ -1268,6 +1447,10 @@ ngx_http_lapor_redis_reply(redisAsyncContext *ac, void *reply, void *privdata)
 
         if (op->kept) {
             ngx_http_lapor_reply_release(op->kept);
+        }
+
+        if (op->text) {
+            ngx_free(op->text);
         }
 
         ngx_free(op);
@@ -1315,6 +1498,10 @@ ngx_http_lapor_redis_reply(redisAsyncContext *ac, void *reply, void *privdata)
         ngx_http_lapor_reply_release(op->kept);
     }
 
+    if (op->text) {
+        ngx_free(op->text);
+    }
+
     ngx_free(op);
 }
 
@@ -1325,7 +1512,7 @@ ngx_http_lapor_redis_reply(redisAsyncContext *ac, void *reply, void *privdata)
  * Idempotency-Key finds it).
  */
 
-static void
+void
 ngx_http_lapor_redis_waited(ngx_http_lapor_redis_t *rds,
     ngx_http_lapor_redis_op_t *op, redisReply *rep)
 {
@@ -1347,7 +1534,8 @@ ngx_http_lapor_redis_waited(ngx_http_lapor_redis_t *rds,
 
     } else {
         ngx_log_error(NGX_LOG_ERR, rds->log, 0,
-                      "lapor: redis at %V refused WAIT: %*s", &rds->address,
+                      "lapor: redis at %V refused WAIT: %*s",
+                      &op->node->address,
                       rep->type == REDIS_REPLY_ERROR
                       ? ngx_min(rep->len, NGX_HTTP_LAPOR_REDIS_ERRSTR_MAX)
                       : 0, rep->type == REDIS_REPLY_ERROR ? rep->str : "");
@@ -1362,20 +1550,25 @@ ngx_http_lapor_redis_waited(ngx_http_lapor_redis_t *rds,
 static void
 ngx_http_lapor_redis_op_timeout(ngx_event_t *ev)
 {
-    ngx_connection_t           *c;
-    ngx_http_request_t         *r;
-    ngx_http_lapor_redis_t     *rds;
-    ngx_http_lapor_redis_op_t  *op = ev->data;
+    ngx_connection_t             *c;
+    ngx_http_request_t           *r;
+    ngx_http_lapor_redis_op_t    *op = ev->data;
+    ngx_http_lapor_redis_node_t  *node;
 
-    rds = op->rds;
-
-    ngx_log_error(NGX_LOG_ERR, ev->log, NGX_ETIMEDOUT,
-                  "lapor: redis at %V did not answer within %M ms, "
-                  "reconnecting", &rds->address, rds->conf->timeout);
+    node = op->node;
 
     op->timed_out = 1;
 
-    if (rds->ac == NULL) {
+    if (op->cluster && ngx_http_lapor_cluster_op_timeout(op)) {
+        /* it was between two tries: answered and freed */
+        return;
+    }
+
+    ngx_log_error(NGX_LOG_ERR, ev->log, NGX_ETIMEDOUT,
+                  "lapor: redis at %V did not answer within %M ms, "
+                  "reconnecting", &node->address, op->rds->conf->timeout);
+
+    if (node->ac == NULL) {
         /*
          * Cannot happen: an operation in flight belongs to the live context.
          * Answer the request anyway; the operation stays with hiredis.
@@ -1403,7 +1596,7 @@ ngx_http_lapor_redis_op_timeout(ngx_event_t *ev)
      * with a 504 for its request, and the operation is freed.
      */
 
-    ngx_http_lapor_redis_teardown(rds);
+    ngx_http_lapor_redis_teardown(node);
 }
 
 
@@ -1423,7 +1616,7 @@ ngx_http_lapor_redis_op_cleanup(void *data)
 }
 
 
-static void
+void
 ngx_http_lapor_redis_op_detach(ngx_http_lapor_redis_op_t *op)
 {
     if (op->cleanup) {

@@ -52,6 +52,9 @@ typedef struct {
     ngx_str_t                     sentinel_user;
     ngx_str_t                     sentinel_password;
 
+    /* Redis Cluster: the nodes asked for the slot map; NULL: no cluster */
+    ngx_array_t                  *cluster;     /* ngx_http_lapor_redis_addr_t */
+
     /* lapor_redis_wait: replicas a write transaction waits for, 0: off */
     ngx_uint_t                    wait_replicas;
     ngx_msec_t                    wait_timeout;
@@ -102,6 +105,24 @@ time_t ngx_http_lapor_redis_retry_after(ngx_http_lapor_redis_t *rds);
 ngx_uint_t ngx_http_lapor_redis_sentinel(ngx_http_lapor_redis_t *rds);
 ngx_str_t *ngx_http_lapor_redis_master(ngx_http_lapor_redis_t *rds);
 ngx_uint_t ngx_http_lapor_redis_switches(ngx_http_lapor_redis_t *rds);
+
+/* "single", "sentinel" or "cluster" */
+const char *ngx_http_lapor_redis_mode(ngx_http_lapor_redis_t *rds);
+
+/* Redis Cluster: a master as this worker knows it */
+typedef struct {
+    ngx_str_t                    *address;
+    const char                   *state;     /* of this worker's connection */
+    ngx_uint_t                    slots;     /* in this worker's map */
+} ngx_http_lapor_redis_node_info_t;
+
+/* the i-th node known (i from 0): NGX_OK, or NGX_DONE after the last */
+ngx_int_t ngx_http_lapor_redis_cluster_node(ngx_http_lapor_redis_t *rds,
+    ngx_uint_t i, ngx_http_lapor_redis_node_info_t *info);
+
+/* a namespace's slot and its master (NGX_DECLINED: not in the map) */
+ngx_int_t ngx_http_lapor_redis_cluster_slot(ngx_http_lapor_redis_t *rds,
+    ngx_str_t *ns, ngx_uint_t *slot, ngx_http_lapor_redis_node_info_t *info);
 
 /*
  * Sends a batch of commands back to back on the worker's connection.

@@ -54,10 +54,10 @@ ngx_http_lapor_redis_ask(ngx_http_lapor_redis_t *rds)
     sa = conf->sentinels->elts;
     sa = &sa[rds->ask_next % conf->sentinels->nelts];
 
-    rds->state = NGX_HTTP_LAPOR_REDIS_DISCOVERING;
+    rds->main.state = NGX_HTTP_LAPOR_REDIS_DISCOVERING;
     rds->answered = 0;
 
-    ac = ngx_http_lapor_redis_open(rds, &sa->address,
+    ac = ngx_http_lapor_redis_open(&rds->main, &sa->address,
                                    (const char *) sa->host.data, sa->port,
                                    NULL);
     if (ac == NULL) {
@@ -99,7 +99,7 @@ ngx_http_lapor_redis_ask_reply(redisAsyncContext *ac, void *reply,
     ngx_http_lapor_redis_t       *rds;
     ngx_http_lapor_redis_addr_t  *sa;
 
-    rds = ac->data;
+    rds = ((ngx_http_lapor_redis_node_t *) ac->data)->rds;
 
     if (rep == NULL || rds == NULL || rds->ask_ac != ac) {
         return;
@@ -109,7 +109,7 @@ ngx_http_lapor_redis_ask_reply(redisAsyncContext *ac, void *reply,
     sa = &sa[rds->ask_next % rds->conf->sentinels->nelts];
 
     if (rep->type == REDIS_REPLY_ERROR) {
-        ngx_log_error(ngx_http_lapor_redis_log_level(rds), rds->log, 0,
+        ngx_log_error(ngx_http_lapor_redis_log_level(&rds->main), rds->log, 0,
                       "lapor: sentinel %V refused %s: %*s", &sa->address,
                       step, ngx_min(rep->len, NGX_HTTP_LAPOR_REDIS_ERRSTR_MAX),
                       rep->str);
@@ -127,7 +127,7 @@ ngx_http_lapor_redis_ask_reply(redisAsyncContext *ac, void *reply,
         || rep->element[0]->type != REDIS_REPLY_STRING
         || rep->element[1]->type != REDIS_REPLY_STRING)
     {
-        ngx_log_error(ngx_http_lapor_redis_log_level(rds), rds->log, 0,
+        ngx_log_error(ngx_http_lapor_redis_log_level(&rds->main), rds->log, 0,
                       "lapor: sentinel %V knows no master \"%V\"",
                       &sa->address, &rds->conf->master_name);
 
@@ -151,7 +151,7 @@ ngx_http_lapor_redis_ask_timeout(ngx_event_t *ev)
         return;
     }
 
-    ngx_log_error(ngx_http_lapor_redis_log_level(rds), rds->log,
+    ngx_log_error(ngx_http_lapor_redis_log_level(&rds->main), rds->log,
                   NGX_ETIMEDOUT, "lapor: a sentinel did not answer within "
                   "%M ms", rds->conf->connect_timeout);
 
@@ -171,7 +171,7 @@ ngx_http_lapor_redis_ask_done(ngx_http_lapor_redis_t *rds)
     }
 
     if (rds->exiting) {
-        rds->state = NGX_HTTP_LAPOR_REDIS_DISCONNECTED;
+        rds->main.state = NGX_HTTP_LAPOR_REDIS_DISCONNECTED;
         return;
     }
 
@@ -193,22 +193,23 @@ ngx_http_lapor_redis_ask_done(ngx_http_lapor_redis_t *rds)
         if (++rds->ask_tries >= n) {
             rds->ask_tries = 0;
 
-            ngx_log_error(ngx_http_lapor_redis_log_level(rds), rds->log, 0,
+            ngx_log_error(ngx_http_lapor_redis_log_level(&rds->main),
+                          rds->log, 0,
                           "lapor: no sentinel named the master of \"%V\"",
                           &rds->conf->master_name);
 
-            ngx_http_lapor_redis_schedule_reconnect(rds);
+            ngx_http_lapor_redis_schedule_reconnect(&rds->main);
             return;
         }
     }
 
     /* the next step from a timer: never inside hiredis's call stack */
 
-    if (rds->reconnect_timer.timer_set) {
-        ngx_del_timer(&rds->reconnect_timer);
+    if (rds->main.reconnect_timer.timer_set) {
+        ngx_del_timer(&rds->main.reconnect_timer);
     }
 
-    ngx_add_timer(&rds->reconnect_timer, 0);
+    ngx_add_timer(&rds->main.reconnect_timer, 0);
 }
 
 
@@ -258,7 +259,7 @@ ngx_http_lapor_redis_set_master(ngx_http_lapor_redis_t *rds,
     len = p - text;
     *p = '\0';
 
-    if (len == rds->address.len && rds->master_text[0]
+    if (len == rds->main.address.len && rds->master_text[0]
         && ngx_strncmp(text, rds->master_text, len) == 0)
     {
         return NGX_OK;
@@ -284,8 +285,8 @@ ngx_http_lapor_redis_set_master(ngx_http_lapor_redis_t *rds,
     rds->master_port = n;
 
     ngx_memcpy(rds->master_text, text, len + 1);
-    rds->address.data = rds->master_text;
-    rds->address.len = len;
+    rds->main.address.data = rds->master_text;
+    rds->main.address.len = len;
 
     return NGX_OK;
 }
@@ -326,7 +327,7 @@ ngx_http_lapor_redis_sub_handler(ngx_event_t *ev)
     sa = conf->sentinels->elts;
     sa = &sa[rds->sub_next % conf->sentinels->nelts];
 
-    ac = ngx_http_lapor_redis_open(rds, &sa->address,
+    ac = ngx_http_lapor_redis_open(&rds->main, &sa->address,
                                    (const char *) sa->host.data, sa->port,
                                    NULL);
     if (ac == NULL) {
@@ -364,7 +365,7 @@ ngx_http_lapor_redis_sub_auth(redisAsyncContext *ac, void *reply,
     redisReply              *rep = reply;
     ngx_http_lapor_redis_t  *rds;
 
-    rds = ac->data;
+    rds = ((ngx_http_lapor_redis_node_t *) ac->data)->rds;
 
     if (rep == NULL || rds == NULL || rds->sub_ac != ac
         || rep->type != REDIS_REPLY_ERROR)
@@ -389,7 +390,7 @@ ngx_http_lapor_redis_sub_message(redisAsyncContext *ac, void *reply,
     ngx_http_lapor_redis_t       *rds;
     ngx_http_lapor_redis_addr_t  *sa;
 
-    rds = ac->data;
+    rds = ((ngx_http_lapor_redis_node_t *) ac->data)->rds;
 
     if (rep == NULL || rds == NULL || rds->sub_ac != ac
         || rep->type != REDIS_REPLY_ARRAY || rep->elements < 3)
@@ -472,32 +473,32 @@ ngx_http_lapor_redis_switch(ngx_http_lapor_redis_t *rds, u_char *payload,
         p = ngx_sprintf(text, "%*s:%*s", n[3], word[3], n[4], word[4]);
     }
 
-    if (rds->ac && (size_t) (p - text) == rds->address.len
-        && ngx_strncmp(text, rds->address.data, p - text) == 0)
+    if (rds->main.ac && (size_t) (p - text) == rds->main.address.len
+        && ngx_strncmp(text, rds->main.address.data, p - text) == 0)
     {
         /* already there: asked after a lost connection, before this */
         return;
     }
 
-    if (rds->ac) {
-        if (rds->state == NGX_HTTP_LAPOR_REDIS_READY) {
+    if (rds->main.ac) {
+        if (rds->main.state == NGX_HTTP_LAPOR_REDIS_READY) {
             ngx_log_error(NGX_LOG_WARN, rds->log, 0,
                           "lapor: leaving redis at %V, asking the sentinels "
-                          "for the new master", &rds->address);
+                          "for the new master", &rds->main.address);
         }
 
         /* another context than the one whose callback runs: freed now */
-        ngx_http_lapor_redis_teardown(rds);
+        ngx_http_lapor_redis_teardown(&rds->main);
     }
 
     if (rds->ask_ac == NULL && !rds->exiting) {
-        rds->failures = 0;
+        rds->main.failures = 0;
 
-        if (rds->reconnect_timer.timer_set) {
-            ngx_del_timer(&rds->reconnect_timer);
+        if (rds->main.reconnect_timer.timer_set) {
+            ngx_del_timer(&rds->main.reconnect_timer);
         }
 
-        ngx_add_timer(&rds->reconnect_timer, 0);
+        ngx_add_timer(&rds->main.reconnect_timer, 0);
     }
 }
 
@@ -550,15 +551,15 @@ ngx_http_lapor_redis_not_master(ngx_http_lapor_redis_t *rds,
         return 0;
     }
 
-    if (rds->state == NGX_HTTP_LAPOR_REDIS_READY) {
+    if (rds->main.state == NGX_HTTP_LAPOR_REDIS_READY) {
         ngx_log_error(NGX_LOG_WARN, rds->log, 0,
                       "lapor: redis at %V answered \"%*s\", asking the "
-                      "sentinels again", &rds->address,
+                      "sentinels again", &rds->main.address,
                       ngx_min(rep->len, NGX_HTTP_LAPOR_REDIS_ERRSTR_MAX),
                       rep->str);
 
         /* inside a reply callback hiredis defers the free */
-        ngx_http_lapor_redis_teardown(rds);
+        ngx_http_lapor_redis_teardown(&rds->main);
     }
 
     return 1;

@@ -330,6 +330,8 @@ subtest 'the benchmark script refuses bad options' => sub {
     for my $case (
         [[], ['--nonsense'], qr/unknown option --nonsense/],
         [[], ['--leak', '--against=HEAD'], qr/--against is for the benchmark/],
+        [[], ['--cluster', '--against=HEAD'], qr/--against is for the benchmark/],
+        [[], ['--cluster', '--leak'], qr/one of --leak, --callgrind and --cluster/],
         [[BENCH_DURATION => 'x'], [], qr/BENCH_DURATION must be a positive/],
         [[BENCH_ONLY => 'SUBMIT-PROD,NOPE'], [], qr/unknown group NOPE/],
         [[], ['--against=no-such-revision-x'], qr/is not a commit/],

@@ -212,6 +212,7 @@ subtest 'a first scrape' => sub {
         lapor_redis_disconnects_total => 'counter',
         lapor_redis_master_switches_total => 'counter',
         lapor_redis_unreplicated_writes_total => 'counter',
+        lapor_redis_mode => 'gauge',
         lapor_rate_limited_total => 'counter',
         lapor_idempotent_replays_total => 'counter',
         lapor_deadlines_past_coverage_total => 'counter',
@@ -219,6 +220,9 @@ subtest 'a first scrape' => sub {
         lapor_queue_reports => 'gauge',
         lapor_overdue_reports => 'gauge',
     }, 'the families and their types');
+
+    is(value($start, 'lapor_redis_mode', mode => 'single'), 1,
+        'lapor_redis_mode{mode="single"} 1: one Redis');
 
     # the example catalog covers 2027: to 2028-01-01T00:00:00+08:00
     for my $ns (qw/ bali limited /) {

@@ -62,7 +62,13 @@ my %SENT = (
         'the event stream' ],
     ROLE => [ [], 'handshake with Sentinel: only a master is accepted' ],
     WAIT => [ [ 1, 500 ], 'lapor_redis_wait: after each write transaction' ],
+    CLUSTER => [ [ 'SLOTS' ],
+        'Redis Cluster: the slot map (CLUSTER SLOTS only, a subcommand rule)' ],
+    ASKING => [ [], 'Redis Cluster: before a command sent on after -ASK' ],
 );
+
+# Subcommands: the only commands allowed with a subcommand rule, not whole
+my %SUBCOMMAND = (CLUSTER => 'slots');
 
 # Commands sent to the sentinels only (lapor_redis sentinel=...), never to
 # the data servers: the user lapor of redis/sentinel.conf must allow them,
@@ -76,9 +82,11 @@ my %TO_SENTINEL = (
 # sources hold.  The commands of each are read below: a new call is a way
 # of sending this test cannot see, so it fails until the test knows it.
 my %HIREDIS_CALLS = (
-    redisAsyncCommandArgv => 5,         # AUTH, SELECT, PING or ROLE at
-                                        # connect; SENTINEL, SUBSCRIBE
-    redisAsyncFormattedCommand => 1,    # ngx_http_lapor_redis_send*()
+    redisAsyncCommandArgv => 6,         # AUTH, SELECT, PING or ROLE at
+                                        # connect; SENTINEL, SUBSCRIBE;
+                                        # CLUSTER SLOTS
+    redisAsyncFormattedCommand => 2,    # ngx_http_lapor_redis_send*(), and
+                                        # again after a cluster redirection
 );
 
 # Where the argv of ngx_http_lapor_redis_send*() comes from: a batch
@@ -87,6 +95,7 @@ my %ARGV_BUILT = (
     'ngx_http_lapor_batch.c' => 1,
     'ngx_http_lapor_health.c' => 1,
     'ngx_http_lapor_redis.c' => 1,      # WAIT, appended to a write
+    'ngx_http_lapor_cluster.c' => 1,    # ASKING, before a redirected one
 );
 
 ###############################################################################
@@ -171,6 +180,12 @@ subtest 'users.acl: lapor may run exactly those commands, on lapor:* keys' => su
     ok(defined $lapor, 'a user lapor') or return;
     my @rules = split ' ', $lapor;
     my %allowed = map { /^\+([a-z]+)$/ ? (uc $1 => 1) : () } @rules;
+    for my $cmd (sort keys %SUBCOMMAND) {
+        my $rule = '+' . lc($cmd) . "|$SUBCOMMAND{$cmd}";
+        ok((grep { $_ eq $rule } @rules), "$rule (that subcommand only)");
+        $allowed{$cmd} = 1 if grep { $_ eq $rule } @rules;
+        ok(!(grep { $_ eq '+' . lc $cmd } @rules), "not all of $cmd");
+    }
 
     my @missing = grep { $_ ne 'AUTH' && !$allowed{$_} } sort keys %SENT;
     is_deeply(\@missing, [], 'every command the module sends is allowed');
@@ -181,9 +196,10 @@ subtest 'users.acl: lapor may run exactly those commands, on lapor:* keys' => su
         'keys lapor:* only');
     ok((grep { $_ eq 'resetchannels' } @rules)
         && !(grep { /^&/ } @rules), 'no Pub/Sub channel');
+    my %sub = map { ('+' . lc($_) . "|$SUBCOMMAND{$_}" => 1) } keys %SUBCOMMAND;
     ok((grep { $_ eq '-@all' } @rules)
-        && !(grep { /^\+@/ || /\|/ } @rules),
-        'commands one by one: no category, no subcommand rule');
+        && !(grep { /^\+@/ || (/\|/ && !$sub{$_}) } @rules),
+        'commands one by one: no category, no other subcommand rule');
     like($lapor, qr/^on >CHANGE_ME_lapor_password /, 'on, with a password');
 };
 
@@ -237,7 +253,9 @@ subtest 'ACL DRYRUN: nothing outside lapor:*, no other command' => sub {
         [ 'RENAME', "${P}a", "${P}b" ], [ 'UNLINK', "${P}a" ],
         [ 'PUBLISH', 'c', 'm' ], [ 'SUBSCRIBE', 'c' ], [ 'MONITOR' ],
         [ 'ACL', 'LIST' ], [ 'CLIENT', 'LIST' ], [ 'SHUTDOWN' ],
-        [ 'DISCARD' ], [ 'EXISTS', "${P}a" ])
+        [ 'DISCARD' ], [ 'EXISTS', "${P}a" ], [ 'CLUSTER', 'NODES' ],
+        [ 'CLUSTER', 'SETSLOT', 1, 'STABLE' ], [ 'CLUSTER', 'FAILOVER' ],
+        [ 'READONLY' ], [ 'MIGRATE', '127.0.0.1', 1, "${P}a", 0, 1 ])
     {
         like(dryrun('lapor', @$cmd), qr/no permissions to run/,
             "$cmd->[0] refused");

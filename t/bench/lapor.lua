@@ -4,7 +4,7 @@
 -- One script for every scenario, baselines included, so that the client
 -- does the same work per request whatever the server behind the URL is.
 --
---   wrk -s lapor.lua URL -- mode=post file=BODIES path=/x window=10
+--   wrk -s lapor.lua URL -- mode=post file=BODIES path=/x[,/y] window=10
 --                           [ctype=application/x-www-form-urlencoded]
 --   wrk -s lapor.lua URL -- mode=getid prefix=/api/v1/reports/ ids=IDS
 --   wrk -s lapor.lua URL -- mode=get path=/api/v1/health
@@ -90,6 +90,13 @@ local function read_lines(file)
     return t
 end
 
+-- "a,b,c" as { "a", "b", "c" }
+local function split(list)
+    local t = {}
+    for item in list:gmatch("[^,]+") do table.insert(t, item) end
+    return t
+end
+
 local function post(path, body, ctype)
     return wrk.format("POST", path,
         { ["Content-Type"] = ctype or "application/json" }, body)
@@ -105,14 +112,16 @@ function init(args)
     math.randomseed(tid * 7919 + os.time())
 
     if mode == "post" then
-        local path = opt(args, "path")
+        -- path=/a,/b: the requests go to each in turn (t/bench/run
+        -- --cluster: two namespaces)
+        local paths = split(opt(args, "path"))
         local bodies = read_lines(opt(args, "file"))
         -- ctype=: another content type (Open311's forms)
         local ctype = opt(args, "ctype", "application/json")
-        for i = 1, #bodies do
+        for i = 1, #bodies * #paths do
             -- each thread starts at another body
             local b = bodies[(i + tid * 7) % #bodies + 1]
-            table.insert(reqs, post(path, b, ctype))
+            table.insert(reqs, post(paths[i % #paths + 1], b, ctype))
         end
 
     elseif mode == "get" then
@@ -123,10 +132,12 @@ function init(args)
 
     elseif mode == "getid" then
         -- plain wrk but for request(), which hands out random ids
-        local prefix = opt(args, "prefix")
+        -- prefix=/a/,/b/: each in turn (as path= of mode=post)
+        local prefixes = split(opt(args, "prefix"))
         local ids = read_lines(opt(args, "ids"))
-        for _ = 1, 8192 do
-            table.insert(reqs, get(prefix .. ids[math.random(#ids)]))
+        for i = 1, 8192 do
+            table.insert(reqs, get(prefixes[i % #prefixes + 1]
+                .. ids[math.random(#ids)]))
         end
         response, delay = nil, nil
 

@@ -2643,11 +2643,16 @@ package Lapor::Test;
 # paths, ports, the Redis login and, because one browser makes more
 # requests than one citizen, the limits' rates are replaced; a fresh
 # identity key.  Bails out when a line it replaces is no longer there.
+# Options: file => another file of examples/ (then the replacements above
+# are made where the file has those lines, and only the first four must be
+# there), sub => { regex => text } more replacements, each of which must
+# match (e.g. the Redis address of a cluster).
 sub write_example_conf {
-    my ($self) = @_;
-    my $conf = $self->read_file("$REPO/examples/nginx.conf");
+    my ($self, %o) = @_;
+    my $file = $o{file} || 'nginx.conf';
+    my $conf = $self->read_file("$REPO/examples/$file");
     $self->write_file('identity.key', new_key() . "\n");
-    my %sub = (
+    my @sub = (
         qr{load_module\s+\S+;} => 'load_module %%MODULE%%;',
         qr{worker_processes\s+auto;} => "daemon off;\nworker_processes 1;",
         qr{^pid\s+\S+;}m => 'pid %%TESTDIR%%/nginx.pid;',
@@ -2673,10 +2678,17 @@ sub write_example_conf {
             . "    uwsgi_temp_path %%TESTDIR%%/uwsgi;\n"
             . "    scgi_temp_path %%TESTDIR%%/scgi;\n",
     );
-    for my $re (keys %sub) {
-        my $n = ($conf =~ s/$re/$sub{$re}/g);
-        Test::More::BAIL_OUT("examples/nginx.conf: $re not found")
-            unless $n;
+    my $i = 0;
+    while (my ($re, $to) = splice @sub, 0, 2) {
+        my $n = ($conf =~ s/$re/$to/g);
+        Test::More::BAIL_OUT("examples/$file: $re not found")
+            unless $n || ($o{file} && $i >= 4);
+        $i++;
+    }
+    for my $re (sort keys %{$o{sub} || {}}) {
+        my $to = $o{sub}{$re};
+        Test::More::BAIL_OUT("examples/$file: $re not found")
+            unless $conf =~ s/$re/$to/g;
     }
     return $self->write_conf($conf, full => 1);
 }
