@@ -232,10 +232,15 @@ subtest 'LAPOR_TEST_PORT_BASE and LAPOR_TEST_PORT_RANGE move the ports' => sub {
         my $x = Lapor::Test->new(no_module_check => 1);
         $locked = $x->port('probe');
         next if $locked >= 65535;
+        # the neighbour must be free for TCP and for the harness's UDP
+        # lock (a parallel test's server may hold it): else try again
         my $free = IO::Socket::INET->new(Proto => 'udp',
             LocalAddr => '127.0.0.1:' . ($locked + 1));
-        next unless $free;
+        my $tcp = IO::Socket::INET->new(Proto => 'tcp', Listen => 1,
+            ReuseAddr => 1, LocalAddr => '127.0.0.1:' . ($locked + 1));
+        next unless $free && $tcp;
         close $free;
+        close $tcp;
         local $ENV{LAPOR_TEST_PORT_BASE} = $locked;
         local $ENV{LAPOR_TEST_PORT_RANGE} = 2;
         $other = eval { $h->port('next') };
