@@ -77,6 +77,7 @@ static ngx_int_t ngx_http_lapor_cluster_try(ngx_http_lapor_redis_op_t *op);
 static void ngx_http_lapor_cluster_park(ngx_http_lapor_redis_op_t *op,
     ngx_msec_t delay);
 static void ngx_http_lapor_cluster_retry(ngx_event_t *ev);
+static void ngx_http_lapor_cluster_resend(ngx_http_lapor_redis_op_t *op);
 static void ngx_http_lapor_cluster_again(ngx_http_lapor_redis_op_t *op);
 static void ngx_http_lapor_cluster_reply(redisAsyncContext *ac, void *reply,
     void *privdata);
@@ -947,20 +948,15 @@ ngx_http_lapor_cluster_park(ngx_http_lapor_redis_op_t *op, ngx_msec_t delay)
 }
 
 
+/*
+ * Sends an operation again: to its node when connected, parked until the
+ * node is when not, answered as lost when it cannot be sent at all.
+ */
+
 static void
-ngx_http_lapor_cluster_retry(ngx_event_t *ev)
+ngx_http_lapor_cluster_resend(ngx_http_lapor_redis_op_t *op)
 {
-    ngx_int_t                   rc;
-    ngx_http_lapor_redis_op_t  *op = ev->data;
-
-    ngx_queue_remove(&op->queue);
-
-    if (ngx_current_msec - op->start >= op->rds->conf->timeout) {
-        /* a request that went away has no timer: this bounds its tries */
-        op->timed_out = 1;
-        ngx_http_lapor_redis_finish(op, NULL);
-        return;
-    }
+    ngx_int_t  rc;
 
     rc = ngx_http_lapor_cluster_try(op);
 
@@ -973,6 +969,24 @@ ngx_http_lapor_cluster_retry(ngx_event_t *ev)
         op->lost = 1;
         ngx_http_lapor_redis_finish(op, NULL);
     }
+}
+
+
+static void
+ngx_http_lapor_cluster_retry(ngx_event_t *ev)
+{
+    ngx_http_lapor_redis_op_t  *op = ev->data;
+
+    ngx_queue_remove(&op->queue);
+
+    if (ngx_current_msec - op->start >= op->rds->conf->timeout) {
+        /* a request that went away has no timer: this bounds its tries */
+        op->timed_out = 1;
+        ngx_http_lapor_redis_finish(op, NULL);
+        return;
+    }
+
+    ngx_http_lapor_cluster_resend(op);
 }
 
 
@@ -1280,7 +1294,6 @@ ngx_http_lapor_cluster_error(ngx_http_lapor_redis_op_t *op, redisReply *rep)
 static void
 ngx_http_lapor_cluster_again(ngx_http_lapor_redis_op_t *op)
 {
-    ngx_int_t                rc;
     ngx_uint_t               i;
     ngx_msec_t               delay;
     ngx_http_lapor_redis_t  *rds;
@@ -1337,17 +1350,7 @@ ngx_http_lapor_cluster_again(ngx_http_lapor_redis_op_t *op)
         return;
     }
 
-    rc = ngx_http_lapor_cluster_try(op);
-
-    if (rc == NGX_DECLINED) {
-        ngx_http_lapor_cluster_park(op, NGX_HTTP_LAPOR_CLUSTER_WAIT_NODE);
-        return;
-    }
-
-    if (rc == NGX_ERROR) {
-        op->lost = 1;
-        ngx_http_lapor_redis_finish(op, NULL);
-    }
+    ngx_http_lapor_cluster_resend(op);
 }
 
 
