@@ -47,10 +47,6 @@
 #define NGX_HTTP_LAPOR_REDIS_BACKOFF_MAX     5000
 
 
-/* set while hiredis writes: what it cannot write then waits for epoll */
-static ngx_uint_t  ngx_http_lapor_redis_flushing;
-
-
 
 
 /* a batch of commands sent for one request; heap memory, not r->pool */
@@ -805,9 +801,7 @@ ngx_http_lapor_redis_write_handler(ngx_event_t *ev)
 {
     ngx_connection_t  *c = ev->data;
 
-    ngx_http_lapor_redis_flushing = 1;
     redisAsyncHandleWrite(c->data);
-    ngx_http_lapor_redis_flushing = 0;
 }
 
 
@@ -829,31 +823,12 @@ ngx_http_lapor_redis_del_read(void *privdata)
 }
 
 
-/*
- * Commands are written at the end of the event-loop iteration that issued
- * them (a posted event), all in one write(2), without asking epoll first.
- * Still connecting, or with output left over from a write (a full socket),
- * the level-triggered write event waits for the socket.
- */
-
 static void
 ngx_http_lapor_redis_add_write(void *privdata)
 {
-    ngx_connection_t   *c = privdata;
-    redisAsyncContext  *ac;
+    ngx_connection_t  *c = privdata;
 
-    ac = c->data;
-
-    if (ngx_http_lapor_redis_flushing || !(ac->c.flags & REDIS_CONNECTED)
-        || c->write->active)
-    {
-        ngx_http_lapor_redis_add_event(c->write, NGX_WRITE_EVENT);
-        return;
-    }
-
-    if (!c->write->posted && c->fd != (ngx_socket_t) -1) {
-        ngx_post_event(c->write, &ngx_posted_events);
-    }
+    ngx_http_lapor_redis_add_event(c->write, NGX_WRITE_EVENT);
 }
 
 
