@@ -7,6 +7,7 @@
 
 import { TEXTS } from './i18n.js';
 import { workingDaysUntil } from '../../assets/workdays.js';
+import { el, clear } from '../../assets/dom.js';
 
 const TOKEN_KEY = 'lapor.console.token';
 const WHO_KEY = 'lapor.console.who';
@@ -111,35 +112,6 @@ function applyTexts() {
     renderWho();
 }
 
-function el(tag, attrs, ...children) {
-    const e = document.createElement(tag);
-    for (const [k, v] of Object.entries(attrs || {})) {
-        if (v === null || v === undefined || v === false) {
-            continue;
-        }
-        if (k === 'text') {
-            e.textContent = v;
-        } else if (k.startsWith('on')) {
-            e.addEventListener(k.slice(2), v);
-        } else {
-            e.setAttribute(k, v === true ? '' : v);
-        }
-    }
-    for (const c of children.flat()) {
-        if (c === null || c === undefined || c === false) {
-            continue;
-        }
-        e.append(c instanceof Node ? c : document.createTextNode(String(c)));
-    }
-    return e;
-}
-
-function clear(e) {
-    while (e.firstChild) {
-        e.removeChild(e.firstChild);
-    }
-    return e;
-}
 
 function locale() {
     return S.lang === 'en' ? 'en-GB' : 'id-ID';
