@@ -66,6 +66,8 @@ typedef struct {
     ngx_uint_t                    id_pending_generation;
     ngx_uint_t                    id_fetch_generation;
     ngx_msec_t                    id_fetch_at;
+    /* per worker: the submissions' group commit being gathered */
+    void                         *group;
     unsigned                      id_fetching:1;
     /* a deadline past the holidays' coverage was logged (per worker) */
     unsigned                      past_coverage_logged:1;

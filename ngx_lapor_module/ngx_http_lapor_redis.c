@@ -292,6 +292,20 @@ ngx_http_lapor_redis_retry_after(ngx_http_lapor_redis_t *rds)
 }
 
 
+ngx_msec_t
+ngx_http_lapor_redis_timeout(ngx_http_lapor_redis_t *rds)
+{
+    return rds->conf->timeout;
+}
+
+
+ngx_uint_t
+ngx_http_lapor_redis_exiting(ngx_http_lapor_redis_t *rds)
+{
+    return rds->exiting;
+}
+
+
 const char *
 ngx_http_lapor_redis_mode(ngx_http_lapor_redis_t *rds)
 {

@@ -106,6 +106,10 @@ ngx_uint_t ngx_http_lapor_redis_sentinel(ngx_http_lapor_redis_t *rds);
 ngx_str_t *ngx_http_lapor_redis_master(ngx_http_lapor_redis_t *rds);
 ngx_uint_t ngx_http_lapor_redis_switches(ngx_http_lapor_redis_t *rds);
 
+/* lapor_redis_timeout; whether the worker is exiting (no more answers) */
+ngx_msec_t ngx_http_lapor_redis_timeout(ngx_http_lapor_redis_t *rds);
+ngx_uint_t ngx_http_lapor_redis_exiting(ngx_http_lapor_redis_t *rds);
+
 /* "single", "sentinel" or "cluster" */
 const char *ngx_http_lapor_redis_mode(ngx_http_lapor_redis_t *rds);
 

@@ -27,6 +27,7 @@
 #include "ngx_http_lapor_identity.h"
 #include "ngx_http_lapor_json.h"
 #include "ngx_http_lapor_limit.h"
+#include "ngx_http_lapor_group.h"
 #include "ngx_http_lapor_problem.h"
 #include "ngx_http_lapor_store.h"
 #include "ngx_http_lapor_transition.h"
@@ -118,6 +119,8 @@ static ngx_int_t ngx_http_lapor_submit_response(ngx_http_request_t *r,
     ngx_http_lapor_submit_t *sub, ngx_str_t *token);
 static void ngx_http_lapor_submit_written(ngx_http_request_t *r, void *data,
     redisReply *reply, ngx_int_t rc);
+static void ngx_http_lapor_submit_applied(ngx_http_request_t *r, void *data,
+    redisReply *reply, ngx_int_t rc, ngx_uint_t applied);
 static ngx_int_t ngx_http_lapor_submit_created(ngx_http_request_t *r,
     int64_t id, ngx_str_t *body, ngx_uint_t replayed);
 static ngx_int_t ngx_http_lapor_idempotency_key(ngx_http_request_t *r,
@@ -1136,8 +1139,11 @@ ngx_http_lapor_submit_write(ngx_http_request_t *r,
                                                NULL, sub);
     }
 
-    return ngx_http_lapor_batch_send(r, sub->rds, &b,
-                                     ngx_http_lapor_submit_written, sub);
+    /* with the other submissions of this turn of the event loop */
+    return ngx_http_lapor_group_join(r, sub->rds,
+                                     &ngx_http_lapor_submit_tenant(r, sub)
+                                          ->group,
+                                     &b, ngx_http_lapor_submit_applied, sub);
 }
 
 
@@ -1236,7 +1242,22 @@ ngx_http_lapor_submit_written(ngx_http_request_t *r, void *data,
 {
     ngx_http_lapor_submit_t  *sub = data;
 
-    if (rc != NGX_OK || !ngx_http_lapor_redis_exec_ok(reply, sub->expect)) {
+    ngx_http_lapor_submit_applied(r, sub, reply, rc,
+                                  rc == NGX_OK
+                                  && ngx_http_lapor_redis_exec_ok(
+                                         reply, sub->expect));
+}
+
+
+/* applied: EXEC ran every command of the write (see group.c) */
+
+static void
+ngx_http_lapor_submit_applied(ngx_http_request_t *r, void *data,
+    redisReply *reply, ngx_int_t rc, ngx_uint_t applied)
+{
+    ngx_http_lapor_submit_t  *sub = data;
+
+    if (!applied) {
         /*
          * Nothing was applied unless EXEC ran; a pending idempotency claim
          * expires on its own, so a retry with the same key gets through.
