@@ -22,6 +22,9 @@
 
 #define NGX_HTTP_LAPOR_METRICS_ZONE_SIZE  (128 * 1024)
 #define NGX_HTTP_LAPOR_METRICS_OPEN       5
+/* the replies of a namespace: ZCARD per open state, ZCOUNT per clocked */
+#define NGX_HTTP_LAPOR_METRICS_REPLIES                                        \
+    (NGX_HTTP_LAPOR_METRICS_OPEN + NGX_HTTP_LAPOR_CLOCKED)
 
 
 static ngx_str_t  ngx_http_lapor_metrics_type =
@@ -445,7 +448,8 @@ ngx_http_lapor_metrics_ask(ngx_http_request_t *r,
     /* the namespace does not matter for the batch: keys are per tenant */
 
     if (ngx_http_lapor_batch_init(&b, r->pool, &t[first].namespace,
-                                  (last - first) * 6 + 2)
+                                  (last - first)
+                                  * NGX_HTTP_LAPOR_METRICS_REPLIES + 2)
         != NGX_OK)
     {
         return NGX_ERROR;
@@ -462,10 +466,7 @@ ngx_http_lapor_metrics_ask(ngx_http_request_t *r,
                                          ngx_http_lapor_metrics_states[j]));
         }
 
-        ngx_http_lapor_batch_cmd(&b, "ZCOUNT");
-        ngx_http_lapor_batch_key(&b, "deadlines");
-        ngx_http_lapor_batch_cstr(&b, "-inf");
-        ngx_http_lapor_batch_int(&b, ngx_http_lapor_score(ngx_time(), 0) - 1);
+        ngx_http_lapor_store_count_overdue(&b, ngx_time());
     }
 
     ngx_http_lapor_batch_cmd(&b, "EXEC");
@@ -495,7 +496,7 @@ ngx_http_lapor_metrics_queues(ngx_http_request_t *r, void *data,
     if (rc != NGX_OK
         || !ngx_http_lapor_redis_exec_ok(reply,
                                          (ctx->each ? 1 : lmcf->tenants.nelts)
-                                         * (NGX_HTTP_LAPOR_METRICS_OPEN + 1)))
+                                         * NGX_HTTP_LAPOR_METRICS_REPLIES))
     {
         ngx_http_finalize_request(r, ngx_http_lapor_metrics_send(r, NULL));
         return;
@@ -524,7 +525,7 @@ ngx_http_lapor_metrics_queues(ngx_http_request_t *r, void *data,
 
     /* the namespaces' answers, as one transaction would have given them */
 
-    element = ngx_palloc(r->pool, ctx->n * (NGX_HTTP_LAPOR_METRICS_OPEN + 1)
+    element = ngx_palloc(r->pool, ctx->n * NGX_HTTP_LAPOR_METRICS_REPLIES
                                   * sizeof(redisReply *));
     if (element == NULL) {
         ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
@@ -742,7 +743,7 @@ ngx_http_lapor_metrics_send(ngx_http_request_t *r, redisReply *queues)
                         "%L\n", &t[i].namespace,
                         lapor_state_name(ngx_http_lapor_metrics_states[j]),
                         (int64_t) queues->element[
-                            i * (NGX_HTTP_LAPOR_METRICS_OPEN + 1) + j]
+                            i * NGX_HTTP_LAPOR_METRICS_REPLIES + j]
                             ->integer);
             }
         }
@@ -756,9 +757,9 @@ ngx_http_lapor_metrics_send(ngx_http_request_t *r, redisReply *queues)
             p = ngx_slprintf(p, last,
                     "lapor_overdue_reports{namespace=\"%V\"} %L\n",
                     &t[i].namespace,
-                    (int64_t) queues->element[
-                        i * (NGX_HTTP_LAPOR_METRICS_OPEN + 1)
-                        + NGX_HTTP_LAPOR_METRICS_OPEN]->integer);
+                    ngx_http_lapor_store_overdue(&queues->element[
+                        i * NGX_HTTP_LAPOR_METRICS_REPLIES
+                        + NGX_HTTP_LAPOR_METRICS_OPEN]));
         }
     }
 

@@ -142,7 +142,9 @@ ngx_http_lapor_queue_handler(ngx_http_request_t *r)
 
     q->llcf = ngx_http_get_module_loc_conf(r, ngx_http_lapor_module);
 
-    if (ngx_http_lapor_page_init(&q->page, r->pool, 1) != NGX_OK) {
+    if (ngx_http_lapor_page_init(&q->page, r->pool, NGX_HTTP_LAPOR_CLOCKED)
+        != NGX_OK)
+    {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
@@ -173,6 +175,7 @@ ngx_http_lapor_queue_args(ngx_http_request_t *r, ngx_http_lapor_queue_t *q,
     int          st;
     ngx_int_t    n;
     ngx_str_t    status, agency, overdue, cursor, limit;
+    ngx_uint_t   i;
     ngx_str_t   *key;
     ngx_time_t  *tp;
 
@@ -290,11 +293,24 @@ ngx_http_lapor_queue_args(ngx_http_request_t *r, ngx_http_lapor_queue_t *q,
                                    "inbox:%V", &agency);
 
     } else if (q->page.bound >= 0) {
-        key = st >= 0
-              ? ngx_http_lapor_key(r->pool, &q->llcf->namespace,
-                                   "deadlines:%s", lapor_state_name(st))
-              : ngx_http_lapor_key(r->pool, &q->llcf->namespace,
-                                   "deadlines");
+        if (st < 0) {
+            /* every clocked state: the union of their sets, by deadline */
+
+            for (i = 0; i < NGX_HTTP_LAPOR_CLOCKED; i++) {
+                st = ngx_http_lapor_clocked_states[i];
+                key = ngx_http_lapor_key(r->pool, &q->llcf->namespace,
+                                         "deadlines:%s", lapor_state_name(st));
+
+                if (ngx_http_lapor_page_add(&q->page, key) != NGX_OK) {
+                    return NGX_HTTP_INTERNAL_SERVER_ERROR;
+                }
+            }
+
+            return NGX_OK;
+        }
+
+        key = ngx_http_lapor_key(r->pool, &q->llcf->namespace,
+                                 "deadlines:%s", lapor_state_name(st));
 
     } else {
         key = ngx_http_lapor_key(r->pool, &q->llcf->namespace, "queue:%s",

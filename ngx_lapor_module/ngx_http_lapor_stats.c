@@ -28,9 +28,9 @@
 #define NGX_HTTP_LAPOR_STATS_DISPATCH   13
 #define NGX_HTTP_LAPOR_STATS_RESPONSE   14
 #define NGX_HTTP_LAPOR_STATS_QUEUES     15    /* one per open state */
-#define NGX_HTTP_LAPOR_STATS_OVERDUE    20
-#define NGX_HTTP_LAPOR_STATS_ANSWERS    21    /* first answers, this month */
-#define NGX_HTTP_LAPOR_STATS_AGENCIES   22    /* ZCARD, ZCOUNT per agency */
+#define NGX_HTTP_LAPOR_STATS_OVERDUE    20    /* one per clocked state */
+#define NGX_HTTP_LAPOR_STATS_ANSWERS    23    /* first answers, this month */
+#define NGX_HTTP_LAPOR_STATS_AGENCIES   24    /* ZCARD, ZCOUNT per agency */
 #define NGX_HTTP_LAPOR_STATS_REPLIES(cat)                                     \
     (NGX_HTTP_LAPOR_STATS_AGENCIES + 2 * (cat)->nagencies)
 
@@ -185,10 +185,7 @@ ngx_http_lapor_stats_fetch(ngx_http_request_t *r, void *data)
                                      ngx_http_lapor_open_states[i]));
     }
 
-    ngx_http_lapor_batch_cmd(&b, "ZCOUNT");
-    ngx_http_lapor_batch_key(&b, "deadlines");
-    ngx_http_lapor_batch_cstr(&b, "-inf");
-    ngx_http_lapor_batch_int(&b, ngx_http_lapor_score(st->now, 0) - 1);
+    ngx_http_lapor_store_count_overdue(&b, st->now);
 
     /* per agency: first answers this month, the inbox, its overdue part */
 
@@ -363,7 +360,8 @@ ngx_http_lapor_stats_send(ngx_http_request_t *r, ngx_http_lapor_stats_t *st,
     }
 
     ngx_http_lapor_json_literal(g, "overdue");
-    yajl_gen_integer(g, rep[NGX_HTTP_LAPOR_STATS_OVERDUE]->integer);
+    yajl_gen_integer(g, ngx_http_lapor_store_overdue(
+                            &rep[NGX_HTTP_LAPOR_STATS_OVERDUE]));
     yajl_gen_map_close(g);
 
     ngx_http_lapor_stats_agencies(g, st, rep);

@@ -6,9 +6,10 @@
  *                            (oldest first: the admins' and operators' view)
  *   inbox:<agency>           dispatched and in progress, by deadline
  *   inbox:<agency>:<state>   the same, one state
- *   deadlines                submitted, dispatched, in progress, by deadline
- *                            (the overdue queue is its head up to now)
- *   deadlines:<state>        the same, one state
+ *   deadlines:<state>        submitted, dispatched, in progress, by deadline
+ *                            (the overdue queue is the head of the three up
+ *                            to now; no set holds their union: a write
+ *                            less for every submission and change)
  *   autoclose                followed up, by the time it closes by itself
  *
  * and one family of sets by creation time, for both lists of reports
@@ -35,6 +36,11 @@
 #include "ngx_http_lapor_module.h"
 #include "ngx_http_lapor_metrics.h"
 #include "ngx_http_lapor_store.h"
+
+
+const lapor_state_e  ngx_http_lapor_clocked_states[NGX_HTTP_LAPOR_CLOCKED] = {
+    LAPOR_STATE_SUBMITTED, LAPOR_STATE_DISPATCHED, LAPOR_STATE_IN_PROGRESS
+};
 
 
 static void ngx_http_lapor_store_past_coverage(lapor_catalog_t *cat);
@@ -198,7 +204,6 @@ ngx_http_lapor_store_apply(ngx_http_lapor_batch_t *b, int add, int64_t id,
 
     case LAPOR_STATE_SUBMITTED:
         if (p->due) {
-            ngx_http_lapor_store_zset(b, add, id, p->due, "deadlines");
             ngx_http_lapor_store_zset(b, add, id, p->due, "deadlines:%s",
                                       state);
         }
@@ -264,4 +269,37 @@ ngx_http_lapor_store_updated(ngx_http_lapor_batch_t *b, int64_t id,
     int64_t t)
 {
     ngx_http_lapor_store_zset(b, 1, id, t, "updated");
+}
+
+
+void
+ngx_http_lapor_store_count_overdue(ngx_http_lapor_batch_t *b, time_t now)
+{
+    ngx_uint_t  i;
+
+    /* late: a deadline before now */
+
+    for (i = 0; i < NGX_HTTP_LAPOR_CLOCKED; i++) {
+        ngx_http_lapor_batch_cmd(b, "ZCOUNT");
+        ngx_http_lapor_batch_key(b, "deadlines:%s", lapor_state_name(
+                                     ngx_http_lapor_clocked_states[i]));
+        ngx_http_lapor_batch_cstr(b, "-inf");
+        ngx_http_lapor_batch_int(b, ngx_http_lapor_score(now, 0) - 1);
+    }
+}
+
+
+int64_t
+ngx_http_lapor_store_overdue(redisReply **rep)
+{
+    int64_t     n;
+    ngx_uint_t  i;
+
+    for (i = 0, n = 0; i < NGX_HTTP_LAPOR_CLOCKED; i++) {
+        if (rep[i]->type == REDIS_REPLY_INTEGER) {
+            n += rep[i]->integer;
+        }
+    }
+
+    return n;
 }

@@ -81,5 +81,24 @@ void ngx_http_lapor_store_close(ngx_http_lapor_batch_t *b, int64_t id,
 void ngx_http_lapor_store_updated(ngx_http_lapor_batch_t *b, int64_t id,
     int64_t t);
 
+/*
+ * The states whose clock an officer has to beat (submitted, dispatched,
+ * in progress), each with its set "deadlines:<state>" by deadline.  The
+ * overdue queue is the head of the three up to now: read as a union of
+ * them (ngx_http_lapor_page_add of each), counted as the sum of three
+ * ZCOUNTs.
+ */
+#define NGX_HTTP_LAPOR_CLOCKED  3
+
+extern const lapor_state_e  ngx_http_lapor_clocked_states[];
+
+/*
+ * ZCOUNT of each "deadlines:<state>" before "now": NGX_HTTP_LAPOR_CLOCKED
+ * replies in a transaction, summed by ngx_http_lapor_store_overdue()
+ */
+void ngx_http_lapor_store_count_overdue(ngx_http_lapor_batch_t *b,
+    time_t now);
+int64_t ngx_http_lapor_store_overdue(redisReply **rep);
+
 
 #endif /* _NGX_HTTP_LAPOR_STORE_H_INCLUDED_ */

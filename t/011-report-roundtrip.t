@@ -507,8 +507,10 @@ subtest 'timeline, queues, event stream and statistics' => sub {
     my $prev = $t->redis_cmd('ZSCORE', "${P}queue:submitted", $id);
     ok(defined $score, 'in queue:submitted');
     ok(defined $prev && $score >= $prev, 'after an older report');
-    $score = $t->redis_cmd('ZSCORE', "${P}deadlines", $rid);
-    ok(defined $score, 'in deadlines');
+    $score = $t->redis_cmd('ZSCORE', "${P}deadlines:submitted", $rid);
+    ok(defined $score, 'in deadlines:submitted');
+    is($t->redis_cmd('EXISTS', "${P}deadlines"), 0,
+        'no union set "deadlines" (the per-state sets serve)');
 
     my $stream = $t->redis_cmd('XRANGE', "${P}events", '-', '+');
     my @mine = grep {

@@ -96,8 +96,9 @@ sub incomplete {
         unless $t->redis_cmd('LLEN', "${P}report:$id:events") == 1;
     push @e, 'not in queue:submitted'
         unless defined $t->redis_cmd('ZSCORE', "${P}queue:submitted", $id);
-    push @e, 'not in deadlines'
-        unless defined $t->redis_cmd('ZSCORE', "${P}deadlines", $id);
+    push @e, 'not in deadlines:submitted'
+        unless defined $t->redis_cmd('ZSCORE', "${P}deadlines:submitted",
+            $id);
     return @e ? "report $id: @e" : ();
 }
 

@@ -173,7 +173,8 @@ subtest 'a closed report takes no more steps' => sub {
         -1)}), 7, 'no timeline entry added');
 };
 
-subtest 'deadlines:<state>: the deadline index of each clocked state' => sub {
+subtest 'deadlines:<state>: the deadline index of each clocked state, and '
+    . 'no union of them (no "deadlines" set)' => sub {
     my $r = $t->post_report($t->report_doc);
     is($r->{status}, 201, 'a new report');
     my $id = $r->{json}{id};
@@ -191,8 +192,7 @@ subtest 'deadlines:<state>: the deadline index of each clocked state' => sub {
     };
     my $at = sub {
         my $due = $t->report_hash("${P}report:$id")->{due_at};
-        return { deadlines => $t->queue_score($due, $id),
-            "deadlines:$_[0]" => $t->queue_score($due, $id) };
+        return { "deadlines:$_[0]" => $t->queue_score($due, $id) };
     };
 
     is_deeply($in->(), $at->('submitted'), 'submitted: deadlines:submitted');
@@ -542,10 +542,10 @@ sub check_zsets {
     my $due = $t->queue_score($m{due}, $ID);
 
     if ($s eq 'submitted') {
-        %want = ('queue:submitted' => $age, deadlines => $due);
+        %want = ('queue:submitted' => $age, 'deadlines:submitted' => $due);
     } elsif ($s eq 'dispatched' || $s eq 'in_progress') {
         %want = ("queue:$s" => $age, "inbox:$A" => $due,
-            "inbox:$A:$s" => $due, deadlines => $due);
+            "inbox:$A:$s" => $due, "deadlines:$s" => $due);
     } elsif ($s eq 'followed_up') {
         %want = ('queue:followed_up' => $age, autoclose => $due);
     }

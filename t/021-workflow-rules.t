@@ -370,7 +370,7 @@ subtest 'defer, then the reporter\'s comment sends it back' => sub {
         'a new dispatch deadline: three working days');
     is_deeply($t->report_places($NS, $id), {
             'queue:submitted' => $t->queue_score($h->{entered_at}, $id),
-            deadlines => $t->queue_score($due, $id) },
+            'deadlines:submitted' => $t->queue_score($due, $id) },
         'in queue:submitted and the deadline index');
 
     $r = $t->report_action($id, 'dispatch', token => $ADMIN,
@@ -440,7 +440,7 @@ subtest 'not_authority: back to the admins, flagged; dispatched on' => sub {
         'a new dispatch deadline');
     is_deeply($t->report_places($NS, $id), {
             'queue:submitted' => $t->queue_score($h->{entered_at}, $id),
-            deadlines => $t->queue_score($due, $id) },
+            'deadlines:submitted' => $t->queue_score($due, $id) },
         'back in queue:submitted, out of every inbox');
 
     my $v = $t->report_view($id, $ADMIN);
@@ -630,7 +630,7 @@ subtest 'dispatch to another agency moves it between inboxes' => sub {
             'queue:dispatched' => $t->queue_score($h->{entered_at}, $id),
             'inbox:dinkes' => $t->queue_score($new_due, $id),
             'inbox:dinkes:dispatched' => $t->queue_score($new_due, $id),
-            deadlines => $t->queue_score($new_due, $id) },
+            'deadlines:dispatched' => $t->queue_score($new_due, $id) },
         'out of the pupr-kim inbox, into the dinkes inbox');
 
     my @d = grep { $_->{type} eq 'dispatch' }

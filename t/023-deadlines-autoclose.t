@@ -105,8 +105,7 @@ sub move_deadline {
 
     $c->command('MULTI');
     $c->command('HSET', "${P}report:$id", 'due_at', $when);
-    # deadlines:<state>, where there is one, is a copy of deadlines
-    for my $key (grep { /^(?:deadlines(?::\w+)?|autoclose|inbox:.*)$/ }
+    for my $key (grep { /^(?:deadlines:\w+|autoclose|inbox:.*)$/ }
         keys %$z)
     {
         $c->command('ZADD', "$P$key", $t->queue_score($when, $id), $id);
@@ -114,7 +113,7 @@ sub move_deadline {
     my $r = $c->command('EXEC');
     $c->close;
     die "move_deadline: $r\n" unless ref $r eq 'ARRAY';
-    return scalar grep { /^(?:deadlines|autoclose|inbox:.*)$/ } keys %$z;
+    return scalar grep { /^(?:deadlines:\w+|autoclose|inbox:.*)$/ } keys %$z;
 }
 
 # The reports moved past their auto-close time before the sweep runs.
@@ -140,7 +139,7 @@ subtest 'submitted: dispatch within 3 working days (catalog overrides)' => sub {
         is($rep->{hash}{due_at}, $due, "$c: due_at in Redis");
         is($t->report_view($rep->{id}, undef)->{json}{due_at},
             $t->catalog_time($due), "$c: due_at in the public view");
-        is_deeply($t->report_places($NS, $rep->{id})->{deadlines},
+        is($t->report_places($NS, $rep->{id})->{'deadlines:submitted'},
             $t->queue_score($due, $rep->{id}), "$c: in the deadline index");
     }
 };
@@ -161,7 +160,7 @@ subtest 'dispatched and in progress: follow-up days of the category' => sub {
 
         my $z = $t->report_zsets($NS, $rep->{id});
         my $score = $t->queue_score($due, $rep->{id});
-        is_deeply([@$z{'deadlines', "inbox:$agency",
+        is_deeply([@$z{'deadlines:dispatched', "inbox:$agency",
             "inbox:$agency:dispatched"}], [$score, $score, $score],
             "$cat: the inbox and the deadline index by this deadline");
 
@@ -199,8 +198,8 @@ subtest 'followed up: auto-close after 10 working days; deferred: none' => sub {
     my $d = report('infrastruktur', 'defer');
     is($d->{answer}{due_at}, undef, 'deferred: no deadline');
     is($d->{hash}{due_at}, 0, 'deferred: due_at 0 in Redis');
-    ok(!exists $t->report_places($NS, $d->{id})->{deadlines},
-        'deferred: not in the deadline index');
+    ok(!grep({ /^deadlines/ } keys %{$t->report_places($NS, $d->{id})}),
+        'deferred: in no deadline index');
 };
 
 subtest 'the overdue queue and "overdue" in views' => sub {
@@ -288,6 +287,65 @@ subtest 'the overdue queue and "overdue" in views' => sub {
     move_deadline($_, int($now) + 86400) for $s, $d, $i;
     is_deeply(ids($t->queue_get($ADMIN, 'overdue=1')), [],
         'deadlines in the future: nothing overdue');
+};
+
+subtest 'no union of the deadline sets: each clocked state its own, '
+    . 'read together' => sub {
+    my $DL = qr/^\Q$P\Edeadlines(?::|$)/;
+    my %rep;
+
+    # what a submission and every step write about deadlines
+    my @cmds = $t->redis_monitor(sub {
+        $rep{s} = report('infrastruktur');
+        $rep{d} = report('kesehatan', 'dispatch:dinkes');
+        $rep{f} = report('infrastruktur', 'dispatch:pupr-kim', 'respond',
+            'follow_up');
+    });
+    my %written;
+    for my $c (grep { $_->[0] =~ /^Z(?:ADD|REM)$/ && $_->[1] =~ $DL } @cmds) {
+        $written{$c->[0]}{substr $c->[1], length $P} = 1;
+    }
+    is_deeply(\%written, {
+            ZADD => { map { ("deadlines:$_" => 1) }
+                qw/ submitted dispatched in_progress / },
+            ZREM => { map { ("deadlines:$_" => 1) }
+                qw/ submitted dispatched in_progress / } },
+        'submit, dispatch, respond, follow up: ZADD and ZREM of '
+        . 'deadlines:<state> only, never of "deadlines"')
+        or diag(explain(\%written));
+    is($t->redis_cmd('EXISTS', "${P}deadlines"), 0, 'no "deadlines" key');
+
+    # two of them late: the overdue queue and its count read the three sets
+    my $now = int(time);
+    is(move_deadline($rep{s}, $now - 600), 1, 'submitted: 10 minutes late');
+    is(move_deadline($rep{d}, $now - 300), 3, 'dispatched: 5 minutes late');
+
+    my ($list, $stats);
+    @cmds = $t->redis_monitor(sub {
+        $list = $t->queue_get($ADMIN, 'overdue=1&limit=100');
+        $stats = $t->http_get('/api/v1/stats');
+    });
+    my @late = @{ids($list)};
+    is_deeply([grep { $_ == $rep{s}{id} || $_ == $rep{d}{id} } @late],
+        [$rep{s}{id}, $rep{d}{id}], 'overdue=1: both, most overdue first');
+    ok(@late < 100, scalar(@late) . ' overdue in all');
+    is($stats->{json}{queues}{overdue}, scalar @late,
+        'GET stats: overdue counts the same reports');
+
+    my %read;
+    for my $c (grep { grep { $_ =~ $DL } @$_[1 .. $#$_] } @cmds) {
+        $read{$c->[0]}{substr $c->[1], length $P}++;
+    }
+    is_deeply(\%read, {
+            ZRANGE => { map { ("deadlines:$_" => 1) }
+                qw/ submitted dispatched in_progress / },
+            ZCOUNT => { map { ("deadlines:$_" => 1) }
+                qw/ submitted dispatched in_progress / } },
+        'read: one ZRANGE (the queue) and one ZCOUNT (stats) of each '
+        . 'deadlines:<state>, nothing of "deadlines"')
+        or diag(explain(\%read));
+
+    move_deadline($_, $now + 86400) for $rep{s}, $rep{d};
 };
 
 subtest 'past its auto-close time a report reads as closed before any '

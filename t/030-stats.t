@@ -110,13 +110,12 @@ sub hset {
 }
 
 # A deadline in the past, as an operator would find it: the hash and the
-# deadline indexes, all and per state (score = due_at * 2^20 + (id &
-# 0xFFFFF)).
+# deadline index of its state (score = due_at * 2^20 + (id & 0xFFFFF)).
 sub set_due {
     my ($rep, $due) = @_;
     hset($rep, due_at => $due);
     my $state = report_hash($rep)->{status};
-    for my $key ('deadlines', "deadlines:$state") {
+    for my $key ("deadlines:$state") {
         my $r = $t->redis_cmd('ZADD', "$P$key",
             $t->queue_score($due, $rep->{id}), $rep->{id});
         die "ZADD: $r\n" if is_redis_error($r);

@@ -63,7 +63,7 @@ my %SENT = (
     ZRANGE => [ [ "${P}updated", 10, 0, 'BYSCORE', 'REV', 'WITHSCORES',
         'LIMIT', 0, 10 ], 'the Open311 lists, newest first' ],
     ZCARD => [ [ "${P}queue:submitted" ], 'GET stats, metrics' ],
-    ZCOUNT => [ [ "${P}deadlines", '-inf', 1 ], 'overdue counts' ],
+    ZCOUNT => [ [ "${P}deadlines:submitted", '-inf', 1 ], 'overdue counts' ],
     XADD => [ [ "${P}events", 'MAXLEN', '~', 100000, '*', 'type', 'x' ],
         'the event stream' ],
     ROLE => [ [], 'handshake with Sentinel: only a master is accepted' ],

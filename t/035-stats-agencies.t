@@ -106,7 +106,9 @@ sub hset {
 sub set_due {
     my ($id, $agency, $state, $due) = @_;
     hset($id, due_at => $due);
-    for my $key ('deadlines', "inbox:$agency", "inbox:$agency:$state") {
+    for my $key ("deadlines:$state", "inbox:$agency",
+        "inbox:$agency:$state")
+    {
         my $r = $t->redis_cmd('ZADD', "$P$key",
             $t->queue_score($due, $id), $id);
         die "ZADD: $r\n" if is_redis_error($r);

@@ -119,7 +119,7 @@ sub control_line {
         my $due = time - 7 * 86400;
         $t->redis_cmd('HSET', "${P}report:$id", 'due_at', $due);
         my $score = $t->queue_score($due, $id);
-        for my $key ('deadlines', "deadlines:$h->{status}",
+        for my $key ("deadlines:$h->{status}",
             "inbox:$h->{agency}", "inbox:$h->{agency}:$h->{status}")
         {
             $t->redis_cmd('ZADD', "$P$key", $score, $id);

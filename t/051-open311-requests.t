@@ -153,7 +153,7 @@ subtest 'the report is a LAPOR! report like any other' => sub {
 
     my $z = $t->report_zsets($NS, $ID);
     ok(exists $z->{'queue:submitted'}, 'in the admins\' queue');
-    ok(exists $z->{deadlines}, 'in the deadline index');
+    ok(exists $z->{'deadlines:submitted'}, 'in the deadline index');
 
     my $s = $t->stats_hash("lapor:{$NS}:stats");
     is($s->{'channel:test-client'}, 2, 'statistics count the channel');

@@ -107,9 +107,9 @@ subtest 'ACL DRYRUN: reader may read, not write' => sub {
         HGETALL => [ "${P}stats" ], HMGET => [ "${P}report:1", 'status' ],
         LRANGE => [ "${P}report:1:events", 0, -1 ],
         ZCARD => [ "${P}queue:submitted" ],
-        ZCOUNT => [ "${P}deadlines", '-inf', 1 ],
-        ZRANGEBYSCORE => [ "${P}deadlines", '-inf', '+inf' ],
-        ZSCORE => [ "${P}deadlines", 1 ],
+        ZCOUNT => [ "${P}deadlines:submitted", '-inf', 1 ],
+        ZRANGEBYSCORE => [ "${P}deadlines:submitted", '-inf', '+inf' ],
+        ZSCORE => [ "${P}deadlines:submitted", 1 ],
     );
     is($t->redis_cmd('ACL', 'DRYRUN', 'reader', 'QUIT'), 'OK',
         'QUIT allowed (every user)');
@@ -171,7 +171,7 @@ my $past = time - 3 * 86400;
 for my $x ([ $ids[0], 'dispatched', 'pupr-kim' ], [ $ids[4], 'submitted' ]) {
     my ($id, $state, $agency) = @$x;
     $t->redis_cmd('HSET', "${P}report:$id", 'due_at', $past);
-    my @keys = ('deadlines', "deadlines:$state");
+    my @keys = ("deadlines:$state");
     push @keys, "inbox:$agency", "inbox:$agency:$state" if $agency;
     $t->redis_cmd('ZADD', "$P$_", $t->queue_score($past, $id), $id)
         for @keys;

@@ -113,7 +113,7 @@ subtest 'lapor-show --json: the hash, timeline and sets as in Redis' => sub {
         or diag(explain($j->{sorted_sets}, $zs));
     is_deeply([ sort keys %{$j->{sorted_sets}} ],
         [ sort 'queue:in_progress', 'inbox:pupr-kim',
-            'inbox:pupr-kim:in_progress', 'deadlines',
+            'inbox:pupr-kim:in_progress',
             'deadlines:in_progress', 'public:status:in_progress',
             'public:agency:pupr-kim', 'public:category:infrastruktur:open',
             'updated' ],
@@ -222,16 +222,17 @@ subtest 'lapor-show: errors' => sub {
 };
 
 subtest 'lapor-show: a report in the wrong sorted sets' => sub {
-    my $score = $t->redis_cmd('ZSCORE', "${P}queue:submitted", $r2);
-    $t->redis_cmd('ZREM', "${P}deadlines", $r2);
+    my $score = $t->redis_cmd('ZSCORE', "${P}deadlines:submitted", $r2);
+    $t->redis_cmd('ZREM', "${P}deadlines:submitted", $r2);
     $t->redis_cmd('ZADD', "${P}autoclose", $score, $r2);
     my $r = ops_run($t, 'lapor-show', [ '-n', $NS, $r2 ]);
     is($r->{rc}, 1, 'exit 1');
-    like($r->{out}, qr/^NOT in \(its state needs them\): deadlines$/m,
-        'missing from deadlines');
+    like($r->{out},
+        qr/^NOT in \(its state needs them\): deadlines:submitted$/m,
+        'missing from deadlines:submitted');
     like($r->{out}, qr/^ALSO in \(its state does not belong there\): autoclose$/m,
         'in autoclose');
-    $t->redis_cmd('ZADD', "${P}deadlines", $score, $r2);
+    $t->redis_cmd('ZADD', "${P}deadlines:submitted", $score, $r2);
     $t->redis_cmd('ZREM', "${P}autoclose", $r2);
 };
 
@@ -247,7 +248,7 @@ sub wita {
 sub set_due {
     my ($id, $due, $state, $agency) = @_;
     $t->redis_cmd('HSET', "${P}report:$id", 'due_at', $due);
-    my @keys = ('deadlines', "deadlines:$state");
+    my @keys = ("deadlines:$state");
     push @keys, "inbox:$agency", "inbox:$agency:$state" if $agency;
     $t->redis_cmd('ZADD', "$P$_", $t->queue_score($due, $id), $id)
         for @keys;

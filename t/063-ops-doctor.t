@@ -110,6 +110,19 @@ subtest 'the shipped settings' => sub {
     like($text->{out}, qr/^\n0 FAIL, 1 WARN$/m, 'the sum');
 };
 
+subtest 'the union "deadlines" of earlier releases: delete it' => sub {
+    is($t->redis_cmd('ZADD', "lapor:{$NS}:deadlines", 1, 1), 1,
+        'a "deadlines" set as an earlier release left it');
+    my $r = doctor([ '-n', $NS ]);
+    is($r->{rc}, 0, 'exit 0: a WARN');
+    result_is($r, 'namespace', 'WARN',
+        qr/lapor:\{$NS\}:deadlines \(1 entries\) was written by an earlier release.*DEL it/,
+        'stale');
+    $t->redis_cmd('DEL', "lapor:{$NS}:deadlines");
+    result_is(doctor([ '-n', $NS ]), 'namespace', 'PASS', qr/up to 64/,
+        'deleted: PASS');
+};
+
 subtest 'holiday coverage' => sub {
     my $r = doctor([ '--catalog', $CATALOG, '--now', wita(2027, 11, 1) ]);
     is($r->{rc}, 0, 'WARN only: exit 0');

@@ -283,8 +283,10 @@ async function run(browser) {
         'API: the timeline');
     is(await redis('HGET', NS + 'report:' + r1, 'status'), 'followed_up',
         'Redis: the report hash');
-    is(await redis('ZSCORE', NS + 'deadlines', String(r1)), null,
-        'Redis: not in the overdue index');
+    for (const s of ['submitted', 'dispatched', 'in_progress']) {
+        is(await redis('ZSCORE', NS + 'deadlines:' + s, String(r1)), null,
+            'Redis: not in the overdue index deadlines:' + s);
+    }
     is(await redis('ZSCORE', NS + 'inbox:pupr-kim', String(r1)), null,
         'Redis: not in the inbox');
     ok(await redis('ZSCORE', NS + 'queue:followed_up', String(r1)) !== null,

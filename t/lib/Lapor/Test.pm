@@ -2451,10 +2451,9 @@ sub promtool_check {
 
 package Lapor::Test;
 
-# Where a report is placed: report_zsets() with the per-state deadline
-# index ("deadlines:<state>", a copy of "deadlines" for the report's
-# current state) folded into "deadlines" when it agrees with it; any other
-# copy (a stale state, another score) stays visible.
+# Where a report is placed: report_zsets() with the lists' sets folded
+# away when they are right (the deadline index "deadlines:<state>" stays,
+# and so would a union set "deadlines", which the module no longer writes).
 #
 # The lists' sets by creation time (GET reports, Open311 GET requests) are
 # folded away too when they are exactly right: "public:status:<its
@@ -2468,11 +2467,6 @@ sub report_places {
     my $z = $self->report_zsets($ns, $id, %opts);
     my $h = $self->report_hash("lapor:{$ns}:report:$id", %opts);
     my $status = %$h ? $h->{status} : undef;
-
-    for my $k (grep { /^deadlines:/ } keys %$z) {
-        delete $z->{$k} if defined $status && $k eq "deadlines:$status"
-            && defined $z->{deadlines} && $z->{$k} == $z->{deadlines};
-    }
 
     return $z unless defined $status;
 
@@ -2691,6 +2685,44 @@ sub write_example_conf {
             unless $conf =~ s/$re/$to/g;
     }
     return $self->write_conf($conf, full => 1);
+}
+
+###############################################################################
+# What nginx asks Redis for.
+
+package Lapor::Test;
+
+# The commands Redis runs while $code runs, as MONITOR shows them (those of
+# a transaction between its MULTI and EXEC), each an array reference
+# [ COMMAND, arguments... ], the command in upper case; PING and ROLE (the
+# module's heartbeat) left out.  An ECHO sent after $code marks the end:
+# no waiting for quiet.
+sub redis_monitor {
+    my ($self, $code, %opts) = @_;
+    my $mon = $self->redis_conn(%opts);
+    my $ok = $mon->command('MONITOR');
+    die "MONITOR: $ok\n" unless defined $ok && !ref $ok && $ok eq 'OK';
+
+    $code->();
+
+    my $mark = "redis_monitor:$$:" . int(rand(1e9));
+    $self->redis_cmd(\%opts, 'ECHO', $mark);
+
+    my @cmds;
+    while (1) {
+        my $line = $mon->read_reply($self->tmo(5));
+        die "MONITOR: no end mark\n" unless defined $line;
+        next if ref $line;
+        my ($cmd) = $line =~ /^[\d.]+ \[\d+ [^\]]+\] (.*)$/ or next;
+        my @w = map { s/\\(.)/$1/gr } $cmd =~ /"((?:[^"\\]|\\.)*)"/g;
+        next unless @w;
+        $w[0] = uc $w[0];
+        last if $w[0] eq 'ECHO' && defined $w[1] && $w[1] eq $mark;
+        push @cmds, \@w unless $w[0] =~ /^(?:PING|ROLE)$/;
+    }
+
+    $mon->close;
+    return @cmds;
 }
 
 1;
