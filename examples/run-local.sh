@@ -130,10 +130,9 @@ case "${1:-run}" in
     reset-limits)
         passwords
         # development only: the counters are the keys
-        # lapor:{NS}:lim:<zone>:<client>:<window>[:over], found with SCAN
-        # (never KEYS)
+        # lapor:{NS}:rl:<zone>:<client>:<window>, found with SCAN (never KEYS)
         n=0
-        for key in $(redis_cli --scan --pattern "lapor:{$namespace}:lim:*"); do
+        for key in $(redis_cli --scan --pattern "lapor:{$namespace}:rl:*"); do
             redis_cli del "$key" > /dev/null
             n=$((n + 1))
         done

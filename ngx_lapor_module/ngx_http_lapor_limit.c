@@ -1,34 +1,12 @@
 
 /*
  * Rate limits kept in Redis: a counter per zone, client key and fixed time
- * window, "ZINCRBY" and "PEXPIRE" in one MULTI/EXEC.  Every nginx node
- * shares the counters, and "Retry-After" tells the true time to the next
- * window.
+ * window, "INCR" and "PEXPIRE" in one MULTI/EXEC.  Every nginx node shares
+ * the counters, and "Retry-After" tells the true time to the next window.
  *
  * A read (ngx_http_lapor_limit_read) goes into the counter's MULTI/EXEC:
  * one round trip instead of two.  A read changes nothing, so the answer of
- * a refused one is simply dropped.
- *
- * A write (ngx_http_lapor_limit_write_begin/_send) goes into the counter's
- * round trip too, and Redis itself holds it back over the limit, without
- * Lua:
- *
- *   MULTI, ZINCRBY <counter> 1 n, PEXPIRE <counter> <ms> NX, EXEC
- *   WATCH <over>
- *   ZRANGESTORE <over> <counter> (<limit> +inf BYSCORE
- *   PEXPIRE <over> <ms>
- *   MULTI, <the write>, EXEC
- *
- * The counter is a sorted set whose one member's score is the count, so
- * that ZRANGESTORE can copy it to <over> only when it is above the limit.
- * <over> does not exist otherwise, and an empty ZRANGESTORE leaves a
- * missing key alone: the watched key is changed exactly when the count is
- * above the limit, and then EXEC runs nothing.  The count this request
- * got (ZINCRBY's answer, kept by the connection: send_peek) decides: above
- * the limit the client gets 429; within it, an EXEC that ran nothing was
- * held back by a request of the same client over the limit that came in
- * between (another connection), and the write is sent once more, alone.
- * Exact as before: no write above the limit, none refused within it.
+ * a refused one is simply dropped; a write waits for the counter's answer.
  *
  * The client key (by default $binary_remote_addr, so the realip module
  * works) is stored only as a truncated HMAC under the identity key: Redis
@@ -50,26 +28,17 @@
 
 #define NGX_HTTP_LAPOR_LIMIT_KEY_HEX  32
 
-/* the counter's EXEC in a write's batch: MULTI, ZINCRBY, PEXPIRE, EXEC */
-#define NGX_HTTP_LAPOR_LIMIT_EXEC     3
 
-
-struct ngx_http_lapor_limit_ctx_s {
+typedef struct {
     ngx_http_lapor_step_pt       next;
     ngx_http_lapor_reject_pt     reject;
-    ngx_http_lapor_redis_handler_pt  done;   /* a read's or a write's */
+    ngx_http_lapor_redis_handler_pt  done;   /* a read: its answer's handler */
     ngx_uint_t                   nread;      /* a read: its commands */
     void                        *data;
     ngx_http_lapor_limit_t      *limit;
     ngx_msec_t                   window_end;    /* ms since the epoch */
     ngx_http_lapor_redis_t      *rds;
-    ngx_str_t                   *key;        /* the counter */
-    ngx_int_t                    count;      /* a write: ZINCRBY's answer */
-    ngx_http_lapor_redis_cmd_t  *cmds;       /* a write: the batch */
-    ngx_uint_t                   ncmds;
-    ngx_uint_t                   start;      /* a write: its MULTI */
-    ngx_uint_t                   durable;
-};
+} ngx_http_lapor_limit_ctx_t;
 
 
 static ngx_http_complex_value_t *ngx_http_lapor_limit_key(ngx_conf_t *cf,
@@ -88,8 +57,6 @@ static ngx_int_t ngx_http_lapor_limit_counted(ngx_http_request_t *r,
     size_t n);
 static void ngx_http_lapor_limit_read_done(ngx_http_request_t *r, void *data,
     redisReply *reply, ngx_int_t rc);
-static void ngx_http_lapor_limit_write_done(ngx_http_request_t *r,
-    void *data, redisReply *reply, ngx_int_t rc);
 
 
 static const char  *ngx_http_lapor_limit_zones[] = {
@@ -486,21 +453,12 @@ ngx_http_lapor_limit_count(ngx_http_request_t *r, ngx_http_lapor_limit_t *lim,
         return NULL;
     }
 
-    ctx->key = ngx_http_lapor_key(r->pool, &llcf->namespace, "lim:%V:%*s:%M",
-                                  &lim->zone,
-                                  (size_t) NGX_HTTP_LAPOR_LIMIT_KEY_HEX, hex,
-                                  window);
-    if (ctx->key == NULL) {
-        return NULL;
-    }
-
     ngx_http_lapor_batch_cmd(b, "MULTI");
 
-    /* the count is the score of the sorted set's one member */
-    ngx_http_lapor_batch_cmd(b, "ZINCRBY");
-    ngx_http_lapor_batch_str(b, ctx->key);
-    ngx_http_lapor_batch_cstr(b, "1");
-    ngx_http_lapor_batch_cstr(b, "n");
+    ngx_http_lapor_batch_cmd(b, "INCR");
+    ngx_http_lapor_batch_key(b, "rl:%V:%*s:%M", &lim->zone,
+                             (size_t) NGX_HTTP_LAPOR_LIMIT_KEY_HEX, hex,
+                             window);
 
     /*
      * The counter outlives its window a little, never forever.  Set once,
@@ -509,7 +467,9 @@ ngx_http_lapor_limit_count(ngx_http_request_t *r, ngx_http_lapor_limit_t *lim,
      * changes nothing is not written to the append-only file.
      */
     ngx_http_lapor_batch_cmd(b, "PEXPIRE");
-    ngx_http_lapor_batch_str(b, ctx->key);
+    ngx_http_lapor_batch_key(b, "rl:%V:%*s:%M", &lim->zone,
+                             (size_t) NGX_HTTP_LAPOR_LIMIT_KEY_HEX, hex,
+                             window);
     ngx_http_lapor_batch_int(b, (int64_t) lim->window + 1000);
     ngx_http_lapor_batch_cstr(b, "NX");
 
@@ -527,19 +487,19 @@ ngx_http_lapor_limit_counted(ngx_http_request_t *r,
     ngx_http_lapor_limit_ctx_t *ctx, redisReply *reply, ngx_int_t rc,
     size_t n)
 {
-    int64_t  count;
-
     if (rc != NGX_OK
         || reply->type != REDIS_REPLY_ARRAY
         || reply->elements != n
-        || ngx_http_lapor_redis_int(reply->element[0], &count) != NGX_OK)
+        || reply->element[0]->type != REDIS_REPLY_INTEGER)
     {
         ngx_http_finalize_request(r, ngx_http_lapor_problem_redis(
                                          r, ctx->rds, rc, reply));
         return NGX_DONE;
     }
 
-    if (count > (int64_t) (ctx->limit->rate + ctx->limit->burst)) {
+    if (reply->element[0]->integer
+        > (long long) (ctx->limit->rate + ctx->limit->burst))
+    {
         /* refused: a read's answer is dropped unseen */
         ngx_http_finalize_request(r, ngx_http_lapor_limit_reject(r, ctx));
         return NGX_DONE;
@@ -595,182 +555,6 @@ ngx_http_lapor_limit_done(ngx_http_request_t *r, void *data,
     }
 
     ngx_http_finalize_request(r, ctx->next(r, ctx->data));
-}
-
-
-ngx_uint_t
-ngx_http_lapor_limit_one_trip(ngx_http_request_t *r, const char *zone)
-{
-    ngx_http_lapor_main_conf_t  *lmcf;
-
-    lmcf = ngx_http_get_module_main_conf(r, ngx_http_lapor_module);
-
-    return ngx_http_lapor_limit_find(r, zone) != NULL
-           && ngx_strcmp(ngx_http_lapor_redis_mode(lmcf->redis_conn),
-                         "cluster")
-              != 0;
-}
-
-
-/* b starts with the counter and the watch on the key "over" */
-
-ngx_http_lapor_limit_ctx_t *
-ngx_http_lapor_limit_write_begin(ngx_http_request_t *r, const char *zone,
-    ngx_http_lapor_batch_t *b)
-{
-    u_char                      *p;
-    ngx_str_t                    over, max;
-    ngx_http_lapor_limit_t      *lim;
-    ngx_http_lapor_limit_ctx_t  *ctx;
-
-    lim = ngx_http_lapor_limit_find(r, zone);
-    if (lim == NULL) {
-        return NULL;
-    }
-
-    ctx = ngx_http_lapor_limit_count(r, lim, b);
-    if (ctx == NULL) {
-        return NULL;
-    }
-
-    ngx_http_lapor_batch_cmd(b, "EXEC");
-
-    p = ngx_pnalloc(r->pool, ctx->key->len + sizeof(":over") - 1
-                             + 1 + NGX_INT_T_LEN);
-    if (p == NULL) {
-        return NULL;
-    }
-
-    over.data = p;
-    p = ngx_cpymem(p, ctx->key->data, ctx->key->len);
-    p = ngx_cpymem(p, ":over", sizeof(":over") - 1);
-    over.len = p - over.data;
-
-    /* "(N": above N */
-    max.data = p;
-    p = ngx_sprintf(p, "(%ui", lim->rate + lim->burst);
-    max.len = p - max.data;
-
-    ngx_http_lapor_batch_cmd(b, "WATCH");
-    ngx_http_lapor_batch_str(b, &over);
-
-    ngx_http_lapor_batch_cmd(b, "ZRANGESTORE");
-    ngx_http_lapor_batch_str(b, &over);
-    ngx_http_lapor_batch_str(b, ctx->key);
-    ngx_http_lapor_batch_str(b, &max);
-    ngx_http_lapor_batch_cstr(b, "+inf");
-    ngx_http_lapor_batch_cstr(b, "BYSCORE");
-
-    /* written anew by every request above the limit, which drops its TTL */
-    ngx_http_lapor_batch_cmd(b, "PEXPIRE");
-    ngx_http_lapor_batch_str(b, &over);
-    ngx_http_lapor_batch_int(b, (int64_t) lim->window + 1000);
-
-    return ctx;
-}
-
-
-/*
- * Sends b: the counter from write_begin(), then from command "start" the
- * caller's MULTI ... EXEC (durable as b says).  The handler gets EXEC's
- * reply; above the limit it is not called and the request is answered 429,
- * or reject is called.
- */
-
-ngx_int_t
-ngx_http_lapor_limit_write_send(ngx_http_request_t *r,
-    ngx_http_lapor_limit_ctx_t *ctx, ngx_http_lapor_batch_t *b,
-    ngx_uint_t start, ngx_http_lapor_redis_handler_pt handler,
-    ngx_http_lapor_reject_pt reject, void *data)
-{
-    ngx_int_t  rc;
-
-    ctx->done = handler;
-    ctx->reject = reject;
-    ctx->data = data;
-    ctx->start = start;
-    ctx->durable = b->durable;
-    ctx->count = -1;
-
-    ctx->cmds = ngx_http_lapor_batch_commands(b, &ctx->ncmds);
-    if (ctx->cmds == NULL || start >= ctx->ncmds) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    rc = ngx_http_lapor_redis_send_peek(r, ctx->rds, ctx->cmds, ctx->ncmds,
-                                        ctx->durable,
-                                        NGX_HTTP_LAPOR_LIMIT_EXEC,
-                                        &ctx->count,
-                                        ngx_http_lapor_limit_write_done, ctx);
-
-    if (rc == NGX_OK) {
-        return NGX_DONE;
-    }
-
-    if (rc == NGX_ERROR) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    return ngx_http_lapor_problem_redis(r, ctx->rds, rc, NULL);
-}
-
-
-static void
-ngx_http_lapor_limit_write_done(ngx_http_request_t *r, void *data,
-    redisReply *reply, ngx_int_t rc)
-{
-    ngx_http_lapor_limit_ctx_t  *ctx = data;
-
-    ngx_int_t                    sent;
-    ngx_http_lapor_redis_cmd_t  *cmds;
-
-    if (rc != NGX_OK || reply->type != REDIS_REPLY_NIL) {
-        /* the write ran, or failed: as without a limit */
-        ctx->done(r, ctx->data, reply, rc);
-        return;
-    }
-
-    if (ctx->count < 0) {
-        ngx_http_finalize_request(r, ngx_http_lapor_problem_redis(
-                                         r, ctx->rds, NGX_OK, reply));
-        return;
-    }
-
-    if (ctx->count > (ngx_int_t) (ctx->limit->rate + ctx->limit->burst)) {
-        ngx_http_finalize_request(r, ngx_http_lapor_limit_reject(r, ctx));
-        return;
-    }
-
-    /*
-     * Within the limit, yet held back: a request of the same client above
-     * it changed the watched key meanwhile.  This one counted already.
-     */
-
-    ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
-                  "lapor: rate limit \"%V\": a write within the limit "
-                  "sent again", &ctx->limit->zone);
-
-    cmds = ctx->cmds + ctx->start;
-
-    if (ctx->durable) {
-        sent = ngx_http_lapor_redis_send_durable(r, ctx->rds, cmds,
-                                                 ctx->ncmds - ctx->start,
-                                                 ctx->done, ctx->data);
-    } else {
-        sent = ngx_http_lapor_redis_send(r, ctx->rds, cmds,
-                                         ctx->ncmds - ctx->start,
-                                         ctx->done, ctx->data);
-    }
-
-    if (sent == NGX_OK) {
-        ngx_http_finalize_request(r, NGX_DONE);
-        return;
-    }
-
-    ngx_http_finalize_request(r, sent == NGX_ERROR
-                                 ? NGX_HTTP_INTERNAL_SERVER_ERROR
-                                 : ngx_http_lapor_problem_redis(
-                                       r, ctx->rds, sent, NULL));
 }
 
 

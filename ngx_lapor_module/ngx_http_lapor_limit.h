@@ -16,9 +16,6 @@
 #include "ngx_http_lapor_batch.h"
 
 
-typedef struct ngx_http_lapor_limit_ctx_s  ngx_http_lapor_limit_ctx_t;
-
-
 typedef struct {
     ngx_str_t                    zone;
     ngx_uint_t                   rate;      /* requests per window */
@@ -66,25 +63,6 @@ typedef ngx_int_t (*ngx_http_lapor_read_pt)(ngx_http_request_t *r,
 ngx_int_t ngx_http_lapor_limit_read(ngx_http_request_t *r, const char *zone,
     ngx_http_lapor_read_pt read, ngx_http_lapor_redis_handler_pt done,
     void *data);
-
-/*
- * A write under the limit "zone" in the counter's round trip (see
- * ngx_http_lapor_limit.c).  one_trip(): the zone is limited here and Redis
- * is not a Cluster.  write_begin() starts the batch b with the counter's
- * commands (NULL on error); the caller appends its MULTI ... EXEC, starting
- * at command "start", and write_send() sends it all, returning like
- * batch_send().  The handler gets EXEC's reply as from batch_send(); above
- * the limit the write does not run and the request is answered 429, or
- * reject is called.
- */
-ngx_uint_t ngx_http_lapor_limit_one_trip(ngx_http_request_t *r,
-    const char *zone);
-ngx_http_lapor_limit_ctx_t *ngx_http_lapor_limit_write_begin(
-    ngx_http_request_t *r, const char *zone, ngx_http_lapor_batch_t *b);
-ngx_int_t ngx_http_lapor_limit_write_send(ngx_http_request_t *r,
-    ngx_http_lapor_limit_ctx_t *ctx, ngx_http_lapor_batch_t *b,
-    ngx_uint_t start, ngx_http_lapor_redis_handler_pt handler,
-    ngx_http_lapor_reject_pt reject, void *data);
 
 ngx_int_t ngx_http_lapor_limited(ngx_http_request_t *r, time_t retry_after);
 

@@ -78,9 +78,7 @@ static ngx_int_t ngx_http_lapor_redis_dispatch(ngx_http_lapor_redis_t *rds,
 static ngx_int_t ngx_http_lapor_redis_send_request(ngx_http_request_t *r,
     ngx_http_lapor_redis_t *rds, ngx_http_lapor_redis_cmd_t *cmds,
     ngx_uint_t ncmds, ngx_http_lapor_redis_handler_pt handler, void *data,
-    ngx_uint_t wait, ngx_uint_t peek, int64_t *peek_out);
-static void ngx_http_lapor_redis_peek(ngx_http_lapor_redis_op_t *op,
-    redisReply *rep);
+    ngx_uint_t wait);
 static ngx_int_t ngx_http_lapor_redis_send_housekeeping(
     ngx_http_lapor_redis_t *rds, ngx_http_lapor_redis_cmd_t *cmds,
     ngx_uint_t ncmds, ngx_http_lapor_redis_internal_pt handler, void *data,
@@ -1186,7 +1184,7 @@ ngx_http_lapor_redis_send(ngx_http_request_t *r, ngx_http_lapor_redis_t *rds,
     ngx_http_lapor_redis_handler_pt handler, void *data)
 {
     return ngx_http_lapor_redis_send_request(r, rds, cmds, ncmds, handler,
-                                             data, 0, 0, NULL);
+                                             data, 0);
 }
 
 
@@ -1197,48 +1195,7 @@ ngx_http_lapor_redis_send_durable(ngx_http_request_t *r,
 {
     return ngx_http_lapor_redis_send_request(r, rds, cmds, ncmds, handler,
                                              data,
-                                             rds && rds->conf->wait_replicas,
-                                             0, NULL);
-}
-
-
-ngx_int_t
-ngx_http_lapor_redis_send_peek(ngx_http_request_t *r,
-    ngx_http_lapor_redis_t *rds, ngx_http_lapor_redis_cmd_t *cmds,
-    ngx_uint_t ncmds, ngx_uint_t durable, ngx_uint_t peek, int64_t *out,
-    ngx_http_lapor_redis_handler_pt handler, void *data)
-{
-    if (rds && rds->conf->cluster) {
-        /* its replies take another way (redirections): not here */
-        return NGX_ERROR;
-    }
-
-    return ngx_http_lapor_redis_send_request(r, rds, cmds, ncmds, handler,
-                                             data,
-                                             durable && rds
-                                             && rds->conf->wait_replicas,
-                                             peek, out);
-}
-
-
-/* the number of a peeked reply, or of the first element of its array */
-
-static void
-ngx_http_lapor_redis_peek(ngx_http_lapor_redis_op_t *op, redisReply *rep)
-{
-    int64_t  n;
-
-    if (rep->type == REDIS_REPLY_ARRAY) {
-        if (rep->elements == 0) {
-            return;
-        }
-
-        rep = rep->element[0];
-    }
-
-    if (ngx_http_lapor_redis_int(rep, &n) == NGX_OK && n >= 0) {
-        op->peeked = n;
-    }
+                                             rds && rds->conf->wait_replicas);
 }
 
 
@@ -1246,7 +1203,7 @@ static ngx_int_t
 ngx_http_lapor_redis_send_request(ngx_http_request_t *r,
     ngx_http_lapor_redis_t *rds, ngx_http_lapor_redis_cmd_t *cmds,
     ngx_uint_t ncmds, ngx_http_lapor_redis_handler_pt handler, void *data,
-    ngx_uint_t wait, ngx_uint_t peek, int64_t *peek_out)
+    ngx_uint_t wait)
 {
     ngx_int_t                   rc;
     ngx_http_cleanup_t         *cln;
@@ -1290,12 +1247,6 @@ ngx_http_lapor_redis_send_request(ngx_http_request_t *r,
     op->handler = handler;
     op->data = data;
     op->wait = wait;
-
-    if (peek_out) {
-        op->peek = peek + 1;
-        op->peeked = -1;
-        op->peek_out = peek_out;
-    }
 
     rc = ngx_http_lapor_redis_dispatch(rds, op, cmds, ncmds);
     if (rc != NGX_OK) {
@@ -1416,10 +1367,6 @@ ngx_http_lapor_redis_reply(redisAsyncContext *ac, void *reply, void *privdata)
 
     node->inflight--;
     op->outstanding--;
-
-    if (op->peek && ++op->answered == op->peek && rep != NULL) {
-        ngx_http_lapor_redis_peek(op, rep);
-    }
 
     if (rep == NULL) {
         op->lost = 1;
@@ -1553,10 +1500,6 @@ ngx_http_lapor_redis_finish(ngx_http_lapor_redis_op_t *op, redisReply *rep)
                 first.str = (char *) op->error;
                 first.len = op->error_len;
                 rep = &first;
-            }
-
-            if (op->peek_out) {
-                *op->peek_out = op->peeked;
             }
 
             op->handler(r, op->data, op->lost ? NULL : rep, rc);

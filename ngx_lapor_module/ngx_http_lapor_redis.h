@@ -166,18 +166,6 @@ ngx_int_t ngx_http_lapor_redis_send_internal_durable(
     ngx_http_lapor_redis_t *rds, ngx_http_lapor_redis_cmd_t *cmds,
     ngx_uint_t ncmds, ngx_http_lapor_redis_internal_pt handler, void *data);
 
-/*
- * send() or send_durable() (durable: a write transaction, see above) that
- * also keeps the number answered to command "peek" (counted from 0; of an
- * array reply, its first element) and stores it in *out right before the
- * handler runs: -1 when there was none.  Not with Redis Cluster, whose
- * replies may come back from a redirection: NGX_ERROR, nothing sent.
- */
-ngx_int_t ngx_http_lapor_redis_send_peek(ngx_http_request_t *r,
-    ngx_http_lapor_redis_t *rds, ngx_http_lapor_redis_cmd_t *cmds,
-    ngx_uint_t ncmds, ngx_uint_t durable, ngx_uint_t peek, int64_t *out,
-    ngx_http_lapor_redis_handler_pt handler, void *data);
-
 /* reading replies: an integer (or a decimal string), a fixed string */
 ngx_int_t ngx_http_lapor_redis_int(redisReply *rep, int64_t *out);
 ngx_uint_t ngx_http_lapor_redis_is(redisReply *rep, const char *s);

@@ -139,16 +139,6 @@ struct ngx_http_lapor_redis_op_s {
     redisReply                       *kept;      /* EXEC's, before WAIT */
 
     /*
-     * One command's number for the handler (a rate limit's counter, or
-     * the first element of an EXEC's array): peek is its index plus one
-     * (0: none), peeked its value, -1 when the reply held no number.
-     */
-    ngx_uint_t                        peek;
-    ngx_uint_t                        answered;
-    int64_t                           peeked;
-    int64_t                          *peek_out;  /* set before the handler */
-
-    /*
      * Redis Cluster: the batch's text (sent again after a redirection),
      * where each command starts, what it is, and which are answered.
      */

@@ -87,7 +87,6 @@ typedef struct {
     time_t                          retry_after;
     ngx_http_lapor_created_pt       created;      /* makes the answer */
     unsigned                        fetching:1;   /* a block of numbers */
-    unsigned                        limited:1;    /* counted with the write */
 } ngx_http_lapor_submit_t;
 
 
@@ -281,7 +280,6 @@ ngx_http_lapor_submit(ngx_http_request_t *r, lapor_report_t *rep,
     sub->generation = 0;
     sub->retry_after = 0;
     sub->fetching = 0;
-    sub->limited = 0;
     sub->created = created;
 
     lapor_hex(digest, LAPOR_SHA256_LEN, sub->body_hex);
@@ -299,13 +297,6 @@ ngx_http_lapor_submit(ngx_http_request_t *r, lapor_report_t *rep,
      */
 
     if (sub->idem_key) {
-        return ngx_http_lapor_submit_claim(r, sub);
-    }
-
-    /* the limit's counter goes with the write: one round trip */
-
-    if (ngx_http_lapor_limit_one_trip(r, "submit")) {
-        sub->limited = 1;
         return ngx_http_lapor_submit_claim(r, sub);
     }
 
@@ -849,11 +840,9 @@ ngx_http_lapor_submit_write(ngx_http_request_t *r,
     u_char                      *p;
     ngx_str_t                   *report_key, token, sealed, idem_value;
     ngx_str_t                    event, token_hex;
-    ngx_uint_t                   start;
     lapor_report_t              *rep;
     ngx_http_lapor_batch_t       b;
     ngx_http_lapor_place_t       place;
-    ngx_http_lapor_limit_ctx_t  *lim;
     u_char                       raw[NGX_HTTP_LAPOR_TOKEN_BYTES];
     unsigned char                digest[LAPOR_SHA256_LEN];
 
@@ -909,22 +898,11 @@ ngx_http_lapor_submit_write(ngx_http_request_t *r,
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    lim = NULL;
-
-    if (sub->limited) {
-        lim = ngx_http_lapor_limit_write_begin(r, "submit", &b);
-        if (lim == NULL) {
-            return NGX_HTTP_INTERNAL_SERVER_ERROR;
-        }
-
-    } else if (ngx_http_lapor_batch_init(&b, r->pool, &sub->llcf->namespace,
-                                         16)
-               != NGX_OK)
+    if (ngx_http_lapor_batch_init(&b, r->pool, &sub->llcf->namespace, 16)
+        != NGX_OK)
     {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
-
-    start = b.cmds.nelts;
 
     ngx_http_lapor_batch_cmd(&b, "MULTI");
 
@@ -1131,13 +1109,7 @@ ngx_http_lapor_submit_write(ngx_http_request_t *r,
     b.durable = 1;
 
     /* the commands inside MULTI, each answered inside EXEC's array */
-    sub->expect = b.cmds.nelts - start - 2;
-
-    if (lim) {
-        return ngx_http_lapor_limit_write_send(r, lim, &b, start,
-                                               ngx_http_lapor_submit_written,
-                                               NULL, sub);
-    }
+    sub->expect = b.cmds.nelts - 2;
 
     /* with the other submissions of this turn of the event loop */
     return ngx_http_lapor_group_join(r, sub->rds,

@@ -166,25 +166,6 @@ sub count_status {
     return scalar grep { $_->{status} == $status } @res;
 }
 
-# the commands MONITOR shows (name and first argument), until it is quiet
-# after at least $min of them
-sub monitor_cmds {
-    my ($mon, $min) = @_;
-    my @cmds;
-    my $end = time + $t->tmo(5);
-    while (time < $end) {
-        my $line = eval { $mon->read_reply(0.3) };
-        last if !defined $line && @cmds >= $min;
-        next if !defined $line || ref $line;
-        my ($cmd) = $line =~ /^[\d.]+ \[\d+ [^\]]+\] (.*)$/ or next;
-        next if $cmd =~ /^"(?:PING|ROLE)"/;
-        push @cmds, $cmd =~ /^"(\w+)"(?: "([^"]*)")?/
-            ? lc($1) . (defined $2 ? " $2" : '') : $cmd;
-    }
-    $mon->close;
-    return @cmds;
-}
-
 sub reports_in {
     my ($ns) = @_;
     return grep { !/:events$/ } $t->redis_scan("lapor:{$ns}:report:*");
@@ -244,16 +225,10 @@ subtest 'submit 5r/m burst=2: 7 of 10 reports pass, 3 get 429' => sub {
     is($t->stats_hash('lapor:{rl}:stats')->{submitted}, 7,
         'stats submitted = 7');
 
-    my @rl = sort $t->redis_scan('lapor:{rl}:lim:submit:*');
-    is(scalar @rl, 2, 'one counter for this client and window, and its '
-        . '"over" key') or diag("@rl");
-    like($rl[1] // '', qr/^\Q$rl[0]\E:over$/, '<counter>:over');
-    is($t->redis_cmd('ZSCORE', $rl[0], 'n'), 10,
-        'the count: the score of the member "n", all 10 counted');
-    for my $k (@rl) {
-        my $ttl = $t->redis_cmd('PTTL', $k);
-        ok($ttl > 0 && $ttl <= 61_000, "$k expires ($ttl ms)");
-    }
+    my @rl = $t->redis_scan('lapor:{rl}:rl:submit:*');
+    is(scalar @rl, 1, 'one counter for this client and window');
+    my $ttl = @rl ? $t->redis_cmd('PTTL', $rl[0]) : -2;
+    ok($ttl > 0 && $ttl <= 61_000, "the counter expires ($ttl ms)");
 };
 
 subtest 'read zone: GET reports/{id} is limited too' => sub {
@@ -283,13 +258,24 @@ subtest 'read zone: the counter and the read in one transaction' => sub {
     is(join(' ', map { $_->{status} } @res), '200 200 404',
         'view, timeline, unknown report');
 
-    my @cmds = monitor_cmds($mon, 15);
+    my @cmds;
+    my $end = time + $t->tmo(5);
+    while (time < $end) {
+        my $line = eval { $mon->read_reply(0.3) };
+        last if !defined $line && @cmds >= 15;
+        next if !defined $line || ref $line;
+        my ($cmd) = $line =~ /^[\d.]+ \[\d+ [^\]]+\] (.*)$/ or next;
+        next if $cmd =~ /^"(?:PING|ROLE)"/;
+        push @cmds, $cmd =~ /^"(\w+)"(?: "([^"]*)")?/
+            ? lc($1) . (defined $2 ? " $2" : '') : $cmd;
+    }
+    $mon->close;
 
-    my $rl = qr/lapor:\{rl\}:lim:read:[0-9a-f]{32}:\d+/;
+    my $rl = qr/lapor:\{rl\}:rl:read:[0-9a-f]{32}:\d+/;
     my @want = (
-        [ 'view', qr/^multi zincrby $rl pexpire $rl hgetall lapor:\{rl\}:report:$id exec$/ ],
-        [ 'timeline', qr/^multi zincrby $rl pexpire $rl hmget lapor:\{rl\}:report:$id lrange lapor:\{rl\}:report:$id:events exec$/ ],
-        [ 'unknown report', qr/^multi zincrby $rl pexpire $rl hgetall lapor:\{rl\}:report:999999999 exec$/ ],
+        [ 'view', qr/^multi incr $rl pexpire $rl hgetall lapor:\{rl\}:report:$id exec$/ ],
+        [ 'timeline', qr/^multi incr $rl pexpire $rl hmget lapor:\{rl\}:report:$id lrange lapor:\{rl\}:report:$id:events exec$/ ],
+        [ 'unknown report', qr/^multi incr $rl pexpire $rl hgetall lapor:\{rl\}:report:999999999 exec$/ ],
     );
     my $seq = join ' ', @cmds;
     for my $w (@want) {
@@ -305,7 +291,7 @@ subtest 'a window\'s counter expires from its first request, not renewed' => sub
     my ($id) = map { /:(\d+)$/ } reports_in('rl');
 
     is($t->http_get("/readtx/reports/$id")->{status}, 200, 'first read');
-    my @rl = grep { !/:over$/ } $t->redis_scan('lapor:{rl}:lim:read:*');
+    my @rl = $t->redis_scan('lapor:{rl}:rl:read:*');
     my ($key) = sort { $t->redis_cmd('PTTL', $b) <=> $t->redis_cmd('PTTL', $a) }
         @rl;
     my $first = $t->redis_cmd('PTTL', $key);
@@ -334,7 +320,7 @@ subtest 'key=: each client value has its own counter' => sub {
     check_429('keyed', @a, @b);
     is(scalar(reports_in('keyed')), 4, '4 reports stored');
 
-    my $all = $t->redis_contents('lapor:{keyed}:lim:*');
+    my $all = $t->redis_contents('lapor:{keyed}:rl:*');
     ok(!grep({ /kiosk/ } keys %$all), 'the key value is not in Redis');
 };
 
@@ -379,55 +365,6 @@ subtest '1r/s: Retry-After 1, and the next window starts afresh' => sub {
     is($r3->{status}, 201, 'in the next second: 201 again');
 };
 
-subtest 'submit: the counter and the write in one round trip' => sub {
-    same_window(4);
-    my $mon = $t->redis_conn;
-    is($mon->command('MONITOR'), 'OK', 'MONITOR');
-    my $r = $t->post_report($t->report_doc, path => '/keyed/reports',
-        headers => { 'X-Client' => 'one-trip' });
-    is($r->{status}, 201, 'submitted');
-    my @cmds = monitor_cmds($mon, 12);
-    my $seq = join ' ', @cmds;
-    my $c = qr/lapor:\{keyed\}:lim:submit:[0-9a-f]{32}:\d+/;
-    like($seq, qr/(?:^| )multi zincrby ($c) pexpire \1 exec watch \1:over zrangestore \1:over pexpire \1:over multi hset lapor:\{keyed\}:report:\d+ (?:(?!multi ).)* exec(?: incrby \S+)?$/,
-        'MULTI ZINCRBY PEXPIRE EXEC, WATCH <over>, ZRANGESTORE <over>, '
-        . 'PEXPIRE <over>, then the write\'s MULTI ... EXEC: one batch')
-        or diag($seq);
-    is(scalar(() = $seq =~ /\bmulti\b/g), 2, 'two transactions, no more');
-};
-
-subtest 'a write within the limit held back by a request above it is sent '
-    . 'again' => sub {
-    same_window(4);
-    my $mark = $t->log_mark;
-    my $first = $t->post_report($t->report_doc, path => '/keyed/reports',
-        headers => { 'X-Client' => 'held-back' });
-    is($first->{status}, 201, 'first: 201');
-    my @before = reports_in('keyed');
-
-    # what a request of the same client above the limit leaves: the watched
-    # key exists, so this request's ZRANGESTORE deletes it (a change) and
-    # its EXEC runs nothing, although its own count (2) is within 2r/m
-    my @c = grep { $t->redis_cmd('ZSCORE', $_, 'n') == 1 }
-        grep { !/:over$/ } $t->redis_scan('lapor:{keyed}:lim:submit:*');
-    $t->redis_cmd('ZADD', "$_:over", 3, 'n') for @c;
-
-    my $second = $t->post_report($t->report_doc, path => '/keyed/reports',
-        headers => { 'X-Client' => 'held-back' });
-    is($second->{status}, 201, 'second (within the limit): 201');
-    my @after = reports_in('keyed');
-    is(scalar(@after), scalar(@before) + 1, 'exactly one report more');
-    ok($t->redis_cmd('EXISTS', "lapor:{keyed}:report:$second->{json}{id}"),
-        'the 201 id exists');
-    like($t->log_since_mark($mark), qr/a write within the limit sent again/,
-        'logged (info)');
-
-    my $third = $t->post_report($t->report_doc, path => '/keyed/reports',
-        headers => { 'X-Client' => 'held-back' });
-    $t->problem_ok($third, 429, 'rate-limited', 'third (above): 429');
-    is(scalar(reports_in('keyed')), scalar(@after), 'and nothing stored');
-};
-
 subtest 'the client in a counter key is an HMAC under the identity key' => sub {
     my $client = 'kiosk-hmac-' . int(time);
     my $r = $t->post_report($t->report_doc, path => '/keyed/reports',
@@ -439,9 +376,9 @@ subtest 'the client in a counter key is an HMAC under the identity key' => sub {
     my $hmac = substr(Digest::SHA::hmac_sha256_hex($client, $key), 0, 32);
     my $plain = substr(Digest::SHA::sha256_hex($client), 0, 32);
 
-    my @keys = map { (split /:/)[4] } $t->redis_scan('lapor:{keyed}:lim:*');
+    my @keys = map { (split /:/)[4] } $t->redis_scan('lapor:{keyed}:rl:*');
     ok(scalar(grep { $_ eq $hmac } @keys),
-        'lim:submit:<first 128 bits of HMAC-SHA-256(identity key, client)>')
+        'rl:submit:<first 128 bits of HMAC-SHA-256(identity key, client)>')
         or diag("keys: @keys");
     ok(!grep({ $_ eq $plain } @keys), 'not the plain SHA-256 of the client');
 };

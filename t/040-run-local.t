@@ -113,14 +113,14 @@ subtest 'the development submit limit lets a developer work' => sub {
 };
 
 subtest 'make reset-limits clears the counters' => sub {
-    my @before = $t->redis_scan('lapor:{bali}:lim:*', %admin);
+    my @before = $t->redis_scan('lapor:{bali}:rl:*', %admin);
     ok(@before > 0, 'counters exist') or return;
 
     my ($rc, $out) = script('reset-limits');
     is($rc, 0, 'exit 0') or diag($out);
     like($out, qr/rate-limit counters removed: \d+/, 'says how many');
 
-    my @after = $t->redis_scan('lapor:{bali}:lim:*', %admin);
+    my @after = $t->redis_scan('lapor:{bali}:rl:*', %admin);
     is(scalar @after, 0, 'no counter left');
 
     my $r = $t->post_report($t->report_doc);

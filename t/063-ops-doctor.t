@@ -94,7 +94,7 @@ subtest 'the shipped settings' => sub {
     result_is($r, 'aof', 'PASS', qr/appendonly yes, appendfsync everysec/, 'shipped');
     result_is($r, 'eviction', 'PASS', qr/noeviction/, 'shipped');
     result_is($r, 'memory', 'PASS', qr/of maxmemory 2048 MB/, 'shipped');
-    result_is($r, 'acl', 'PASS', qr/user lapor: on, ~lapor:\*, exactly the 31 commands/, 'shipped');
+    result_is($r, 'acl', 'PASS', qr/user lapor: on, ~lapor:\*, exactly the 28 commands/, 'shipped');
     result_is($r, 'replication', 'WARN', qr/primary without a replica/, 'alone');
     result_is($r, 'latency', 'PASS', qr/no event of 100 ms or more/, 'shipped');
     result_is($r, 'namespace', 'PASS', qr/up to 64/, 'a report');
