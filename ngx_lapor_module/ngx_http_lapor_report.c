@@ -10,7 +10,9 @@
  *      Idempotency-Key, a short "pending" claim of the key, in one
  *      MULTI/EXEC;
  *   3. write: the report hash, its timeline, queue entries, statistics,
- *      the event stream and the idempotency record, in one MULTI/EXEC.
+ *      the event stream and the idempotency record, in one MULTI/EXEC,
+ *      sent with those of the other submissions this worker finishes in
+ *      the same turn of its event loop (ngx_http_lapor_group.c).
  *
  * 201 is sent only after EXEC answered with every command applied.
  */
@@ -82,7 +84,6 @@ typedef struct {
     int64_t                         now;
     int64_t                         due;
     ngx_str_t                       response;     /* the 201 body */
-    ngx_uint_t                      expect;       /* replies in EXEC */
     ngx_uint_t                      generation;   /* of the block fetch */
     time_t                          retry_after;
     ngx_http_lapor_created_pt       created;      /* makes the answer */
@@ -116,8 +117,6 @@ static ngx_int_t ngx_http_lapor_submit_identity(ngx_http_request_t *r,
     ngx_http_lapor_submit_t *sub, ngx_str_t *report_key, ngx_str_t *sealed);
 static ngx_int_t ngx_http_lapor_submit_response(ngx_http_request_t *r,
     ngx_http_lapor_submit_t *sub, ngx_str_t *token);
-static void ngx_http_lapor_submit_written(ngx_http_request_t *r, void *data,
-    redisReply *reply, ngx_int_t rc);
 static void ngx_http_lapor_submit_applied(ngx_http_request_t *r, void *data,
     redisReply *reply, ngx_int_t rc, ngx_uint_t applied);
 static ngx_int_t ngx_http_lapor_submit_created(ngx_http_request_t *r,
@@ -276,7 +275,6 @@ ngx_http_lapor_submit(ngx_http_request_t *r, lapor_report_t *rep,
     sub->now = now;
     sub->due = 0;
     ngx_str_null(&sub->response);
-    sub->expect = 0;
     sub->generation = 0;
     sub->retry_after = 0;
     sub->fetching = 0;
@@ -1108,9 +1106,6 @@ ngx_http_lapor_submit_write(ngx_http_request_t *r,
     /* a 201 waits for lapor_redis_wait replicas */
     b.durable = 1;
 
-    /* the commands inside MULTI, each answered inside EXEC's array */
-    sub->expect = b.cmds.nelts - 2;
-
     /* with the other submissions of this turn of the event loop */
     return ngx_http_lapor_group_join(r, sub->rds,
                                      &ngx_http_lapor_submit_tenant(r, sub)
@@ -1208,20 +1203,7 @@ ngx_http_lapor_submit_response(ngx_http_request_t *r,
 }
 
 
-static void
-ngx_http_lapor_submit_written(ngx_http_request_t *r, void *data,
-    redisReply *reply, ngx_int_t rc)
-{
-    ngx_http_lapor_submit_t  *sub = data;
-
-    ngx_http_lapor_submit_applied(r, sub, reply, rc,
-                                  rc == NGX_OK
-                                  && ngx_http_lapor_redis_exec_ok(
-                                         reply, sub->expect));
-}
-
-
-/* applied: EXEC ran every command of the write (see group.c) */
+/* applied: EXEC ran every command of the group (ngx_http_lapor_group.c) */
 
 static void
 ngx_http_lapor_submit_applied(ngx_http_request_t *r, void *data,
