@@ -45,9 +45,9 @@ static ngx_int_t ngx_http_lapor_timeline_send(ngx_http_request_t *r,
     unsigned viewer);
 static ngx_uint_t ngx_http_lapor_timeline_stored(redisReply *events,
     lapor_json_limits_t *limits);
-static lapor_json_t *ngx_http_lapor_timeline_submission(ngx_http_request_t *r,
+static ngx_int_t ngx_http_lapor_timeline_submission(ngx_http_request_t *r,
     ngx_http_lapor_view_t *tl, redisReply *created_at,
-    lapor_json_limits_t *limits);
+    lapor_json_limits_t *limits, lapor_json_t **ev);
 static void ngx_http_lapor_timeline_event(ngx_http_request_t *r, yajl_gen g,
     lapor_catalog_t *cat, lapor_json_t *ev, unsigned viewer,
     ngx_uint_t words);
@@ -125,6 +125,7 @@ ngx_http_lapor_timeline_send(ngx_http_request_t *r,
 {
     size_t                i;
     yajl_gen              g;
+    ngx_int_t             rc;
     ngx_uint_t            words;
     lapor_json_t         *ev;
     lapor_catalog_t      *cat;
@@ -161,10 +162,14 @@ ngx_http_lapor_timeline_send(ngx_http_request_t *r,
     yajl_gen_array_open(g);
 
     if (!ngx_http_lapor_timeline_stored(events, &limits)) {
-        ev = ngx_http_lapor_timeline_submission(r, tl,
+        rc = ngx_http_lapor_timeline_submission(r, tl,
                                                 f[NGX_HTTP_LAPOR_F_CREATED_AT],
-                                                &limits);
-        if (ev) {
+                                                &limits, &ev);
+        if (rc == NGX_ERROR) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        if (rc == NGX_OK) {
             ngx_http_lapor_timeline_event(r, g, cat, ev, viewer, words);
         }
     }
@@ -232,37 +237,38 @@ ngx_http_lapor_timeline_stored(redisReply *events,
 
 
 /*
- * The submission entry made up from created_at: the text the older
- * releases stored, read as they are, so both timelines look the same.
+ * The submission entry made up from created_at: the text release 0.1.0
+ * stored, read as a stored one is, so that both timelines look the same.
+ * NGX_DECLINED for a hash without created_at (logged): no entry then.
  */
 
-static lapor_json_t *
+static ngx_int_t
 ngx_http_lapor_timeline_submission(ngx_http_request_t *r,
     ngx_http_lapor_view_t *tl, redisReply *created_at,
-    lapor_json_limits_t *limits)
+    lapor_json_limits_t *limits, lapor_json_t **ev)
 {
     u_char              *p, *last;
     int64_t              at;
-    lapor_json_t        *ev;
     lapor_json_error_t   err;
 
     if (ngx_http_lapor_redis_int(created_at, &at) != NGX_OK) {
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                       "lapor: report %L has no created_at", tl->id);
-        return NULL;
+        return NGX_DECLINED;
     }
 
     p = ngx_pnalloc(r->pool, sizeof(NGX_HTTP_LAPOR_SUBMISSION_EVENT)
                              + NGX_INT64_LEN);
     if (p == NULL) {
-        return NULL;
+        return NGX_ERROR;
     }
 
     last = ngx_sprintf(p, NGX_HTTP_LAPOR_SUBMISSION_EVENT, at);
 
-    ev = lapor_json_parse((const unsigned char *) p, last - p, limits, &err);
+    *ev = lapor_json_parse((const unsigned char *) p, last - p, limits, &err);
 
-    return (ev && ev->type == LAPOR_JSON_OBJECT) ? ev : NULL;
+    /* only an allocation can fail on this text */
+    return (*ev && (*ev)->type == LAPOR_JSON_OBJECT) ? NGX_OK : NGX_ERROR;
 }
 
 

@@ -8,6 +8,7 @@
 # reports/{id}/events answers the same bytes for a report with the entry
 # stored or made up, for every viewer, before and after an action, and
 # never shows the submission twice; Open311 servicerequestupdates likewise.
+# A hash without created_at (damaged) gets no made-up entry, logged.
 
 use warnings;
 use strict;
@@ -224,6 +225,18 @@ subtest 'Open311 servicerequestupdates: the same with the entry stored'
     $t->redis_cmd('LPUSH', "${P}report:$rep->{id}:events",
         stored_entry($rep->{id}));
     is($get->(), $new, 'the same answer with the entry stored');
+};
+
+subtest 'a hash without created_at: no submission entry, logged' => sub {
+    my $rep = submit();
+    act($rep, 'dispatch', $ADMIN, { agency => 'pupr-kim' });
+    $t->redis_cmd('HDEL', "${P}report:$rep->{id}", 'created_at');
+    $t->log_mark;
+    my $r = $t->report_events($rep->{id}, $ADMIN);
+    is($r->{status}, 200, 'status 200') or diag $r->{body};
+    is(types($rep, $ADMIN), 'dispatch', 'the stored entries only');
+    ok($t->wait_log(qr/\[error\].*lapor: report $rep->{id} has no created_at/),
+        'error.log says why');
 };
 
 $t->finish;
