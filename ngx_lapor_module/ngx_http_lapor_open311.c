@@ -2363,7 +2363,12 @@ ngx_http_lapor_open311_update(ngx_http_request_t *r, lapor_docw_t *d,
     text = NULL;
     len = 0;
 
-    /* LRANGE -1 -1: the last entry, alone in an array */
+    /*
+     * LRANGE -1 -1: the last entry, alone in an array.  An empty list is
+     * a report without actions, whose only entry, the submission, is not
+     * stored (ngx_http_lapor_timeline.c) and has no words: the status
+     * notes, as for the stored one of older reports.
+     */
     last = (last->type == REDIS_REPLY_ARRAY && last->elements == 1)
            ? last->element[0] : NULL;
 

@@ -9,10 +9,11 @@
  *   2. claim: the next id from the namespace's sequence and, with an
  *      Idempotency-Key, a short "pending" claim of the key, in one
  *      MULTI/EXEC;
- *   3. write: the report hash, its timeline, queue entries, statistics,
- *      the event stream and the idempotency record, in one MULTI/EXEC,
- *      sent with those of the other submissions this worker finishes in
- *      the same turn of its event loop (ngx_http_lapor_group.c).
+ *   3. write: the report hash, queue entries, statistics, the event
+ *      stream and the idempotency record, in one MULTI/EXEC (no timeline:
+ *      its first entry follows from the hash), sent with those of the
+ *      other submissions this worker finishes in the same turn of its
+ *      event loop (ngx_http_lapor_group.c).
  *
  * 201 is sent only after EXEC answered with every command applied.
  */
@@ -837,7 +838,7 @@ ngx_http_lapor_submit_write(ngx_http_request_t *r,
 {
     u_char                      *p;
     ngx_str_t                   *report_key, token, sealed, idem_value;
-    ngx_str_t                    event, token_hex;
+    ngx_str_t                    token_hex;
     lapor_report_t              *rep;
     ngx_http_lapor_batch_t       b;
     ngx_http_lapor_place_t       place;
@@ -992,23 +993,11 @@ ngx_http_lapor_submit_write(ngx_http_request_t *r,
 
 #undef ngx_http_lapor_field
 
-    /* its timeline */
-
-    p = ngx_pnalloc(r->pool, 128);
-    if (p == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    event.data = p;
-    event.len = ngx_sprintf(p, "{\"type\":\"submitted\",\"at\":%L,"
-                               "\"actor\":\"reporter\","
-                               "\"status\":\"submitted\","
-                               "\"visibility\":\"public\"}", sub->now)
-                - p;
-
-    ngx_http_lapor_batch_cmd(&b, "RPUSH");
-    ngx_http_lapor_batch_key(&b, "report:%L:events", sub->id);
-    ngx_http_lapor_batch_str(&b, &event);
+    /*
+     * No timeline: its first entry, the submission, follows from
+     * created_at and is made up by its readers (ngx_http_lapor_timeline.c);
+     * the list starts with the first action.
+     */
 
     /* the admins' queue by age, and the deadline index */
 

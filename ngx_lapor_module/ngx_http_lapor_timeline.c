@@ -5,6 +5,12 @@
  * to those its visibility allows ("public", "reporter": the reporter and
  * officers, "officer"), never for a confidential report's public, and
  * masked for the public.  Actors appear by role, never by name.
+ *
+ * The first entry, the submission, is no longer stored: the hash's
+ * created_at implies it, and a report without actions has no list (one
+ * command, one key and some 150 bytes less per submission).  Reports of
+ * the older releases (0.1.0) keep it as their list's first element.
+ * Either way a reader sees it once (ngx_http_lapor_timeline_stored()).
  */
 
 
@@ -24,13 +30,24 @@
 #include "lapor_utf8.h"
 
 
+/* the submission entry, byte for byte as release 0.1.0 stored it */
+#define NGX_HTTP_LAPOR_SUBMISSION_EVENT                                       \
+    "{\"type\":\"submitted\",\"at\":%L,\"actor\":\"reporter\","               \
+    "\"status\":\"submitted\",\"visibility\":\"public\"}"
+
+
 static ngx_int_t ngx_http_lapor_timeline_fetch(ngx_http_request_t *r,
     ngx_http_lapor_batch_t *b, void *data);
 static void ngx_http_lapor_timeline_fetched(ngx_http_request_t *r,
     void *data, redisReply *reply, ngx_int_t rc);
 static ngx_int_t ngx_http_lapor_timeline_send(ngx_http_request_t *r,
-    ngx_http_lapor_view_t *tl, redisReply *events, unsigned viewer,
-    ngx_uint_t confidential);
+    ngx_http_lapor_view_t *tl, redisReply **f, redisReply *events,
+    unsigned viewer);
+static ngx_uint_t ngx_http_lapor_timeline_stored(redisReply *events,
+    lapor_json_limits_t *limits);
+static ngx_int_t ngx_http_lapor_timeline_submission(ngx_http_request_t *r,
+    ngx_http_lapor_view_t *tl, redisReply *created_at,
+    lapor_json_limits_t *limits, lapor_json_t **ev);
 static void ngx_http_lapor_timeline_event(ngx_http_request_t *r, yajl_gen g,
     lapor_catalog_t *cat, lapor_json_t *ev, unsigned viewer,
     ngx_uint_t words);
@@ -97,18 +114,19 @@ ngx_http_lapor_timeline_fetched(ngx_http_request_t *r, void *data,
     }
 
     ngx_http_finalize_request(r, ngx_http_lapor_timeline_send(
-        r, tl, reply->element[1], viewer,
-        ngx_http_lapor_redis_is(f[NGX_HTTP_LAPOR_F_CONFIDENTIAL], "1")));
+        r, tl, f, reply->element[1], viewer));
 }
 
 
 static ngx_int_t
 ngx_http_lapor_timeline_send(ngx_http_request_t *r,
-    ngx_http_lapor_view_t *tl, redisReply *events, unsigned viewer,
-    ngx_uint_t confidential)
+    ngx_http_lapor_view_t *tl, redisReply **f, redisReply *events,
+    unsigned viewer)
 {
     size_t                i;
     yajl_gen              g;
+    ngx_int_t             rc;
+    ngx_uint_t            words;
     lapor_json_t         *ev;
     lapor_catalog_t      *cat;
     lapor_json_error_t    err;
@@ -126,6 +144,10 @@ ngx_http_lapor_timeline_send(ngx_http_request_t *r,
     limits.max_number = 32;
     limits.string_flags = LAPOR_UTF8_ALLOW_NEWLINES;
 
+    /* a confidential report shows the public no more than its states */
+    words = !(ngx_http_lapor_redis_is(f[NGX_HTTP_LAPOR_F_CONFIDENTIAL], "1")
+              && viewer == 0);
+
     g = ngx_http_lapor_json_gen(r);
     if (g == NULL) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
@@ -138,6 +160,19 @@ ngx_http_lapor_timeline_send(ngx_http_request_t *r,
 
     ngx_http_lapor_json_literal(g, "events");
     yajl_gen_array_open(g);
+
+    if (!ngx_http_lapor_timeline_stored(events, &limits)) {
+        rc = ngx_http_lapor_timeline_submission(r, tl,
+                                                f[NGX_HTTP_LAPOR_F_CREATED_AT],
+                                                &limits, &ev);
+        if (rc == NGX_ERROR) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        if (rc == NGX_OK) {
+            ngx_http_lapor_timeline_event(r, g, cat, ev, viewer, words);
+        }
+    }
 
     for (i = 0; i < events->elements; i++) {
         if (events->element[i]->type != REDIS_REPLY_STRING) {
@@ -154,8 +189,7 @@ ngx_http_lapor_timeline_send(ngx_http_request_t *r,
             continue;
         }
 
-        ngx_http_lapor_timeline_event(r, g, cat, ev, viewer,
-                                      !(confidential && viewer == 0));
+        ngx_http_lapor_timeline_event(r, g, cat, ev, viewer, words);
     }
 
     yajl_gen_array_close(g);
@@ -163,6 +197,78 @@ ngx_http_lapor_timeline_send(ngx_http_request_t *r,
 
     return ngx_http_lapor_json_send(r, NGX_HTTP_OK, &ngx_http_lapor_json_type,
                                     g);
+}
+
+
+/*
+ * Whether the list holds the submission entry: its first element is of
+ * type "submitted" (no action has that name) in the reports of release
+ * 0.1.0, and in none since.
+ */
+
+static ngx_uint_t
+ngx_http_lapor_timeline_stored(redisReply *events,
+    lapor_json_limits_t *limits)
+{
+    redisReply          *first;
+    lapor_json_t        *ev, *type;
+    lapor_json_error_t   err;
+
+    if (events->elements == 0
+        || events->element[0]->type != REDIS_REPLY_STRING)
+    {
+        return 0;
+    }
+
+    first = events->element[0];
+
+    ev = lapor_json_parse((const unsigned char *) first->str, first->len,
+                          limits, &err);
+
+    if (ev == NULL || ev->type != LAPOR_JSON_OBJECT) {
+        return 0;
+    }
+
+    type = lapor_json_get(ev, "type");
+
+    return type && type->type == LAPOR_JSON_STRING
+           && ngx_strcmp(type->u.string.data, "submitted") == 0;
+}
+
+
+/*
+ * The submission entry made up from created_at: the text release 0.1.0
+ * stored, read as a stored one is, so that both timelines look the same.
+ * NGX_DECLINED for a hash without created_at (logged): no entry then.
+ */
+
+static ngx_int_t
+ngx_http_lapor_timeline_submission(ngx_http_request_t *r,
+    ngx_http_lapor_view_t *tl, redisReply *created_at,
+    lapor_json_limits_t *limits, lapor_json_t **ev)
+{
+    u_char              *p, *last;
+    int64_t              at;
+    lapor_json_error_t   err;
+
+    if (ngx_http_lapor_redis_int(created_at, &at) != NGX_OK) {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "lapor: report %L has no created_at", tl->id);
+        return NGX_DECLINED;
+    }
+
+    p = ngx_pnalloc(r->pool, sizeof(NGX_HTTP_LAPOR_SUBMISSION_EVENT)
+                             + NGX_INT64_LEN);
+    if (p == NULL) {
+        return NGX_ERROR;
+    }
+
+    last = ngx_sprintf(p, NGX_HTTP_LAPOR_SUBMISSION_EVENT, at);
+
+    *ev = lapor_json_parse((const unsigned char *) p, last - p, limits, &err);
+
+    /* only an allocation can fail on this text */
+    return (*ev && (*ev)->type == LAPOR_JSON_OBJECT) ? NGX_OK : NGX_ERROR;
 }
 
 

@@ -82,7 +82,8 @@ sub report_ids {
         map { /:report:(\d+)$/ ? $1 : () } $t->redis_scan("${P}report:*");
 }
 
-# What a complete report has: the hash, its timeline, its queue entries.
+# What a complete report has: the hash and its queue entries (its timeline
+# follows from the hash until the first action: no list).
 sub incomplete {
     my ($id) = @_;
     my $h = $t->report_hash("${P}report:$id");
@@ -92,8 +93,8 @@ sub incomplete {
     {
         push @e, "no $f" unless defined $h->{$f};
     }
-    push @e, 'no timeline'
-        unless $t->redis_cmd('LLEN', "${P}report:$id:events") == 1;
+    push @e, 'a timeline list'
+        unless $t->redis_cmd('EXISTS', "${P}report:$id:events") == 0;
     push @e, 'not in queue:submitted'
         unless defined $t->redis_cmd('ZSCORE', "${P}queue:submitted", $id);
     push @e, 'not in deadlines:submitted'

@@ -58,6 +58,13 @@ $t->wait_status("$API/health", 200, 10);
 
 my $KEYFILE = $t->testdir . '/identity.key';
 
+# The timeline's first entry as the module stored it up to 0.1.0.
+sub submission_entry {
+    my ($at) = @_;
+    return qq({"type":"submitted","at":$at,"actor":"reporter",)
+        . q("status":"submitted","visibility":"public"});
+}
+
 sub submit {
     my (%o) = @_;
     my $r = $t->post_report($t->report_doc(%o));
@@ -102,11 +109,19 @@ subtest 'lapor-show --json: the hash, timeline and sets as in Redis' => sub {
     is($j->{due_at}, $h{due_at}, 'due_at');
     is($j->{overdue}, JSON::PP::false, 'not overdue');
 
+    # the list holds the actions; the submission entry is made up from
+    # created_at, byte for byte the entry the module stored up to 0.1.0
     my $events = $t->redis_cmd('LRANGE', "${P}report:$r1:events", 0, -1);
+    is(scalar @$events, 2, 'two stored entries: the actions');
+    my $first = submission_entry($h{created_at});
     is_deeply($j->{timeline}, [ map { Lapor::Test::json_decode($_) }
-        @$events ], 'the timeline');
-    my $api = $t->report_events($r1, $ADMIN)->{json};
+        $first, @$events ], 'the timeline: the submission, then the list');
+    like($r->{out}, qr/"timeline":\[\Q$first\E,/,
+        'the submission entry as it was stored');
     is(scalar @{$j->{timeline}}, 3, 'three events');
+    my $api = $t->report_events($r1, $ADMIN)->{json};
+    is_deeply([ map { $_->{type} } @{$j->{timeline}} ],
+        [ map { $_->{type} } @{$api->{events}} ], 'as GET events has them');
 
     my $zs = $t->report_zsets($NS, $r1);
     is_deeply($j->{sorted_sets}, $zs, 'the sorted sets and scores')
@@ -357,6 +372,32 @@ subtest 'lapor-stats as a table' => sub {
         $r = ops_run($t, 'lapor-stats', [ '-n', $NS, @$bad ]);
         is($r->{rc}, 2, "@$bad: exit 2");
     }
+};
+
+subtest 'lapor-show: a report of 0.1.0 keeps its stored submission entry'
+    => sub {
+    my $id = submit(title => 'Laporan yang ditulis oleh rilis lama');
+    is($t->redis_cmd('EXISTS', "${P}report:$id:events"), 0, 'no list');
+    my $new = ops_run($t, 'lapor-show', [ '-n', $NS, '--json', $id ]);
+    is($new->{rc}, 0, 'exit 0') or diag($new->{err});
+    my $text = ops_run($t, 'lapor-show', [ '-n', $NS, $id ]);
+
+    # the list 0.1.0 wrote with the report
+    my $h = $t->redis_hash("${P}report:$id");
+    $t->redis_cmd('RPUSH', "${P}report:$id:events",
+        submission_entry($h->{created_at}));
+    my $old = ops_run($t, 'lapor-show', [ '-n', $NS, '--json', $id ]);
+    is($old->{out}, $new->{out}, '--json: the same output, byte for byte');
+    is(ops_run($t, 'lapor-show', [ '-n', $NS, $id ])->{out}, $text->{out},
+        'text: the same');
+    like($text->{out}, qr/^timeline \(1\):$/m, 'one entry');
+
+    is($t->report_action($id, 'dispatch', token => $ADMIN,
+        body => { agency => 'pupr-kim' })->{status}, 200, 'dispatched');
+    my $j = Lapor::Test::json_decode(ops_run($t, 'lapor-show',
+        [ '-n', $NS, '--json', $id ])->{out});
+    is_deeply([ map { $_->{type} } @{$j->{timeline}} ],
+        [ 'submitted', 'dispatch' ], 'then the action: no second submission');
 };
 
 $t->finish;
