@@ -1,8 +1,8 @@
 
 /*
- * Group commit of the submissions' write transactions.
+ * Group commit of transactions.
  *
- * Under load a worker finishes several submissions in one turn of its
+ * Under load a worker finishes several requests' steps in one turn of its
  * event loop (the replies of one read from Redis).  Each builds its
  * MULTI ... EXEC as before, in its own request's pool, and joins the
  * worker's group for its namespace; at the end of the turn (a posted
@@ -10,20 +10,30 @@
  *
  *   MULTI, the members' commands in order, except that
  *     ZADD <key> <score> <member>   of several members become one ZADD
- *                                   of all their pairs (at the first), and
+ *                                   of all their pairs (at the first),
  *     HINCRBY <key> <field> <n>     of one key and field one HINCRBY of
- *                                   the sum,
+ *                                   the sum, INCR <key> one INCRBY,
+ *     the same command twice        once (PEXPIRE ... NX of one counter),
  *   EXEC.
  *
- * The queues and lists every submission adds to, and the counters every
- * one increments, then cost Redis one command per group instead of one
- * per report: fewer commands to parse, run and append to the AOF.
+ * The queues and lists every submission adds to, the counters every one
+ * increments, and the rate-limit counter of a client with several
+ * requests then cost Redis one command per group instead of one per
+ * request: fewer commands to parse, run and append to the AOF.
  *
- * Each report stays all or nothing, and a 201 still waits for Redis: EXEC
- * runs the group's commands together, so either every member's write is
- * stored or none, and every member is answered only after EXEC answered
- * (with lapor_redis_wait, after WAIT).  A member whose request goes away
- * before the group is sent is left out: nothing was acknowledged to it.
+ * Each member's handler gets an EXEC reply of its own, one element per
+ * command of its transaction, as if it had run alone: a merged counter
+ * answers the value it had after this member's increment (the group's
+ * total less the increments of the members after it), which is what the
+ * transactions one after the other would have answered.  Merging moves a
+ * command to its key's first place in the group, so only commands whose
+ * keys no other member reads belong in a group: counters, and sets read
+ * in later round trips.
+ *
+ * Each transaction stays all or nothing, and an answer still waits for
+ * Redis: EXEC runs the group's commands together, and every member is
+ * answered only after EXEC answered (with lapor_redis_wait, after WAIT).
+ * A member whose request goes away before the group is sent is left out.
  */
 
 
@@ -31,6 +41,7 @@
 #include <ngx_core.h>
 #include <ngx_http.h>
 
+#include "ngx_http_lapor_module.h"
 #include "ngx_http_lapor_group.h"
 #include "ngx_http_lapor_problem.h"
 #include "ngx_http_lapor_redis.h"
@@ -43,12 +54,20 @@ typedef struct ngx_http_lapor_group_s  ngx_http_lapor_group_t;
 
 typedef struct {
     ngx_http_request_t              *request;
-    ngx_http_lapor_group_pt          handler;
+    ngx_http_lapor_redis_handler_pt  handler;
     void                            *data;
     ngx_array_t                      cmds;      /* MULTI ... EXEC */
     ngx_http_lapor_group_t          *group;
     ngx_uint_t                       index;     /* in group->members */
     ngx_http_cleanup_t              *cleanup;
+
+    /*
+     * Per command inside the member's MULTI: the group's command that
+     * answers it, and for a merged counter what to subtract from its
+     * answer (-1: the answer as it is).
+     */
+    ngx_uint_t                      *map;
+    int64_t                         *adjust;
 } ngx_http_lapor_group_member_t;
 
 
@@ -65,13 +84,23 @@ struct ngx_http_lapor_group_s {
 };
 
 
+typedef enum {
+    NGX_HTTP_LAPOR_GROUP_ZADD = 0,
+    NGX_HTTP_LAPOR_GROUP_HINCRBY,
+    NGX_HTTP_LAPOR_GROUP_INCR,
+    NGX_HTTP_LAPOR_GROUP_SAME
+} ngx_http_lapor_group_kind_e;
+
+
 /* a command merged from several members' */
 typedef struct {
-    ngx_str_t                       *key;
-    ngx_str_t                       *field;     /* HINCRBY */
+    ngx_http_lapor_group_kind_e      kind;
+    ngx_array_t                     *cmd;       /* the first member's */
+    ngx_uint_t                       index;     /* in the group's batch */
     ngx_array_t                     *args;      /* ZADD: in the batch */
-    ngx_str_t                       *value;     /* HINCRBY: the sum's arg */
+    ngx_str_t                       *value;     /* a counter: its sum */
     int64_t                          sum;
+    ngx_array_t                      adjusts;   /* of int64_t *: members' */
 } ngx_http_lapor_group_merge_t;
 
 
@@ -79,24 +108,43 @@ static void ngx_http_lapor_group_flush(ngx_event_t *ev);
 static ngx_int_t ngx_http_lapor_group_build(ngx_http_lapor_group_t *g,
     ngx_http_lapor_batch_t *b);
 static ngx_int_t ngx_http_lapor_group_add(ngx_http_lapor_batch_t *b,
-    ngx_array_t *merged, ngx_array_t *cmd);
+    ngx_array_t *merged, ngx_array_t *cmd, ngx_uint_t *map, int64_t *adjust);
+static ngx_int_t ngx_http_lapor_group_pass(ngx_http_lapor_batch_t *b,
+    ngx_array_t *cmd, ngx_uint_t *map);
+static ngx_uint_t ngx_http_lapor_group_same(ngx_array_t *a, ngx_array_t *b,
+    ngx_uint_t n);
+static redisReply *ngx_http_lapor_group_reply(ngx_http_lapor_group_member_t *m,
+    redisReply *reply);
 static void ngx_http_lapor_group_done(void *data, redisReply *reply,
     ngx_int_t rc);
 static void ngx_http_lapor_group_answer(ngx_http_lapor_group_t *g,
-    redisReply *reply, ngx_int_t rc, ngx_uint_t applied);
+    redisReply *reply, ngx_int_t rc);
 static void ngx_http_lapor_group_gone(void *data);
 static void ngx_http_lapor_group_guard(ngx_event_t *ev);
 static ngx_uint_t ngx_http_lapor_group_is(ngx_str_t *arg, const char *name);
 
 
 ngx_int_t
-ngx_http_lapor_group_join(ngx_http_request_t *r, ngx_http_lapor_redis_t *rds,
-    void **pending, ngx_http_lapor_batch_t *b,
-    ngx_http_lapor_group_pt handler, void *data)
+ngx_http_lapor_group_send(ngx_http_request_t *r, ngx_http_lapor_batch_t *b,
+    ngx_http_lapor_redis_handler_pt handler, void *data)
 {
+    void                          **pending;
     ngx_http_cleanup_t             *cln;
+    ngx_http_lapor_redis_t         *rds;
     ngx_http_lapor_group_t         *g;
+    ngx_http_lapor_tenant_t        *t;
+    ngx_http_lapor_loc_conf_t      *llcf;
+    ngx_http_lapor_main_conf_t     *lmcf;
     ngx_http_lapor_group_member_t  *m;
+
+    /* one group per namespace (one slot of a Redis Cluster) */
+
+    lmcf = ngx_http_get_module_main_conf(r, ngx_http_lapor_module);
+    llcf = ngx_http_get_module_loc_conf(r, ngx_http_lapor_module);
+
+    t = lmcf->tenants.elts;
+    pending = &t[llcf->tenant].group;
+    rds = lmcf->redis_conn;
 
     if (b->failed || b->cmds.nelts < 2) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
@@ -145,6 +193,8 @@ ngx_http_lapor_group_join(ngx_http_request_t *r, ngx_http_lapor_redis_t *rds,
     m->group = g;
     m->index = g->n;
     m->cleanup = cln;
+    m->map = NULL;
+    m->adjust = NULL;
 
     g->members[g->n++] = m;
     g->durable |= b->durable;
@@ -215,8 +265,7 @@ ngx_http_lapor_group_flush(ngx_event_t *ev)
             ngx_destroy_pool(pool);
         }
 
-        ngx_http_lapor_group_answer(g, NULL, NGX_HTTP_INTERNAL_SERVER_ERROR,
-                                    0);
+        ngx_http_lapor_group_answer(g, NULL, NGX_HTTP_INTERNAL_SERVER_ERROR);
         return;
     }
 
@@ -237,7 +286,7 @@ ngx_http_lapor_group_flush(ngx_event_t *ev)
     if (rc != NGX_OK) {
         ngx_http_lapor_group_answer(g, NULL,
                                     rc == NGX_ERROR
-                                    ? NGX_HTTP_INTERNAL_SERVER_ERROR : rc, 0);
+                                    ? NGX_HTTP_INTERNAL_SERVER_ERROR : rc);
         return;
     }
 
@@ -254,16 +303,18 @@ ngx_http_lapor_group_flush(ngx_event_t *ev)
 }
 
 
-/* MULTI, the members' commands (ZADD and HINCRBY merged), EXEC */
+/* MULTI, the members' commands (counters and sets merged), EXEC */
 
 static ngx_int_t
 ngx_http_lapor_group_build(ngx_http_lapor_group_t *g,
     ngx_http_lapor_batch_t *b)
 {
-    u_char                        *p;
-    ngx_uint_t                     i, j;
-    ngx_array_t                    merged, *cmds;
-    ngx_http_lapor_group_merge_t  *mg;
+    u_char                         *p;
+    int64_t                       **adj;
+    ngx_uint_t                      i, j, n;
+    ngx_array_t                     merged, *cmds;
+    ngx_http_lapor_group_merge_t   *mg;
+    ngx_http_lapor_group_member_t  *m;
 
     if (ngx_array_init(&merged, b->pool, 16,
                        sizeof(ngx_http_lapor_group_merge_t))
@@ -275,16 +326,31 @@ ngx_http_lapor_group_build(ngx_http_lapor_group_t *g,
     ngx_http_lapor_batch_cmd(b, "MULTI");
 
     for (i = 0; i < g->n; i++) {
-        if (g->members[i] == NULL) {
+        m = g->members[i];
+
+        if (m == NULL) {
             continue;
         }
 
-        cmds = g->members[i]->cmds.elts;
+        cmds = m->cmds.elts;
+        n = m->cmds.nelts - 2;
+
+        /* where each answer will come from: kept with the request */
+
+        m->map = ngx_palloc(m->request->pool, n * sizeof(ngx_uint_t));
+        m->adjust = ngx_palloc(m->request->pool, n * sizeof(int64_t));
+
+        if (m->map == NULL || m->adjust == NULL) {
+            return NGX_ERROR;
+        }
 
         /* without the member's own MULTI and EXEC */
 
-        for (j = 1; j + 1 < g->members[i]->cmds.nelts; j++) {
-            if (ngx_http_lapor_group_add(b, &merged, &cmds[j]) != NGX_OK) {
+        for (j = 0; j < n; j++) {
+            if (ngx_http_lapor_group_add(b, &merged, &cmds[j + 1],
+                                         &m->map[j], &m->adjust[j])
+                != NGX_OK)
+            {
                 return NGX_ERROR;
             }
         }
@@ -297,13 +363,21 @@ ngx_http_lapor_group_build(ngx_http_lapor_group_t *g,
             continue;
         }
 
-        p = ngx_pnalloc(b->pool, NGX_INT64_LEN);
+        p = ngx_pnalloc(b->pool, NGX_INT64_LEN + 1);
         if (p == NULL) {
             return NGX_ERROR;
         }
 
         mg[i].value->data = p;
         mg[i].value->len = ngx_sprintf(p, "%L", mg[i].sum) - p;
+
+        /* a member's share: the total less its running sum */
+
+        adj = mg[i].adjusts.elts;
+
+        for (j = 0; j < mg[i].adjusts.nelts; j++) {
+            *adj[j] = mg[i].sum - *adj[j];
+        }
     }
 
     ngx_http_lapor_batch_cmd(b, "EXEC");
@@ -314,50 +388,73 @@ ngx_http_lapor_group_build(ngx_http_lapor_group_t *g,
 
 static ngx_int_t
 ngx_http_lapor_group_add(ngx_http_lapor_batch_t *b, ngx_array_t *merged,
-    ngx_array_t *cmd)
+    ngx_array_t *cmd, ngx_uint_t *map, int64_t *adjust)
 {
-    ngx_int_t                      n;
+    int64_t                        n;
+    int64_t                      **adj;
     ngx_str_t                     *a, *arg;
-    ngx_uint_t                     i, zadd, hincrby, neg;
+    ngx_int_t                      v;
+    ngx_uint_t                     i, neg, same;
     ngx_array_t                   *args;
+    ngx_http_lapor_group_kind_e    kind;
     ngx_http_lapor_group_merge_t  *mg;
 
     a = cmd->elts;
-
-    zadd = cmd->nelts == 4 && ngx_http_lapor_group_is(&a[0], "ZADD");
-    hincrby = cmd->nelts == 4 && ngx_http_lapor_group_is(&a[0], "HINCRBY");
-
     n = 0;
-    neg = 0;
+    *adjust = -1;
 
-    if (hincrby) {
+    if (cmd->nelts == 4 && ngx_http_lapor_group_is(&a[0], "ZADD")) {
+        kind = NGX_HTTP_LAPOR_GROUP_ZADD;
+
+    } else if (cmd->nelts == 2 && ngx_http_lapor_group_is(&a[0], "INCR")) {
+        kind = NGX_HTTP_LAPOR_GROUP_INCR;
+        n = 1;
+
+    } else if (cmd->nelts == 4 && ngx_http_lapor_group_is(&a[0], "HINCRBY")) {
+        kind = NGX_HTTP_LAPOR_GROUP_HINCRBY;
         neg = a[3].len > 1 && a[3].data[0] == '-';
-        n = ngx_atoi(a[3].data + neg, a[3].len - neg);
-        hincrby = (n != NGX_ERROR);
-    }
+        v = ngx_atoi(a[3].data + neg, a[3].len - neg);
 
-    if (!zadd && !hincrby) {
-        /* as it is: the arguments stay in the member's pool */
-
-        args = ngx_array_push(&b->cmds);
-        if (args == NULL) {
-            return NGX_ERROR;
+        if (v == NGX_ERROR) {
+            return ngx_http_lapor_group_pass(b, cmd, map);
         }
 
-        *args = *cmd;
-        return NGX_OK;
+        n = neg ? -v : v;
+
+    } else if (cmd->nelts >= 2 && ngx_http_lapor_group_is(&a[0], "PEXPIRE")) {
+        kind = NGX_HTTP_LAPOR_GROUP_SAME;
+
+    } else {
+        return ngx_http_lapor_group_pass(b, cmd, map);
+    }
+
+    /* what makes two commands one: the key, the field, or everything */
+
+    switch (kind) {
+    case NGX_HTTP_LAPOR_GROUP_HINCRBY:
+        same = 3;
+        break;
+    case NGX_HTTP_LAPOR_GROUP_SAME:
+        same = cmd->nelts;
+        break;
+    default:
+        same = 2;
     }
 
     mg = merged->elts;
 
     for (i = 0; i < merged->nelts; i++) {
-        if (mg[i].key->len != a[1].len
-            || ngx_memcmp(mg[i].key->data, a[1].data, a[1].len) != 0)
+        if (mg[i].kind != kind
+            || !ngx_http_lapor_group_same(mg[i].cmd, cmd, same))
         {
             continue;
         }
 
-        if (zadd && mg[i].args) {
+        *map = mg[i].index;
+
+        switch (kind) {
+
+        case NGX_HTTP_LAPOR_GROUP_ZADD:
             arg = ngx_array_push_n(mg[i].args, 2);
             if (arg == NULL) {
                 return NGX_ERROR;
@@ -365,16 +462,28 @@ ngx_http_lapor_group_add(ngx_http_lapor_batch_t *b, ngx_array_t *merged,
 
             arg[0] = a[2];
             arg[1] = a[3];
-            return NGX_OK;
+            break;
+
+        case NGX_HTTP_LAPOR_GROUP_SAME:
+            break;
+
+        default:
+            mg[i].sum += n;
+            *adjust = mg[i].sum;
+
+            adj = ngx_array_push(&mg[i].adjusts);
+            if (adj == NULL) {
+                return NGX_ERROR;
+            }
+
+            *adj = adjust;
+            break;
         }
 
-        if (hincrby && mg[i].field && mg[i].field->len == a[2].len
-            && ngx_memcmp(mg[i].field->data, a[2].data, a[2].len) == 0)
-        {
-            mg[i].sum += neg ? -n : n;
-            return NGX_OK;
-        }
+        return NGX_OK;
     }
+
+    /* a command of its own in the batch, which later members' join */
 
     mg = ngx_array_push(merged);
     if (mg == NULL) {
@@ -382,32 +491,114 @@ ngx_http_lapor_group_add(ngx_http_lapor_batch_t *b, ngx_array_t *merged,
     }
 
     ngx_memzero(mg, sizeof(ngx_http_lapor_group_merge_t));
-    mg->key = &a[1];
+    mg->kind = kind;
+    mg->cmd = cmd;
+    mg->index = b->cmds.nelts;
+    *map = mg->index;
 
-    /* a command of its own in the batch, which later members' join */
+    switch (kind) {
 
-    ngx_http_lapor_batch_cmd(b, zadd ? "ZADD" : "HINCRBY");
-    ngx_http_lapor_batch_str(b, &a[1]);
-    ngx_http_lapor_batch_str(b, &a[2]);
-
-    if (b->failed) {
-        return NGX_ERROR;
-    }
-
-    if (zadd) {
+    case NGX_HTTP_LAPOR_GROUP_ZADD:
+        ngx_http_lapor_batch_cmd(b, "ZADD");
+        ngx_http_lapor_batch_str(b, &a[1]);
+        ngx_http_lapor_batch_str(b, &a[2]);
         ngx_http_lapor_batch_str(b, &a[3]);
         mg->args = b->current;
+        break;
 
-    } else {
-        mg->field = &a[2];
-        mg->sum = neg ? -n : n;
+    case NGX_HTTP_LAPOR_GROUP_SAME:
+        args = ngx_array_push(&b->cmds);
+        if (args == NULL) {
+            return NGX_ERROR;
+        }
 
+        *args = *cmd;
+        break;
+
+    default:
         /* the sum is written in when the group is complete */
+
+        if (kind == NGX_HTTP_LAPOR_GROUP_INCR) {
+            ngx_http_lapor_batch_cmd(b, "INCRBY");
+            ngx_http_lapor_batch_str(b, &a[1]);
+
+        } else {
+            ngx_http_lapor_batch_cmd(b, "HINCRBY");
+            ngx_http_lapor_batch_str(b, &a[1]);
+            ngx_http_lapor_batch_str(b, &a[2]);
+        }
+
         ngx_http_lapor_batch_arg(b, NULL, 0);
-        mg->value = (ngx_str_t *) b->current->elts + 3;
+
+        if (b->failed
+            || ngx_array_init(&mg->adjusts, b->pool, 4, sizeof(int64_t *))
+               != NGX_OK)
+        {
+            return NGX_ERROR;
+        }
+
+        mg->value = (ngx_str_t *) b->current->elts + b->current->nelts - 1;
+        mg->sum = n;
+        *adjust = n;
+
+        adj = ngx_array_push(&mg->adjusts);
+        if (adj == NULL) {
+            return NGX_ERROR;
+        }
+
+        *adj = adjust;
+        break;
     }
 
     return b->failed ? NGX_ERROR : NGX_OK;
+}
+
+
+/* a command as it is: its arguments stay in the member's pool */
+
+static ngx_int_t
+ngx_http_lapor_group_pass(ngx_http_lapor_batch_t *b, ngx_array_t *cmd,
+    ngx_uint_t *map)
+{
+    ngx_array_t  *args;
+
+    *map = b->cmds.nelts;
+
+    args = ngx_array_push(&b->cmds);
+    if (args == NULL) {
+        return NGX_ERROR;
+    }
+
+    *args = *cmd;
+
+    return NGX_OK;
+}
+
+
+/* whether the first "n" arguments of two commands are the same */
+
+static ngx_uint_t
+ngx_http_lapor_group_same(ngx_array_t *a, ngx_array_t *b, ngx_uint_t n)
+{
+    ngx_str_t   *x, *y;
+    ngx_uint_t   i;
+
+    if (a->nelts != b->nelts || a->nelts < n) {
+        return 0;
+    }
+
+    x = a->elts;
+    y = b->elts;
+
+    for (i = 1; i < n; i++) {
+        if (x[i].len != y[i].len
+            || ngx_memcmp(x[i].data, y[i].data, x[i].len) != 0)
+        {
+            return 0;
+        }
+    }
+
+    return 1;
 }
 
 
@@ -426,25 +617,31 @@ ngx_http_lapor_group_done(void *data, redisReply *reply, ngx_int_t rc)
         return;
     }
 
-    ngx_http_lapor_group_answer(g, reply, rc,
-                                rc == NGX_OK
-                                && ngx_http_lapor_redis_exec_ok(reply,
-                                                                g->expect));
+    ngx_http_lapor_group_answer(g, reply, rc);
 }
 
 
-/* every member still there is answered, then the group is freed */
+/*
+ * Every member still there is answered, then the group is freed: with its
+ * own part of EXEC's answer when EXEC answered every command, otherwise
+ * with the group's answer (an error, or none).
+ */
 
 static void
 ngx_http_lapor_group_answer(ngx_http_lapor_group_t *g, redisReply *reply,
-    ngx_int_t rc, ngx_uint_t applied)
+    ngx_int_t rc)
 {
-    void                           *data;
-    ngx_uint_t                      i;
-    ngx_connection_t               *c;
-    ngx_http_request_t             *r;
-    ngx_http_lapor_group_pt         handler;
-    ngx_http_lapor_group_member_t  *m;
+    void                             *data;
+    ngx_uint_t                        i, whole;
+    redisReply                       *own;
+    ngx_connection_t                 *c;
+    ngx_http_request_t               *r;
+    ngx_http_lapor_redis_handler_pt   handler;
+    ngx_http_lapor_group_member_t    *m;
+
+    whole = rc == NGX_OK && reply != NULL
+            && reply->type == REDIS_REPLY_ARRAY
+            && reply->elements == g->expect;
 
     for (i = 0; i < g->n; i++) {
         m = g->members[i];
@@ -465,12 +662,66 @@ ngx_http_lapor_group_answer(ngx_http_lapor_group_t *g, redisReply *reply,
         c = r->connection;
         ngx_http_set_log_request(c->log, r);
 
-        handler(r, data, reply, rc, applied);
+        own = whole ? ngx_http_lapor_group_reply(m, reply) : reply;
+
+        if (whole && own == NULL) {
+            handler(r, data, NULL, NGX_HTTP_INTERNAL_SERVER_ERROR);
+
+        } else {
+            handler(r, data, own, rc);
+        }
 
         ngx_http_run_posted_requests(c);
     }
 
     ngx_free(g);
+}
+
+
+/* the member's EXEC answer, as if its transaction had run alone */
+
+static redisReply *
+ngx_http_lapor_group_reply(ngx_http_lapor_group_member_t *m,
+    redisReply *reply)
+{
+    size_t       n, j;
+    redisReply  *own, *e, *v;
+
+    n = m->cmds.nelts - 2;
+
+    own = ngx_pcalloc(m->request->pool, sizeof(redisReply));
+    if (own == NULL) {
+        return NULL;
+    }
+
+    own->type = REDIS_REPLY_ARRAY;
+    own->elements = n;
+    own->element = ngx_palloc(m->request->pool, n * sizeof(redisReply *));
+
+    if (own->element == NULL) {
+        return NULL;
+    }
+
+    for (j = 0; j < n; j++) {
+        /* map[] is within the group's EXEC: its MULTI was command 0 */
+        e = reply->element[m->map[j] - 1];
+
+        if (m->adjust[j] < 0 || e->type != REDIS_REPLY_INTEGER) {
+            own->element[j] = e;
+            continue;
+        }
+
+        v = ngx_pcalloc(m->request->pool, sizeof(redisReply));
+        if (v == NULL) {
+            return NULL;
+        }
+
+        v->type = REDIS_REPLY_INTEGER;
+        v->integer = e->integer - m->adjust[j];
+        own->element[j] = v;
+    }
+
+    return own;
 }
 
 

@@ -21,6 +21,7 @@
 #include "ngx_http_lapor_module.h"
 #include "ngx_http_lapor_limit.h"
 #include "ngx_http_lapor_batch.h"
+#include "ngx_http_lapor_group.h"
 #include "ngx_http_lapor_problem.h"
 #include "ngx_http_lapor_metrics.h"
 #include "lapor_crypto.h"
@@ -309,8 +310,8 @@ ngx_http_lapor_limit(ngx_http_request_t *r, const char *zone,
 
     ngx_http_lapor_batch_cmd(&b, "EXEC");
 
-    return ngx_http_lapor_batch_send(r, ctx->rds, &b,
-                                     ngx_http_lapor_limit_done, ctx);
+    /* with the other counters of this turn: one INCRBY for one client's */
+    return ngx_http_lapor_group_send(r, &b, ngx_http_lapor_limit_done, ctx);
 }
 
 

@@ -85,6 +85,7 @@ typedef struct {
     int64_t                         now;
     int64_t                         due;
     ngx_str_t                       response;     /* the 201 body */
+    ngx_uint_t                      expect;       /* replies in EXEC */
     ngx_uint_t                      generation;   /* of the block fetch */
     time_t                          retry_after;
     ngx_http_lapor_created_pt       created;      /* makes the answer */
@@ -118,8 +119,8 @@ static ngx_int_t ngx_http_lapor_submit_identity(ngx_http_request_t *r,
     ngx_http_lapor_submit_t *sub, ngx_str_t *report_key, ngx_str_t *sealed);
 static ngx_int_t ngx_http_lapor_submit_response(ngx_http_request_t *r,
     ngx_http_lapor_submit_t *sub, ngx_str_t *token);
-static void ngx_http_lapor_submit_applied(ngx_http_request_t *r, void *data,
-    redisReply *reply, ngx_int_t rc, ngx_uint_t applied);
+static void ngx_http_lapor_submit_written(ngx_http_request_t *r, void *data,
+    redisReply *reply, ngx_int_t rc);
 static ngx_int_t ngx_http_lapor_submit_created(ngx_http_request_t *r,
     int64_t id, ngx_str_t *body, ngx_uint_t replayed);
 static ngx_int_t ngx_http_lapor_idempotency_key(ngx_http_request_t *r,
@@ -276,6 +277,7 @@ ngx_http_lapor_submit(ngx_http_request_t *r, lapor_report_t *rep,
     sub->now = now;
     sub->due = 0;
     ngx_str_null(&sub->response);
+    sub->expect = 0;
     sub->generation = 0;
     sub->retry_after = 0;
     sub->fetching = 0;
@@ -1095,11 +1097,12 @@ ngx_http_lapor_submit_write(ngx_http_request_t *r,
     /* a 201 waits for lapor_redis_wait replicas */
     b.durable = 1;
 
+    /* the commands inside MULTI, each answered inside EXEC's array */
+    sub->expect = b.cmds.nelts - 2;
+
     /* with the other submissions of this turn of the event loop */
-    return ngx_http_lapor_group_join(r, sub->rds,
-                                     &ngx_http_lapor_submit_tenant(r, sub)
-                                          ->group,
-                                     &b, ngx_http_lapor_submit_applied, sub);
+    return ngx_http_lapor_group_send(r, &b, ngx_http_lapor_submit_written,
+                                     sub);
 }
 
 
@@ -1192,15 +1195,13 @@ ngx_http_lapor_submit_response(ngx_http_request_t *r,
 }
 
 
-/* applied: EXEC ran every command of the group (ngx_http_lapor_group.c) */
-
 static void
-ngx_http_lapor_submit_applied(ngx_http_request_t *r, void *data,
-    redisReply *reply, ngx_int_t rc, ngx_uint_t applied)
+ngx_http_lapor_submit_written(ngx_http_request_t *r, void *data,
+    redisReply *reply, ngx_int_t rc)
 {
     ngx_http_lapor_submit_t  *sub = data;
 
-    if (!applied) {
+    if (rc != NGX_OK || !ngx_http_lapor_redis_exec_ok(reply, sub->expect)) {
         /*
          * Nothing was applied unless EXEC ran; a pending idempotency claim
          * expires on its own, so a retry with the same key gets through.

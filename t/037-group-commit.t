@@ -6,8 +6,9 @@
 # Many submissions at once over one worker: every 201 is a complete report
 # in every set and counter it belongs to, nothing more is stored, and
 # MONITOR shows a transaction with several reports.  A member that repeats
-# an Idempotency-Key is answered from its record; with Redis stopped every
-# member of a group gets 503 and nothing is stored.
+# an Idempotency-Key is answered from its record; one client's rate-limit
+# counters of one group are one INCRBY, and the limit stays exact; with
+# Redis stopped every member of a group gets 503 and nothing is stored.
 
 use warnings;
 use strict;
@@ -35,6 +36,12 @@ $t->write_conf(<<'EOF');
             lapor_namespace grp;
             lapor_api;
         }
+
+        location /lim/ {
+            lapor_namespace grplim;
+            lapor_limit submit 20r/m burst=5;
+            lapor_api;
+        }
     }
 EOF
 $t->start_nginx;
@@ -45,12 +52,13 @@ my @CATEGORIES = qw/ infrastruktur kesehatan pendidikan transportasi /;
 
 sub burst {
     my ($n, %headers) = @_;
+    my $path = $headers{path} || '/api/v1/reports';
     my @reqs = map {
         # one body for one Idempotency-Key
         my $i = $headers{same} ? 0 : $_;
         my $doc = $t->report_doc(category => $CATEGORIES[$i % @CATEGORIES],
             title => "Laporan serentak nomor $i dari $n");
-        $t->raw_request('POST', '/api/v1/reports',
+        $t->raw_request('POST', $path,
             headers => { 'Content-Type' => 'application/json',
                 (ref $headers{key} ? ('Idempotency-Key' => $headers{key}[$_])
                     : ()) },
@@ -157,6 +165,40 @@ subtest 'many submissions at once: grouped, and each report complete' => sub {
     }
     is_deeply(\@bad, [], 'each report in its queue, category and agency '
         . 'lists with its own score');
+};
+
+subtest 'the rate limit of one client: one INCRBY for the group, exact' => sub {
+    # the claims answered in one go: the 40 limit transactions of this
+    # client in one group, merged into one INCRBY of its counter
+    # all in one minute window
+    my $left = 60 - (time % 60);
+    sleep($left + 0.1) if $left < $t->tmo(6);
+    my $mon = $t->redis_conn;
+    $mon->command('MONITOR');
+    $t->pause_redis($t->tmo(1));
+    my @res = burst(40, path => '/lim/reports',
+        key => [ map { "lim-$_-" . int(rand(1e9)) } 0 .. 39 ]);
+    my @cmds = monitor_read($mon);
+    my @st = map { $_->{status} } @res;
+    is(scalar(grep { $_ == 201 } @st), 25, '20r/m burst=5: 25 times 201')
+        or diag("@st");
+    is(scalar(grep { $_ == 429 } @st), 15, 'and 15 times 429');
+    is($t->stats_hash('lapor:{grplim}:stats')->{submitted}, 25,
+        '25 reports stored');
+
+    my @incr = grep { $_->[0] =~ /^INCR(?:BY)?$/ && $_->[1] =~ /:rl:submit:/ }
+        @cmds;
+    my $sum = 0;
+    $sum += ($_->[0] eq 'INCR' ? 1 : $_->[2]) for @incr;
+    is($sum, 40, 'the counter counted all 40');
+    ok(scalar(@incr) < 40, 'in fewer commands (' . scalar(@incr) . ')');
+    ok(scalar(grep { $_->[0] eq 'INCRBY' && $_->[2] >= 2 } @incr),
+        'an INCRBY of several requests')
+        or diag(join ' | ', map { "@$_" } @incr);
+    my ($key) = $t->redis_scan('lapor:{grplim}:rl:submit:*');
+    is($t->redis_cmd('GET', $key // 'none'), 40, 'the counter: 40');
+    my $ttl = $t->redis_cmd('PTTL', $key // 'none');
+    ok($ttl > 0 && $ttl <= 61_000, "it expires ($ttl ms)");
 };
 
 subtest 'an Idempotency-Key repeated inside a burst' => sub {
