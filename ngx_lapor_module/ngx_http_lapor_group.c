@@ -97,7 +97,7 @@ typedef struct {
     ngx_http_lapor_group_kind_e      kind;
     ngx_array_t                     *cmd;       /* the first member's */
     ngx_uint_t                       index;     /* in the group's batch */
-    ngx_array_t                     *args;      /* ZADD: in the batch */
+    ngx_array_t                     *args;      /* ZADD, INCR: in the batch */
     ngx_str_t                       *value;     /* a counter: its sum */
     int64_t                          sum;
     ngx_array_t                      adjusts;   /* of int64_t *: members' */
@@ -371,6 +371,12 @@ ngx_http_lapor_group_build(ngx_http_lapor_group_t *g,
         mg[i].value->data = p;
         mg[i].value->len = ngx_sprintf(p, "%L", mg[i].sum) - p;
 
+        if (mg[i].kind == NGX_HTTP_LAPOR_GROUP_INCR && mg[i].sum == 1) {
+            /* one member's: as it sent it */
+            ngx_str_set((ngx_str_t *) mg[i].args->elts, "INCR");
+            mg[i].args->nelts = 2;
+        }
+
         /* a member's share: the total less its running sum */
 
         adj = mg[i].adjusts.elts;
@@ -521,6 +527,7 @@ ngx_http_lapor_group_add(ngx_http_lapor_batch_t *b, ngx_array_t *merged,
         if (kind == NGX_HTTP_LAPOR_GROUP_INCR) {
             ngx_http_lapor_batch_cmd(b, "INCRBY");
             ngx_http_lapor_batch_str(b, &a[1]);
+            mg->args = b->current;
 
         } else {
             ngx_http_lapor_batch_cmd(b, "HINCRBY");

@@ -393,8 +393,8 @@ ngx_http_lapor_limit_read(ngx_http_request_t *r, const char *zone,
 
     ngx_http_lapor_batch_cmd(&b, "EXEC");
 
-    return ngx_http_lapor_batch_send(r, ctx->rds, &b,
-                                     ngx_http_lapor_limit_read_done, ctx);
+    return ngx_http_lapor_group_send(r, &b, ngx_http_lapor_limit_read_done,
+                                     ctx);
 }
 
 
