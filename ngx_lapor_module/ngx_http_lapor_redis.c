@@ -1447,6 +1447,15 @@ ngx_http_lapor_redis_finish(ngx_http_lapor_redis_op_t *op, redisReply *rep)
                         + (now.tv_nsec - op->sent.tv_nsec) / 1000));
     }
 
+    if (op->failed && !op->lost && !op->timed_out) {
+        /* the handler sees the first error, not EXECABORT */
+        ngx_memzero(&first, sizeof(redisReply));
+        first.type = REDIS_REPLY_ERROR;
+        first.str = (char *) op->error;
+        first.len = op->error_len;
+        rep = &first;
+    }
+
     if (op->internal) {
         if (op->timer.timer_set) {
             ngx_del_timer(&op->timer);
@@ -1492,15 +1501,6 @@ ngx_http_lapor_redis_finish(ngx_http_lapor_redis_op_t *op, redisReply *rep)
 
             c = r->connection;
             ngx_http_set_log_request(c->log, r);
-
-            if (rc == NGX_HTTP_BAD_GATEWAY) {
-                /* the handler sees the first error, not EXECABORT */
-                ngx_memzero(&first, sizeof(redisReply));
-                first.type = REDIS_REPLY_ERROR;
-                first.str = (char *) op->error;
-                first.len = op->error_len;
-                rep = &first;
-            }
 
             op->handler(r, op->data, op->lost ? NULL : rep, rc);
 
