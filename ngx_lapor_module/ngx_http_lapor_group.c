@@ -26,9 +26,12 @@
  * answers the value it had after this member's increment (the group's
  * total less the increments of the members after it), which is what the
  * transactions one after the other would have answered.  Merging moves a
- * command to its key's first place in the group, so only commands whose
- * keys no other member reads belong in a group: counters, and sets read
- * in later round trips.
+ * command to its key's first place in the group: a member that reads a
+ * sorted set (a page under a read limit) may see an entry a later member
+ * of its group adds, as if it had come a moment later; the group commits
+ * as a whole, so the report behind the entry exists when the page reads
+ * it in its next round trip.  Counters are read only through the answers
+ * above.
  *
  * Each transaction stays all or nothing, and an answer still waits for
  * Redis: EXEC runs the group's commands together, and every member is
