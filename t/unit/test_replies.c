@@ -2,9 +2,9 @@
 /*
  * Unit tests for the module's hiredis reply objects
  * (ngx_http_lapor_replies.c) in hiredis's own reader: every kind of reply
- * as the callbacks read it, arrays nested and cut off, and the bound on
- * the elements an array reply may announce.  Built against the stand-ins
- * for nginx's two headers in t/fuzz/ngx/.
+ * as the callbacks read it, arrays nested and cut off, the bound on the
+ * elements an array reply may announce, and the cache of freed objects.
+ * Built against the stand-ins for nginx's two headers in t/fuzz/ngx/.
  */
 
 
@@ -145,11 +145,70 @@ test_array_bound(void)
 }
 
 
+/*
+ * Freed objects are kept per size class and handed out again (last freed,
+ * first given), a larger one is not; a sanitizer build keeps none.
+ */
+static void
+test_cache(void)
+{
+    int           i;
+    void         *a, *b, *big;
+    char          line[1100];
+    redisReader  *r;
+    redisReply   *rep, *many[300];
+
+    r = reader();
+
+    UNIT_EQ(one(r, "$3\r\nabc\r\n", &rep), REDIS_OK);
+    a = rep;
+    ngx_http_lapor_reply_release(rep);
+
+    /* a string of another length in the same class */
+    UNIT_EQ(one(r, "$5\r\nabcde\r\n", &rep), REDIS_OK);
+    b = rep;
+    UNIT_EQ(rep->len, 5);
+    UNIT_TRUE(memcmp(rep->str, "abcde", 5) == 0);
+#if !defined(__SANITIZE_ADDRESS__)
+    UNIT_TRUE(a == b);
+#endif
+    ngx_http_lapor_reply_release(rep);
+
+    /* larger than the largest class: allocated and freed as it is */
+    memset(line, 'x', sizeof(line));
+    memcpy(line, "$1000\r\n", 7);
+    memcpy(line + 7 + 1000, "\r\n", 3);
+    UNIT_EQ(one(r, line, &rep), REDIS_OK);
+    UNIT_EQ(rep->len, 1000);
+    big = rep;
+    UNIT_TRUE(big != a);
+    ngx_http_lapor_reply_release(rep);
+
+    /* more than the cache keeps: the rest goes back, nothing breaks */
+    for (i = 0; i < 300; i++) {
+        UNIT_EQ(one(r, ":42\r\n", &many[i]), REDIS_OK);
+        UNIT_TRUE(many[i] != NULL && many[i]->integer == 42);
+    }
+
+    for (i = 0; i < 300; i++) {
+        ngx_http_lapor_reply_release(many[i]);
+    }
+
+    UNIT_EQ(one(r, "*2\r\n:1\r\n$2\r\nok\r\n", &rep), REDIS_OK);
+    UNIT_TRUE(rep->elements == 2 && rep->element[0]->integer == 1
+              && rep->element[1]->len == 2);
+    ngx_http_lapor_reply_release(rep);
+
+    redisReaderFree(r);
+}
+
+
 int
 main(void)
 {
     test_kinds();
     test_array_bound();
+    test_cache();
 
     return unit_report("replies");
 }
