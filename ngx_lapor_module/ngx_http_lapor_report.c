@@ -515,6 +515,12 @@ ngx_http_lapor_submit_claim(ngx_http_request_t *r, void *data)
         ngx_http_lapor_batch_int(&b, NGX_HTTP_LAPOR_ID_BLOCK);
     }
 
+    if (sub->idem_key) {
+        /* with the other claims of this turn: one INCRBY for the numbers */
+        return ngx_http_lapor_group_send(r, &b, ngx_http_lapor_submit_claimed,
+                                         sub);
+    }
+
     rc = ngx_http_lapor_batch_send(r, sub->rds, &b,
                                    ngx_http_lapor_submit_claimed, sub);
 
