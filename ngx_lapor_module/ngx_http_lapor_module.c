@@ -11,6 +11,7 @@
 #include <ngx_http.h>
 
 #include "ngx_http_lapor_module.h"
+#include "ngx_http_lapor_replies.h"
 #include "ngx_http_lapor_problem.h"
 #include "ngx_http_lapor_limit.h"
 #include "ngx_http_lapor_catalog.h"
@@ -1208,6 +1209,9 @@ ngx_http_lapor_exit_process(ngx_cycle_t *cycle)
 
     ngx_http_lapor_redis_destroy(lmcf->redis_conn);
     lmcf->sweep = NULL;
+
+    /* the module may be unloaded before the process ends: nothing kept */
+    ngx_http_lapor_reply_cache_free();
 
     lapor_crypto_stop();
     lmcf->redis_conn = NULL;

@@ -345,3 +345,21 @@ ngx_http_lapor_reply_dealloc(void *p)
 
     ngx_free(b);
 }
+
+
+void
+ngx_http_lapor_reply_cache_free(void)
+{
+    size_t                         cls;
+    ngx_http_lapor_reply_block_t  *b;
+
+    for (cls = 0; cls < NGX_HTTP_LAPOR_REPLY_CLASSES; cls++) {
+        while (ngx_http_lapor_reply_cache[cls]) {
+            b = ngx_http_lapor_reply_cache[cls];
+            ngx_http_lapor_reply_cache[cls] = b->h.next;
+            ngx_free(b);
+        }
+
+        ngx_http_lapor_reply_cached[cls] = 0;
+    }
+}

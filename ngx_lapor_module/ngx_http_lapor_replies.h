@@ -25,5 +25,8 @@ extern redisReplyObjectFunctions  ngx_http_lapor_reply_functions;
 redisReply *ngx_http_lapor_reply_take(redisReply *r);
 void ngx_http_lapor_reply_release(redisReply *r);
 
+/* the objects kept for reuse go back (at the worker's exit) */
+void ngx_http_lapor_reply_cache_free(void);
+
 
 #endif /* _NGX_HTTP_LAPOR_REPLIES_H_INCLUDED_ */

@@ -200,6 +200,9 @@ test_cache(void)
     ngx_http_lapor_reply_release(rep);
 
     redisReaderFree(r);
+
+    /* given back: the next object is a new block again */
+    ngx_http_lapor_reply_cache_free();
 }
 
 
