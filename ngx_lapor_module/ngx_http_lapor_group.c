@@ -268,6 +268,11 @@ ngx_http_lapor_group_flush(ngx_event_t *ev)
             ngx_destroy_pool(pool);
         }
 
+        /* out of memory: said here, the members only see no reply */
+        ngx_log_error(NGX_LOG_ALERT, g->log, 0,
+                      "lapor: a group of %ui transactions could not be "
+                      "built, its requests fail", g->n);
+
         ngx_http_lapor_group_answer(g, NULL, NGX_HTTP_INTERNAL_SERVER_ERROR);
         return;
     }
