@@ -194,6 +194,10 @@ stop() {
 }
 trap stop INT TERM EXIT
 
+# what a crash may have left of a transaction in the AOF, cut before Redis
+# starts (redis.conf: aof-load-truncated no), as the systemd drop-in does
+"$top/lua-free-scripts/lapor-aof-check" --fix --quiet "$var/redis" || exit 1
+
 redis-server "$var/redis/redis.conf" &
 redis_pid=$!
 

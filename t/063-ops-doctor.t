@@ -91,7 +91,7 @@ subtest 'the shipped settings' => sub {
         '--now', wita(2027, 6, 1) ]);
     is($r->{rc}, 0, 'exit 0: no FAIL') or diag($r->{out}, $r->{err});
     result_is($r, 'redis', 'PASS', qr/^Redis 7\.\d+\.\d+ at 127\.0\.0\.1:\d+, master, logged in as admin$/, 'shipped');
-    result_is($r, 'aof', 'PASS', qr/appendonly yes, appendfsync everysec/, 'shipped');
+    result_is($r, 'aof', 'PASS', qr/appendonly yes, appendfsync everysec, .*aof-load-truncated no$/, 'shipped');
     result_is($r, 'eviction', 'PASS', qr/noeviction/, 'shipped');
     result_is($r, 'memory', 'PASS', qr/of maxmemory 2048 MB/, 'shipped');
     result_is($r, 'acl', 'PASS', qr/user lapor: on, ~lapor:\*, exactly the 28 commands/, 'shipped');
@@ -149,6 +149,8 @@ subtest 'broken settings' => sub {
     my @cases = (
         [ [ 'appendonly', 'no' ], 'aof', 'FAIL', qr/appendonly is "no"/ ],
         [ [ 'appendfsync', 'no' ], 'aof', 'FAIL', qr/appendfsync no/ ],
+        [ [ 'aof-load-truncated', 'yes' ], 'aof', 'WARN',
+            qr/aof-load-truncated yes: .*lapor-aof-check --fix/ ],
         [ [ 'maxmemory-policy', 'allkeys-lru' ], 'eviction', 'FAIL',
             qr/allkeys-lru: Redis may delete reports/ ],
         [ [ 'maxmemory', '0' ], 'memory', 'WARN', qr/no maxmemory/ ],

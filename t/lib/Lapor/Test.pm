@@ -1076,6 +1076,7 @@ sub check_problem {
 # a denied command fails the file.
 
 our $SHIPPED_CONF = "$REPO/redis/redis.conf";
+our $AOF_CHECK = "$REPO/lua-free-scripts/lapor-aof-check";
 our $SHIPPED_ACL = "$REPO/redis/users.acl";
 
 # Settings of the shipped redis.conf the harness replaces; every other one
@@ -1182,6 +1183,8 @@ sub redis_acl_text {
 #   acl_denials => 'why' denials are expected: ACL LOG is not checked
 #   fresh => 1           start without the data of a previous run (a Redis
 #                        that lost its disk)
+#   aof_check => 0       do not run lapor-aof-check --fix on the AOF first
+#                        (as the systemd drop-in does before every start)
 # Started again after stop_redis, it comes back on the same port, with the
 # same options unless new ones are given, and with its data (the shipped
 # settings keep an append-only file), unless fresh => 1.
@@ -1219,6 +1222,19 @@ sub start_redis {
     push @cmd, @{$o{args}} if $o{args};
 
     my $log = "$self->{dir}/redis-$port.log";
+
+    # As the systemd drop-in of redis/README.md does before every start:
+    # what a crash left of a transaction is cut from the AOF (redis.conf
+    # has aof-load-truncated no).  What was cut: aof_cuts().
+    if (-d "$dir/appendonlydir" && ($opts{aof_check} // 1)) {
+        my $out = `'$AOF_CHECK' --fix --quiet '$dir' 2>&1`;
+        die "lapor-aof-check --fix $dir: exit " . ($? >> 8) . ": $out"
+            if $?;
+        if ($out ne '') {
+            push @{$self->{aof_cuts}}, $out;
+            Test::More::note("lapor-aof-check before redis $name: $out");
+        }
+    }
 
     my $pid = fork();
     die "fork: $!\n" unless defined $pid;
@@ -1926,6 +1942,13 @@ sub post_report {
 }
 
 # Every key matching a pattern, by SCAN (never KEYS).
+# What lapor-aof-check cut from the AOF before a start of Redis, one
+# string per start that cut something (its output).
+sub aof_cuts {
+    my ($self) = @_;
+    return @{$self->{aof_cuts} || []};
+}
+
 sub redis_scan {
     my ($self, $pattern, %opts) = @_;
     my $c = $self->redis_conn(%opts);
