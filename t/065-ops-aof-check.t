@@ -46,6 +46,17 @@ my @TX = (
         'id', 7 ],
 );
 
+# run_check(args): the script as a province runs it, with redis-check-aof
+# (redis-tools) on the PATH to find where to start reading; slow_check:
+# without it, reading the whole file itself
+my $NO_TOOLS = $t->testdir . '/no-tools';
+mkdir $NO_TOOLS;
+
+sub slow_check {
+    local $ENV{PATH} = $NO_TOOLS;
+    return run_check(@_);
+}
+
 sub run_check {
     my (@args) = @_;
     my $out = $t->testdir . '/check.out';
@@ -211,6 +222,15 @@ subtest 'cut inside the transaction, at every byte' => sub {
     }
     is_deeply(\@wrong, [], 'each found: from the MULTI to the end (exit 1)');
 
+    my @differ;
+    for (my $at = $TX_AT + 1; $at < $SIZE; $at += 5) {
+        write_raw($FILE, substr($DATA, 0, $at));
+        my ($a, $b) = (run_check($FILE), slow_check($FILE));
+        push @differ, "$at: $a->{rc} $a->{out} / $b->{rc} $b->{out}$b->{err}"
+            unless $a->{rc} == $b->{rc} && $a->{out} eq $b->{out};
+    }
+    is_deeply(\@differ, [], 'without redis-check-aof: the same, every 5th byte');
+
     write_raw($FILE, substr($DATA, 0, $TX_AT + 3));
     my $r = run_check($FILE);
     like($r->{out}, qr/a command cut short at the end .*bytes $TX_AT to/,
@@ -266,6 +286,7 @@ subtest 'NUL bytes after the last command' => sub {
     write_raw($FILE, $DATA . ("\0" x 4096));
     redis_refuses('NUL bytes', qr/Bad file format|Unexpected end of file/);
     my $r = run_check($RDIR);
+    is_deeply(slow_check($RDIR), $r, 'without redis-check-aof: the same');
     is($r->{rc}, 1, 'found: exit 1');
     like($r->{out}, qr/NUL bytes after the last command .*bytes $SIZE to \Q@{[$SIZE + 4096]}\E/,
         'said');
@@ -285,10 +306,12 @@ subtest 'damage in the middle: not touched' => sub {
     substr($bad, $at, 1, 'x');
     write_raw($FILE, $bad);
     for my $fix ([], ['--fix']) {
-        my $r = run_check(@$fix, $RDIR);
-        is($r->{rc}, 5, "@$fix: exit 5");
-        like($r->{err}, qr/damaged at byte $at .*redis-check-aof/, 'said');
-        is(read_raw($FILE), $bad, 'the file unchanged');
+        for my $how (\&run_check, \&slow_check) {
+            my $r = $how->(@$fix, $RDIR);
+            is($r->{rc}, 5, "@$fix: exit 5");
+            like($r->{err}, qr/damaged at byte $at .*redis-check-aof/, 'said');
+            is(read_raw($FILE), $bad, 'the file unchanged');
+        }
     }
     is(scalar(() = glob("$FILE.*")), 0, 'nothing written beside it');
 };
@@ -354,6 +377,7 @@ for my $case (
         is($r->{rc}, 1, 'found: exit 1');
         like($r->{out}, qr/the beginning of a transaction cut by a crash, followed by what Redis wrote after its restart: bytes $TX_AT to \d+/,
             'said') or diag($r->{out}, $r->{err});
+        is_deeply(slow_check($RDIR), $r, 'without redis-check-aof: the same');
         $r = run_check('--fix', $RDIR);
         is($r->{rc}, 0, '--fix: exit 0') or diag($r->{err});
         is(run_check($RDIR)->{rc}, 0, 'then whole');
