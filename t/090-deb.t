@@ -79,6 +79,8 @@ subtest 'files and the enabled snippet' => sub {
     is(readlink($enabled), $snippet, 'the link points at the snippet');
     ok(-x '/usr/bin/lapor-token', 'lapor-token in /usr/bin');
     ok(-f '/usr/share/man/man1/lapor-token.1.gz', 'its manual page');
+    ok(-x '/usr/bin/lapor-aof-check', 'lapor-aof-check in /usr/bin');
+    ok(-f '/usr/share/man/man1/lapor-aof-check.1.gz', 'its manual page');
     ok(-f "$doc/examples/catalog.json", 'the example catalog');
     ok(-f "$doc/examples/nginx.conf", 'the example nginx.conf');
     ok(-f "$doc/examples/portal/index.html", 'the example portal');
@@ -99,6 +101,19 @@ subtest 'lapor-token works as installed' => sub {
         'prints the tokens-file line');
     my $man = `man -l /usr/share/man/man1/lapor-token.1.gz 2>&1`;
     like($man, qr/lapor-token\s+-\s+make an ngx_lapor officer token/,
+        'the manual page renders');
+};
+
+subtest 'lapor-aof-check works as installed' => sub {
+    my $dir = $t->testdir . '/aof-empty';
+    mkdir $dir;
+    my $out = `/usr/bin/lapor-aof-check --fix --quiet '$dir' 2>&1`;
+    is($? >> 8, 0, 'a directory without an AOF yet: exit 0');
+    is($out, '', 'nothing said (--quiet)');
+    $out = `/usr/bin/lapor-aof-check 2>&1`;
+    is($? >> 8, 2, 'no PATH: exit 2');
+    my $man = `man -l /usr/share/man/man1/lapor-aof-check.1.gz 2>&1`;
+    like($man, qr/lapor-aof-check\s+-\s+cut what a crash left/,
         'the manual page renders');
 };
 
