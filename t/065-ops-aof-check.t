@@ -192,6 +192,67 @@ subtest 'the arguments' => sub {
     like($r->{out}, qr/no AOF yet, nothing to check/, 'said');
 };
 
+subtest 'manifests and files it does not repair: clear errors' => sub {
+    my $d = $t->testdir . '/odd';
+    mkdir $d;
+    my $man = "$d/appendonly.aof.manifest";
+    my $resp = sub { join '', map {
+        my @a = @$_;
+        '*' . @a . "\r\n" . join '', map { '$' . length($_) . "\r\n$_\r\n" } @a
+    } @_ };
+
+    $t->write_file($man, "file appendonly.aof.1.incr.aof seq 1\n");
+    my $r = run_check($d);
+    is($r->{rc}, 5, 'a manifest line without its type: exit 5');
+    like($r->{err}, qr/cannot read the line "file appendonly\.aof\.1\.incr\.aof seq 1"/,
+        'said');
+
+    $t->write_file($man, "file \"odd name.aof\" seq 1 type i\n");
+    $r = run_check($man);
+    is($r->{rc}, 5, 'a quoted file name: exit 5');
+    like($r->{err}, qr/cannot read the line|a file name this script does not read/,
+        'said');
+
+    $t->write_file($man, "file appendonly.aof.1.incr.aof seq 1 type i\n");
+    $r = run_check($d);
+    is($r->{rc}, 5, 'a file the manifest names is missing: exit 5');
+    like($r->{err}, qr/appendonly\.aof\.1\.incr\.aof \(named in \Q$man\E\)/,
+        'said');
+
+    $t->write_file("$d/second.manifest", '');
+    $r = run_check($d);
+    is($r->{rc}, 5, 'two manifests: exit 5');
+    like($r->{err}, qr/more than one manifest/, 'said');
+    unlink "$d/second.manifest";
+
+    $t->write_file($man, "file appendonly.aof.1.base.rdb seq 1 type b\n");
+    write_raw("$d/appendonly.aof.1.base.rdb", "REDIS0010\xfa\x00");
+    $r = run_check($d);
+    is($r->{rc}, 0, 'only an RDB base file: exit 0');
+    like($r->{out}, qr/an RDB file, nothing to check/, 'said');
+
+    for my $case (
+        [ 'an EXEC without MULTI', 2, [ [ 'SELECT', 0 ], [ 'SET', 'a', 1 ],
+            [ 'EXEC' ], [ 'SET', 'b', 2 ] ], 'an EXEC without MULTI at byte' ],
+        [ 'a MULTI inside a MULTI, not after a restart', 3,
+            [ [ 'SELECT', 0 ], [ 'MULTI' ], [ 'SET', 'a', 1 ], [ 'MULTI' ],
+            [ 'SET', 'b', 2 ], [ 'EXEC' ] ],
+            'a MULTI inside a MULTI at byte' ],
+    ) {
+        my ($name, $before, $cmds, $what) = @$case;
+        my $at = length $resp->(@$cmds[0 .. $before - 1]);
+        my $like = qr/\Q$what $at\E[ ,;]/;
+        my $data = $resp->(@$cmds);
+        write_raw("$d/plain.aof", $data);
+        for my $how (\&run_check, \&slow_check) {
+            $r = $how->('--fix', "$d/plain.aof");
+            is($r->{rc}, 5, "$name: exit 5");
+            like($r->{err}, $like, 'said') or diag($r->{err});
+            is(read_raw("$d/plain.aof"), $data, 'the file unchanged');
+        }
+    }
+};
+
 subtest 'a whole file: nothing to do, as each PATH names it' => sub {
     for my $p ($RDIR, "$RDIR/appendonlydir",
         "$RDIR/appendonlydir/appendonly.aof.manifest", $FILE)
