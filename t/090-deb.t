@@ -115,6 +115,27 @@ subtest 'lapor-aof-check works as installed' => sub {
     my $man = `man -l /usr/share/man/man1/lapor-aof-check.1.gz 2>&1`;
     like($man, qr/lapor-aof-check\s+-\s+cut what a crash left/,
         'the manual page renders');
+
+    # the drop-in of redis/README.md, as given, finds the installed script
+    my $readme = $t->read_file("$Lapor::Test::REPO/redis/README.md");
+    my ($pre) = $readme =~ /^\s*(ExecStartPre=.*lapor-aof-check.*)$/m;
+    ok($pre, 'redis/README.md has the drop-in') or return;
+    SKIP: {
+        skip 'no systemd-analyze', 2
+            unless system('command -v systemd-analyze >/dev/null') == 0;
+        my $unit = $t->testdir . '/aof-check-probe.service';
+        $t->write_file($unit, "[Unit]\nDescription=probe\n[Service]\n"
+            . "$pre\nExecStart=/bin/true\n");
+        my $v = `systemd-analyze verify '$unit' 2>&1`;
+        unlike($v, qr/lapor-aof-check.*(?:not executable|No such)/,
+            "systemd resolves \"$pre\"") or diag($v);
+        $t->write_file($unit, "[Unit]\nDescription=probe\n[Service]\n"
+            . "ExecStartPre=lapor-aof-check-missing --quiet /x\n"
+            . "ExecStart=/bin/true\n");
+        $v = `systemd-analyze verify '$unit' 2>&1`;
+        like($v, qr/lapor-aof-check-missing.*No such file/,
+            'and would say so of a script it cannot find');
+    }
 };
 
 # nginx's prefix here is the test directory: "modules" must lead to
