@@ -86,7 +86,7 @@ ngx_http_lapor_limit_directive(ngx_conf_t *cf, ngx_command_t *cmd,
     u_char                   *p, *last;
     ngx_int_t                 n;
     ngx_str_t                *value, s;
-    ngx_uint_t                i;
+    ngx_uint_t                i, burst_set;
     const char              **z;
     ngx_http_lapor_limit_t   *lim;
 
@@ -170,10 +170,18 @@ ngx_http_lapor_limit_directive(ngx_conf_t *cf, ngx_command_t *cmd,
     }
 
     lim->rate = n;
+    burst_set = 0;
 
     for (i = 3; i < cf->args->nelts; i++) {
 
         if (ngx_strncmp(value[i].data, "burst=", 6) == 0) {
+            if (burst_set) {
+                ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                                   "duplicate \"burst\" in \"lapor_limit\"");
+                return NGX_CONF_ERROR;
+            }
+
+            burst_set = 1;
             n = ngx_atoi(value[i].data + 6, value[i].len - 6);
 
             if (n == NGX_ERROR) {
@@ -188,6 +196,12 @@ ngx_http_lapor_limit_directive(ngx_conf_t *cf, ngx_command_t *cmd,
         }
 
         if (ngx_strncmp(value[i].data, "key=", 4) == 0) {
+            if (lim->key) {
+                ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                                   "duplicate \"key\" in \"lapor_limit\"");
+                return NGX_CONF_ERROR;
+            }
+
             s.data = value[i].data + 4;
             s.len = value[i].len - 4;
 

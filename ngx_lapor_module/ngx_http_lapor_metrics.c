@@ -170,8 +170,23 @@ char *
 ngx_http_lapor_metrics_directive(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf)
 {
+    ngx_http_lapor_loc_conf_t  *llcf = conf;
+
     ngx_http_core_loc_conf_t    *clcf;
     ngx_http_lapor_main_conf_t  *lmcf;
+
+    if (llcf->metrics) {
+        return "is duplicate";
+    }
+
+    /* one content handler per location: the other one would be lost */
+
+    if (llcf->api == 1) {
+        return "cannot be combined with \"lapor_api\" or \"lapor_open311\" "
+               "in one location";
+    }
+
+    llcf->metrics = 1;
 
     clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);
     clcf->handler = ngx_http_lapor_metrics_handler;

@@ -32,9 +32,11 @@ static char *ngx_http_lapor_redis(ngx_conf_t *cf, ngx_command_t *cmd,
 static char *ngx_http_lapor_redis_address(ngx_conf_t *cf,
     ngx_http_lapor_redis_conf_t *rc, ngx_str_t *value);
 static char *ngx_http_lapor_redis_tcp(ngx_conf_t *cf,
-    ngx_http_lapor_redis_addr_t *addr, ngx_str_t *value);
+    ngx_http_lapor_redis_addr_t *addr, ngx_str_t *value,
+    const char *port_required);
 static char *ngx_http_lapor_redis_list(ngx_conf_t *cf,
-    ngx_array_t **list, ngx_str_t *value, const char *what);
+    ngx_array_t **list, ngx_str_t *value, const char *what,
+    ngx_flag_t port_required);
 static ngx_int_t ngx_http_lapor_redis_param(ngx_conf_t *cf, ngx_str_t *value,
     const char *name, ngx_str_t *out);
 static char *ngx_http_lapor_redis_wait(ngx_conf_t *cf, ngx_command_t *cmd,
@@ -234,7 +236,7 @@ ngx_http_lapor_redis(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     char                         *rv;
     ngx_int_t                     rc;
     ngx_str_t                    *value, s;
-    ngx_uint_t                    i;
+    ngx_uint_t                    i, db_set;
     ngx_http_lapor_redis_conf_t  *rc_;
 
     if (lmcf->redis_set) {
@@ -245,13 +247,17 @@ ngx_http_lapor_redis(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 
     value = cf->args->elts;
     rc_ = &lmcf->redis;
+    db_set = 0;
 
-    if (value[1].len > 9 && ngx_strncmp(value[1].data, "sentinel=", 9) == 0) {
+    if (value[1].len >= 9 && ngx_strncmp(value[1].data, "sentinel=", 9) == 0)
+    {
         s.data = value[1].data + 9;
         s.len = value[1].len - 9;
 
-        rv = ngx_http_lapor_redis_list(cf, &rc_->sentinels, &s,
-                                       "sentinel");
+        /* no default port: Redis's 6379 is not a sentinel's */
+
+        rv = ngx_http_lapor_redis_list(cf, &rc_->sentinels, &s, "sentinel",
+                                       1);
 
         rc_->address.data = (u_char *) "sentinel";
         rc_->address.len = sizeof("sentinel") - 1;
@@ -262,7 +268,8 @@ ngx_http_lapor_redis(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
         s.data = value[1].data + 8;
         s.len = value[1].len - 8;
 
-        rv = ngx_http_lapor_redis_list(cf, &rc_->cluster, &s, "cluster node");
+        rv = ngx_http_lapor_redis_list(cf, &rc_->cluster, &s, "cluster node",
+                                       0);
 
         rc_->address.data = (u_char *) "cluster";
         rc_->address.len = sizeof("cluster") - 1;
@@ -278,6 +285,13 @@ ngx_http_lapor_redis(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     for (i = 2; i < cf->args->nelts; i++) {
 
         if (ngx_strncmp(value[i].data, "db=", 3) == 0) {
+            if (db_set) {
+                ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                                   "duplicate \"db\" in \"lapor_redis\"");
+                return NGX_CONF_ERROR;
+            }
+
+            db_set = 1;
             s.data = value[i].data + 3;
             s.len = value[i].len - 3;
 
@@ -341,7 +355,7 @@ ngx_http_lapor_redis(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
         return NGX_CONF_ERROR;
     }
 
-    if (rc_->cluster && rc_->db) {
+    if (rc_->cluster && db_set) {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                            "\"lapor_redis\" with cluster= cannot have db=: "
                            "a Redis Cluster has database 0 only");
@@ -429,7 +443,7 @@ ngx_http_lapor_redis_param(ngx_conf_t *cf, ngx_str_t *value,
 
 static char *
 ngx_http_lapor_redis_list(ngx_conf_t *cf, ngx_array_t **list,
-    ngx_str_t *value, const char *what)
+    ngx_str_t *value, const char *what, ngx_flag_t port_required)
 {
     u_char                       *p, *last, *comma;
     ngx_str_t                     one;
@@ -465,7 +479,10 @@ ngx_http_lapor_redis_list(ngx_conf_t *cf, ngx_array_t **list,
             return NGX_CONF_ERROR;
         }
 
-        if (ngx_http_lapor_redis_tcp(cf, sa, &one) != NGX_CONF_OK) {
+        if (ngx_http_lapor_redis_tcp(cf, sa, &one,
+                                     port_required ? what : NULL)
+            != NGX_CONF_OK)
+        {
             return NGX_CONF_ERROR;
         }
 
@@ -519,7 +536,7 @@ ngx_http_lapor_redis_address(ngx_conf_t *cf, ngx_http_lapor_redis_conf_t *rc,
         return NGX_CONF_OK;
     }
 
-    if (ngx_http_lapor_redis_tcp(cf, &addr, value) != NGX_CONF_OK) {
+    if (ngx_http_lapor_redis_tcp(cf, &addr, value, NULL) != NGX_CONF_OK) {
         return NGX_CONF_ERROR;
     }
 
@@ -532,7 +549,7 @@ ngx_http_lapor_redis_address(ngx_conf_t *cf, ngx_http_lapor_redis_conf_t *rc,
 
 static char *
 ngx_http_lapor_redis_tcp(ngx_conf_t *cf, ngx_http_lapor_redis_addr_t *addr,
-    ngx_str_t *value)
+    ngx_str_t *value, const char *port_required)
 {
     size_t     len;
     u_char    *p;
@@ -555,6 +572,13 @@ ngx_http_lapor_redis_tcp(ngx_conf_t *cf, ngx_http_lapor_redis_addr_t *addr,
     if (u.naddrs == 0 || u.uri.len) {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                            "invalid \"lapor_redis\" address \"%V\"", value);
+        return NGX_CONF_ERROR;
+    }
+
+    if (port_required && u.no_port) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "invalid %s address \"%V\" in \"lapor_redis\": "
+                           "host:port expected", port_required, value);
         return NGX_CONF_ERROR;
     }
 
@@ -653,6 +677,10 @@ ngx_http_lapor_api(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
         return "is duplicate";
     }
 
+    if (llcf->metrics) {
+        return "cannot be combined with \"lapor_metrics\" in one location";
+    }
+
     clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);
 
     /* the API's paths are taken relative to a prefix location */
@@ -673,6 +701,11 @@ ngx_http_lapor_api(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 
     lmcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_lapor_module);
     lmcf->api_used = 1;
+
+    if (lmcf->api_name == NULL) {
+        /* "lapor_open311" comes here with its own name */
+        lmcf->api_name = &cmd->name;
+    }
 
     return NGX_CONF_OK;
 }
@@ -1004,7 +1037,14 @@ ngx_http_lapor_init_main_conf(ngx_conf_t *cf, void *conf)
 
     if (lmcf->api_used && !lmcf->redis_set) {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "\"lapor_api\" requires \"lapor_redis\" "
+                           "\"%V\" requires \"lapor_redis\" in the http block",
+                           lmcf->api_name);
+        return NGX_CONF_ERROR;
+    }
+
+    if (lmcf->redis.wait_replicas && !lmcf->redis_set) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"lapor_redis_wait\" requires \"lapor_redis\" "
                            "in the http block");
         return NGX_CONF_ERROR;
     }

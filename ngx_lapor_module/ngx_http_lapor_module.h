@@ -26,6 +26,8 @@ typedef struct {
     ngx_flag_t                    redis_set;   /* "lapor_redis" was seen */
     ngx_flag_t                    wait_set;    /* "lapor_redis_wait" too */
     ngx_flag_t                    api_used;    /* some "lapor_api" */
+    ngx_str_t                    *api_name;    /* the first: "lapor_api" or
+                                                  "lapor_open311" */
     ngx_array_t                   tenants;     /* ngx_http_lapor_tenant_t */
     ngx_msec_t                    sweep_interval;
     ngx_flag_t                    metrics_used;  /* some "lapor_metrics" */
@@ -48,6 +50,7 @@ typedef struct {
     ngx_str_t                     open311_contact;
     ngx_str_t                     open311_key_service;
     ngx_flag_t                    open311;     /* "lapor_open311" */
+    ngx_flag_t                    metrics;     /* "lapor_metrics" */
     ngx_uint_t                    tenant;      /* index in tenants */
 } ngx_http_lapor_loc_conf_t;
 
