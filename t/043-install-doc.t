@@ -113,4 +113,41 @@ subtest 'it serves health with the doc\'s Redis user' => sub {
     is($h->{json}{namespace}, 'bali', 'the namespace of the doc');
 };
 
+# The tokens block, then examples/nginx.conf as the doc points to it: it
+# names the tokens file, so without the block nginx -t fails; with it the
+# admin's token reads the queue.
+my $tokens = doc_block('tokens-file');
+$tokens = replace($tokens, '/etc/nginx/lapor/tokens', "$dir/tokens", 'tokens');
+$tokens = replace($tokens, 'lapor-token ', "$repo/lua-free-scripts/lapor-token ",
+    'tokens');
+
+subtest 'examples/nginx.conf needs the tokens file the doc makes' => sub {
+    $t->stop_nginx;
+
+    unlink "$dir/tokens";
+    my $example = $t->write_example_conf;
+    my $out = $t->_run_capture($Lapor::Test::NGINX, '-t', '-q', '-p', "$dir/",
+        '-c', $example, '-e', "$dir/t-example.log");
+    isnt($? >> 8, 0, 'without the tokens file, nginx -t fails');
+    like($out . $t->read_file("$dir/t-example.log"),
+        qr/"lapor_tokens" cannot open "\Q$dir\E\/tokens"/,
+        'naming lapor_tokens and the file');
+
+    $out = $t->_run_capture('/bin/sh', '-e', '-c', $tokens);
+    is($? >> 8, 0, 'the commands succeed') or diag($out);
+    my ($token) = $out =~ /^token: (\S+)$/m;
+    ok(defined $token, 'lapor-token printed the token');
+    is((stat "$dir/tokens")[2] & 0777, 0600, 'the file is 0600');
+    like($t->read_file("$dir/tokens"),
+        qr/\A[0-9a-f]{64} admin - first\.admin\n\z/, 'one admin line');
+
+    $t->start_nginx;
+    is($t->wait_status('/api/v1/health', 200, 10)->{status}, 200,
+        'health 200 with the example configuration');
+    my $q = $t->http_get('/api/v1/queue',
+        headers => { Authorization => "Bearer $token" });
+    is($q->{status}, 200, "the admin's token reads the queue")
+        or diag($q->{content});
+};
+
 $t->finish;
