@@ -263,6 +263,19 @@ subtest 'connection options and errors' => sub {
         auth => $t->acl_password('reader'));
     is($r->{rc}, 0, '-h, -p, --db 0') or diag($r->{err});
 
+    # redis-cli says "SELECT 99 failed" and goes on in database 0: the
+    # scripts must not show database 0 as if it were 99
+    for my $s ([ 'lapor-queue', [ '-n', $NS ] ],
+        [ 'lapor-show', [ '-n', $NS, 1 ] ],
+        [ 'lapor-export', [ '-n', $NS, '--catalog', "$Lapor::Test::REPO/examples/catalog.json" ] ])
+    {
+        $r = ops_run($t, $s->[0], [ '--db', 99, @{$s->[1]} ]);
+        is($r->{rc}, 3, "$s->[0] --db 99 (there are 16): exit 3");
+        like($r->{err}, qr/^$s->[0]: Redis at 127\.0\.0\.1:\d+ refused database 99 to user "reader": .*out of range/,
+            'says so');
+        is($r->{out}, '', 'nothing on standard output');
+    }
+
     $r = ops_run($t, 'lapor-queue', [ '-n', $NS, '-a',
         $t->acl_password('reader') ], auth => undef);
     is($r->{rc}, 0, '-a PASSWORD') or diag($r->{err});

@@ -226,6 +226,38 @@ subtest 'nginx and Sentinel' => sub {
         '--master', 'lapor' ]);
     is($r->{rc}, 1, 'Sentinel down: exit 1');
     result_is($r, 'sentinel', 'FAIL', qr/Connection refused/, 'no Sentinel');
+
+    # a Sentinel from the shipped sentinel.conf: "default" is off there, so
+    # the doctor logs in (as admin, whose password the harness makes the
+    # same as Redis's admin's)
+    $t->start_sentinel(name => 's1', master => 'redis');
+    my $sport = $t->redis_port('s1');
+    ok(Lapor::Test::wait_until(sub {
+        my $v = eval { $t->redis_cmd({ name => 's1', timeout => 1 },
+            'SENTINEL', 'MASTER', 'lapor') };
+        return ref $v eq 'ARRAY';
+    }, 10, 0.1), 'the Sentinel watches the master lapor');
+    $r = doctor([ '--sentinel', "127.0.0.1:$sport", '--master', 'lapor' ]);
+    result_is($r, 'sentinel', 'WARN',
+        qr/master lapor is watched by 1 sentinel\(s\)/,
+        'one Sentinel, logged in with the Redis password');
+    $r = doctor([ '--sentinel', "127.0.0.1:$sport", '--master', 'lapor' ],
+        env => { LAPOR_SENTINEL_AUTH => $t->acl_password('admin') });
+    result_is($r, 'sentinel', 'WARN', qr/watched by 1 sentinel/,
+        'with $LAPOR_SENTINEL_AUTH');
+    $r = doctor([ '--sentinel', "127.0.0.1:$sport", '--master', 'lapor' ],
+        env => { LAPOR_SENTINEL_AUTH => 'wrong' });
+    is($r->{rc}, 1, 'a wrong Sentinel password: exit 1');
+    result_is($r, 'sentinel', 'FAIL', qr/\(user admin\): .*WRONGPASS/,
+        'a wrong Sentinel password');
+    $r = doctor([ '--sentinel', "127.0.0.1:$sport", '--master', 'lapor',
+        '--sentinel-user', 'lapor' ]);
+    result_is($r, 'sentinel', 'FAIL', qr/\(user lapor\): /,
+        'a user the Sentinel does not know with that password');
+    # the refused logins above, on purpose
+    like($t->redis_cmd({ name => 's1' }, 'ACL', 'LOG', 'RESET'), qr/^OK$/,
+        "the refused logins cleared from the Sentinel's ACL LOG");
+    $t->stop_redis(name => 's1');
 };
 
 subtest 'errors' => sub {
@@ -234,7 +266,9 @@ subtest 'errors' => sub {
     like($r->{err}, qr/refused a command to user "reader": NOPERM/, 'says so');
     $t->redis_cmd('ACL', 'LOG', 'RESET');
     for my $bad ([ '--sentinel', '127.0.0.1:1' ], [ '--sentinel', 'x',
-        '--master', 'm' ], [ '--catalog', '/nonexistent' ], [ '--bogus' ])
+        '--master', 'm' ], [ '--catalog', '/nonexistent' ], [ '--bogus' ],
+        [ '--sentinel', '127.0.0.1:1', '--master', 'm', '--sentinel-user',
+          'a b' ])
     {
         $r = ops_run($t, 'lapor-doctor', $bad, user => 'admin');
         is($r->{rc}, 2, "@$bad: exit 2");

@@ -43,6 +43,8 @@ $t->write_file('secret', "$SECRET\n");
 
 subtest 'users.acl: relay may run exactly what lapor-relay sends' => sub {
     my $found = script_commands({ lib => 0 }, 'lapor-relay');
+    # redis-cli's own, for --db N
+    $found->{SELECT} = [ 'redis-cli --db' ];
     my ($allowed, $rules) = acl_commands($t, 'relay');
     ok(defined $rules, 'a user relay') or return;
     is_deeply([ sort keys %$allowed ], [ sort keys %$found ],
@@ -339,6 +341,11 @@ subtest 'errors' => sub {
         auth => 'wrong');
     is($r->{rc}, 3, 'wrong password: exit 3');
     like($r->{err}, qr/refused the login of user "relay"/, 'says so');
+    $r = ops_run($t, 'lapor-relay', [ @base, '--once', '--db', 99 ],
+        user => 'relay');
+    is($r->{rc}, 3, '--db 99 (there are 16): exit 3');
+    like($r->{err}, qr/refused database 99 to user "relay": .*out of range/,
+        'says so, and reads no other database instead');
     $r = ops_run($t, 'lapor-relay', [ @base[2 .. 5], '-n', 'nope',
         '--once' ], user => 'relay');
     is($r->{rc}, 4, 'unknown namespace: exit 4');

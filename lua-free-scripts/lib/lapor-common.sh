@@ -166,6 +166,15 @@ lapor_where() {
     fi
 }
 
+# Looks at the stderr ($1) of a redis-cli run with --db N: redis-cli says
+# "SELECT N failed" there and goes on in database 0; exits with 3 then, so
+# that no script reads or writes another database than the one asked for.
+lapor_check_select() {
+    if grep -q '^SELECT [0-9]* failed' "$1"; then
+        lapor_die 3 "Redis at $(lapor_where) refused database $LAPOR_DB to user \"$LAPOR_USER\": $(sed -n 's/^SELECT [0-9]* failed: //p' "$1" | head -n 1)"
+    fi
+}
+
 # Looks at the stderr ($1) and stdout ($2) files and the status ($3) of a
 # redis-cli run; exits with 3 (or 5) and a clear message on any failure.
 lapor_check_reply() {
@@ -181,6 +190,7 @@ lapor_check_reply() {
     if grep -q 'AUTH failed' "$1" || grep -q '^[0-9) ]*(error) WRONGPASS' "$2"; then
         lapor_die 3 "Redis at $(lapor_where) refused the login of user \"$LAPOR_USER\" (wrong password or user disabled)"
     fi
+    lapor_check_select "$1"
     if grep -q '^[0-9) ]*(error) NOAUTH' "$2"; then
         lapor_die 3 "Redis at $(lapor_where) wants a password for user \"$LAPOR_USER\": give -a, \$REDISCLI_AUTH or --askpass"
     fi
