@@ -143,6 +143,11 @@ act($r5, 'feedback', $track{$r5}, { rating => 4, resolved => 'partial' });
 act($r6, 'archive', $ADMIN, { reason => 'Tidak dapat diproses.' });
 act($r7, 'dispatch', $ADMIN, { agency => 'dinkes' });
 
+# a link to a photo, as a report filed through Open311 with a media_url
+# stores it (t/051 files one that way; the REST API takes none)
+$t->redis_cmd('HSET', "${P}report:$r7", 'media_url',
+    'https://example.id/foto/puskesmas.jpg?ukuran=besar&x="1"');
+
 # a number handed out without a report (a gap), as numbers reserved by
 # another worker are
 $t->redis_cmd('INCRBY', "${P}seq:report", 3);
@@ -192,6 +197,9 @@ for my $view ([ 'public', undef ], [ 'officer', $ADMIN ]) {
                 or diag(explain($row, $api));
         }
         ok(!(grep { exists $_->{reporter} } @$rows), 'no reporter member');
+        my ($seven) = grep { $_->{id} == $r7 } @$rows;
+        like($seven->{media_url}, qr{^https://example\.id/foto/},
+            'media_url of a report filed through Open311');
         my $raw = $r->{out};
         unlike($raw, qr/luh\.sekar|S\x{c3}\x{a9}kar/, 'no identity anywhere');
         if ($name eq 'public') {
@@ -220,8 +228,8 @@ subtest '--reveal --key FILE: the reporter as the API shows it' => sub {
     }
     my $r = export('--format', 'csv', '--view', 'officer', '--reveal',
         '--key', $key);
-    like($r->{out}, qr/,"Ni Luh ""Putu"" S\x{c3}\x{a9}kar",luh\.sekar\@example\.id\r\n/,
-        'CSV: name and contact');
+    like($r->{out}, qr/,"Ni Luh ""Putu"" S\x{c3}\x{a9}kar",luh\.sekar\@example\.id,\r\n/,
+        'CSV: name and contact (media_url after them, empty)');
 };
 
 ###############################################################################
@@ -257,14 +265,14 @@ sub parse_csv {
 my @COLS = qw/ id status version created_at updated_at due_at overdue agency
     agency_name returned_by returned_by_name confidential anonymous type
     category channel title body location_text lat lon occurred_on rating
-    resolved flagged reporter_name reporter_contact /;
+    resolved flagged reporter_name reporter_contact media_url /;
 
 # The API view as a CSV row (UTF-8 bytes, as the file holds them).
 sub flat {
     my ($v) = @_;
     my %c = map { $_ => '' } @COLS;
     for my $k (qw/ id status version created_at updated_at due_at type
-        category channel title body occurred_on rating resolved /)
+        category channel title body occurred_on rating resolved media_url /)
     {
         $c{$k} = $v->{$k} if defined $v->{$k};
     }
@@ -307,6 +315,9 @@ for my $view ([ 'public', undef ], [ 'officer', $ADMIN ]) {
         }
         my ($one) = grep { $_->[0] == $r1 } @$rows;
         like($one->[17], qr/\r\n.*\n/s, 'line breaks kept in the body');
+        my ($seven) = grep { $_->[0] == $r7 } @$rows;
+        like($seven->[-1], qr{^https://example\.id/foto/.*"1"$},
+            'media_url, the last column');
     };
 }
 
@@ -392,5 +403,19 @@ subtest 'errors' => sub {
         '-p', $t->port('unused') ], no_conn => 1);
     is($r->{rc}, 3, 'Redis down: exit 3');
 };
+
+subtest '--db N: the reports of that database' => sub {
+    # database 1 holds report 1 and the sequence only
+    for my $k ("${P}report:$r1", "${P}seq:report") {
+        is($t->redis_cmd('COPY', $k, $k, 'DB', 1), 1, "$k copied to db 1");
+    }
+    my $r = export('--db', 1);
+    is($r->{rc}, 0, '--db 1: exit 0') or diag($r->{err});
+    is_deeply([ map { $_->{id} } @{jsonl($r->{out})} ], [ $r1 ],
+        'only the report of database 1');
+    $r = export('--db', 0);
+    is(scalar @{jsonl($r->{out})}, scalar @ids, '--db 0: all of database 0');
+};
+
 
 $t->finish;
