@@ -301,6 +301,13 @@ lapor_report_action_validate(const lapor_json_t *doc,
             lapor_report_error(&e, NULL, "rating", 6, LAPOR_REPORT_E_TYPE,
                                "number");
 
+        } else if (lapor_json_int64(v, &n) != 0
+                   && strpbrk(v->u.number.text, ".eE") != NULL)
+        {
+            /* 4.0 or 4e0: a number, but not the integer asked for */
+            lapor_report_error(&e, NULL, "rating", 6, LAPOR_REPORT_E_TYPE,
+                               "integer");
+
         } else if (lapor_json_int64(v, &n) != 0 || n < 1 || n > 5) {
             lapor_report_error(&e, NULL, "rating", 6, LAPOR_REPORT_E_RANGE,
                                "1..5");
@@ -465,8 +472,10 @@ lapor_report_string(lapor_report_errors_t *e, const lapor_json_t *obj,
     }
 
     if (v->u.string.len == 0) {
+        /* "is required" would be wrong for an optional field */
         lapor_report_error(e, prefix, name, strlen(name),
-                           LAPOR_REPORT_E_REQUIRED, NULL);
+                           required ? LAPOR_REPORT_E_REQUIRED
+                                    : LAPOR_REPORT_E_EMPTY, NULL);
 
     } else if (lapor_report_blank(v->u.string.data, v->u.string.len)) {
         lapor_report_error(e, prefix, name, strlen(name),

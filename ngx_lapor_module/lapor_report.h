@@ -54,7 +54,8 @@ typedef enum {
     LAPOR_REPORT_E_COORDINATES,     /* lat without lon or the reverse */
     LAPOR_REPORT_E_REPEATED,        /* an Open311 argument given twice */
     LAPOR_REPORT_E_LOCATION,        /* Open311: no location at all */
-    LAPOR_REPORT_E_URL              /* Open311: media_url not http(s) */
+    LAPOR_REPORT_E_URL,             /* Open311: media_url not http(s) */
+    LAPOR_REPORT_E_EMPTY            /* an optional text given as "" */
 } lapor_report_error_e;
 
 

@@ -209,7 +209,9 @@ static ngx_http_lapor_text_t  ngx_http_lapor_report_messages[] = {
     { "lokasi wajib: lat dan long, address_string atau address_id",
       "a location is required: lat and long, address_string or "
       "address_id" },
-    { "harus URL http atau https", "must be an http or https URL" }
+    { "harus URL http atau https", "must be an http or https URL" },
+    { "tidak boleh kosong: isi atau hilangkan",
+      "must not be empty: give a text or leave the field out" }
 };
 
 

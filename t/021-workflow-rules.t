@@ -811,6 +811,26 @@ subtest 'invalid bodies: 400 with the fields' => sub {
             '... each with a message');
     }
 
+    # the messages say what is wrong: an optional text given as "" is not
+    # "required", and 4.0 is a number but not the integer asked for
+    for my $c (['{"rating":4.0,"resolved":"yes"}', 'rating',
+            qr/^must be of type integer$/],
+        ['{"rating":4e0,"resolved":"yes"}', 'rating',
+            qr/^must be of type integer$/],
+        ['{"rating":9,"resolved":"yes"}', 'rating', qr/^must be within 1\.\.5$/],
+        ['{"rating":4,"resolved":"yes","comment":""}', 'comment',
+            qr/^must not be empty: give a text or leave the field out$/])
+    {
+        my $r = $t->report_action($rep{followed_up}{id}, 'feedback',
+            token => $rep{followed_up}{track}, body => $c->[0],
+            headers => { 'Accept-Language' => 'en' });
+        problem_in($r, 400, \@INVALID, "feedback $c->[0]: 400");
+        my @e = @{($r->{json} || {})->{errors} || []};
+        is(scalar @e, 1, '... one error');
+        is($e[0]{field}, $c->[1], "... on $c->[1]");
+        like($e[0]{message}, $c->[2], '... saying so');
+    }
+
     for my $raw (['{', ['invalid-json']], ['[]', \@INVALID],
         ['"reason"', \@INVALID], ['', [@INVALID, 'invalid-json']])
     {

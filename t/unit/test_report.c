@@ -981,13 +981,14 @@ test_empty(void)
           LAPOR_REPORT_E_REQUIRED, NULL },
         { "title", "\"title\":\"\"", "title", LAPOR_REPORT_E_REQUIRED, NULL },
         { "body", "\"body\":\"\"", "body", LAPOR_REPORT_E_REQUIRED, NULL },
-        { NULL, "\"agency\":\"\"", "agency", LAPOR_REPORT_E_REQUIRED, NULL },
+        /* optional: "" is not "is required", it is empty */
+        { NULL, "\"agency\":\"\"", "agency", LAPOR_REPORT_E_EMPTY, NULL },
         { NULL, "\"occurred_on\":\"\"", "occurred_on",
-          LAPOR_REPORT_E_REQUIRED, NULL },
-        { NULL, "\"channel\":\"\"", "channel", LAPOR_REPORT_E_REQUIRED,
+          LAPOR_REPORT_E_EMPTY, NULL },
+        { NULL, "\"channel\":\"\"", "channel", LAPOR_REPORT_E_EMPTY,
           NULL },
         { NULL, "\"location\":{\"text\":\"\"}", "location.text",
-          LAPOR_REPORT_E_REQUIRED, NULL },
+          LAPOR_REPORT_E_EMPTY, NULL },
         { "reporter", "\"reporter\":{\"name\":\"\",\"contact\":\""
           CONTACT_OK "\"}", "reporter.name", LAPOR_REPORT_E_REQUIRED, NULL },
         { "reporter", "\"reporter\":{\"name\":\"" NAME_OK "\","
