@@ -301,16 +301,16 @@ lapor_report_action_validate(const lapor_json_t *doc,
             lapor_report_error(&e, NULL, "rating", 6, LAPOR_REPORT_E_TYPE,
                                "number");
 
-        } else if (lapor_json_int64(v, &n) != 0
-                   && strpbrk(v->u.number.text, ".eE") != NULL)
-        {
-            /* 4.0 or 4e0: a number, but not the integer asked for */
-            lapor_report_error(&e, NULL, "rating", 6, LAPOR_REPORT_E_TYPE,
-                               "integer");
-
         } else if (lapor_json_int64(v, &n) != 0 || n < 1 || n > 5) {
-            lapor_report_error(&e, NULL, "rating", 6, LAPOR_REPORT_E_RANGE,
-                               "1..5");
+            /* 4.0 or 4e0: a number, but not the integer asked for */
+            if (strpbrk(v->u.number.text, ".eE") != NULL) {
+                lapor_report_error(&e, NULL, "rating", 6,
+                                   LAPOR_REPORT_E_TYPE, "integer");
+
+            } else {
+                lapor_report_error(&e, NULL, "rating", 6,
+                                   LAPOR_REPORT_E_RANGE, "1..5");
+            }
 
         } else {
             out->rating = (int) n;

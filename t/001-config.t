@@ -36,11 +36,13 @@ sub accepts {
     ok($rc == 0, "accepted: $name") or diag($out);
 }
 
+# $what: the directive the message must name, or qr// of the message
 sub rejects {
-    my ($http, $directive, $name) = @_;
+    my ($http, $what, $name) = @_;
     my ($rc, $out) = $t->nginx_t($http);
-    my $ok = ok($rc != 0 && $out =~ /\[emerg\]/ && $out =~ /\Q$directive\E/,
-        "rejected naming $directive: $name");
+    my $ok = ok($rc != 0 && (ref $what ? $out =~ /\[emerg\] $what/
+            : $out =~ /\[emerg\]/ && $out =~ /\Q$what\E/),
+        ref $what ? "rejected: $name" : "rejected naming $what: $name");
     diag("rc=$rc\n$out") unless $ok;
 }
 
@@ -170,27 +172,18 @@ EOF
 EOF
 };
 
-# nginx -t fails with exactly this message (a regex), which names the
-# directive
-sub rejects_with {
-    my ($http, $re, $name) = @_;
-    my ($rc, $out) = $t->nginx_t($http);
-    my $ok = ok($rc != 0 && $out =~ /\[emerg\] $re/, "rejected: $name");
-    diag("rc=$rc\n$out") unless $ok;
-}
-
 subtest 'a parameter or directive given twice, or where it means nothing' => sub {
-    rejects_with(conf('lapor_redis 127.0.0.1:6379 db=1 db=2;'),
+    rejects(conf('lapor_redis 127.0.0.1:6379 db=1 db=2;'),
         qr/duplicate "db" in "lapor_redis"/, 'db= twice');
-    rejects_with(conf('lapor_redis cluster=127.0.0.1:7000,127.0.0.1:7001 '
+    rejects(conf('lapor_redis cluster=127.0.0.1:7000,127.0.0.1:7001 '
         . 'db=1 db=0;'), qr/duplicate "db" in "lapor_redis"/,
         'db= twice with cluster=, the last 0');
-    rejects_with(conf('lapor_redis cluster=127.0.0.1:7000 db=0;'),
+    rejects(conf('lapor_redis cluster=127.0.0.1:7000 db=0;'),
         qr/"lapor_redis" with cluster= cannot have db=/,
         'db=0 with cluster=');
-    rejects_with(conf("$redis\n    lapor_limit submit 10r/m burst=1 burst=2;"),
+    rejects(conf("$redis\n    lapor_limit submit 10r/m burst=1 burst=2;"),
         qr/duplicate "burst" in "lapor_limit"/, 'burst= twice');
-    rejects_with(conf("$redis\n    lapor_limit read 10r/m "
+    rejects(conf("$redis\n    lapor_limit read 10r/m "
         . 'key=$binary_remote_addr key=$remote_user;'),
         qr/duplicate "key" in "lapor_limit"/, 'key= twice');
     accepts(conf("$redis\n    lapor_limit submit 10r/m burst=1 "
@@ -198,42 +191,42 @@ subtest 'a parameter or directive given twice, or where it means nothing' => sub
 
     # one content handler per location: the later directive took it over
     # and the other was gone without a word
-    rejects_with(conf($redis, location => 'lapor_api; lapor_metrics;'),
+    rejects(conf($redis, location => 'lapor_api; lapor_metrics;'),
         qr/"lapor_metrics" directive cannot be combined with "lapor_api" or "lapor_open311" in one location/,
         'lapor_metrics after lapor_api');
-    rejects_with(conf($redis, location => 'lapor_metrics; lapor_api;'),
+    rejects(conf($redis, location => 'lapor_metrics; lapor_api;'),
         qr/"lapor_api" directive cannot be combined with "lapor_metrics" in one location/,
         'lapor_api after lapor_metrics');
-    rejects_with(conf($redis, location => 'lapor_metrics; lapor_open311;'),
+    rejects(conf($redis, location => 'lapor_metrics; lapor_open311;'),
         qr/"lapor_open311" directive cannot be combined with "lapor_metrics" in one location/,
         'lapor_open311 after lapor_metrics');
-    rejects_with(conf($redis, location => 'lapor_open311; lapor_metrics;'),
+    rejects(conf($redis, location => 'lapor_open311; lapor_metrics;'),
         qr/"lapor_metrics" directive cannot be combined/,
         'lapor_metrics after lapor_open311');
-    rejects_with(conf($redis, location => 'lapor_metrics; lapor_metrics;'),
+    rejects(conf($redis, location => 'lapor_metrics; lapor_metrics;'),
         qr/"lapor_metrics" directive is duplicate/, 'lapor_metrics twice');
 
     # the message names the directive the configuration has
-    rejects_with(conf('', location => 'lapor_open311;'),
+    rejects(conf('', location => 'lapor_open311;'),
         qr/"lapor_open311" requires "lapor_redis" in the http block/,
         'lapor_open311 without lapor_redis');
-    rejects_with(conf(''), qr/"lapor_api" requires "lapor_redis"/,
+    rejects(conf(''), qr/"lapor_api" requires "lapor_redis"/,
         'lapor_api without lapor_redis');
 
-    rejects_with(conf("lapor_redis_wait 1 100ms;", location => ''),
+    rejects(conf("lapor_redis_wait 1 100ms;", location => ''),
         qr/"lapor_redis_wait" requires "lapor_redis" in the http block/,
         'lapor_redis_wait without lapor_redis');
     accepts(conf("lapor_redis_wait off;", location => ''),
         'lapor_redis_wait off without lapor_redis');
 
     # a sentinel has no default port: 6379 is Redis's, not a sentinel's
-    rejects_with(conf('lapor_redis sentinel=127.0.0.1 master=m;'),
+    rejects(conf('lapor_redis sentinel=127.0.0.1 master=m;'),
         qr/invalid sentinel address "127.0.0.1" in "lapor_redis": host:port expected/,
         'a sentinel without a port');
-    rejects_with(conf('lapor_redis sentinel=127.0.0.1:26379,[::1] master=m;'),
+    rejects(conf('lapor_redis sentinel=127.0.0.1:26379,[::1] master=m;'),
         qr/invalid sentinel address "\[::1\]" in "lapor_redis": host:port expected/,
         'an IPv6 sentinel without a port');
-    rejects_with(conf('lapor_redis sentinel= master=m;'),
+    rejects(conf('lapor_redis sentinel= master=m;'),
         qr/invalid sentinel address "" in "lapor_redis": host:port expected/,
         'an empty sentinel list');
     accepts(conf('lapor_redis sentinel=127.0.0.1:26379,[::1]:26379 '
